@@ -1,0 +1,120 @@
+"""The one contract between the gateway and an agency.
+
+An agency joins the bus by shipping a class that satisfies `AgencyAdapter` plus the capability
+protocols it serves, registered under the `satupintu.adapters` entry-point group. The gateway
+builds it with an `AdapterContext` (its configured endpoint and the shared HTTP client pool),
+calls it only through the capability methods below, and turns what it raises into the
+per-source status the caller sees:
+
+| the adapter raises              | source status  | single-agency read answers |
+|---------------------------------|----------------|----------------------------|
+| `AgencyNotFound`                | `not_found`    | 404                        |
+| `AgencyUnavailable`, connection | `unavailable`  | 503                        |
+| timeout (httpx or deadline)     | `timeout`      | 504                        |
+| `AgencyReplyError`, or anything | `error`        | 502                        |
+|   else (bad body, wrong schema) |                |                            |
+
+Adapters talk to their backend only over HTTP and return canonical models from `app.schemas`.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+import httpx
+
+from app.config import AgencyEndpoint
+from app.schemas.business import Business
+from app.schemas.citizen import Family, Identity
+from app.schemas.vehicle import Vehicle
+
+
+class AgencyLevel(StrEnum):
+    CENTRAL = "central"
+    PROVINCIAL = "provincial"
+    REGENCY = "regency"
+
+
+class Capability(StrEnum):
+    """Canonical capability names; the gateway looks agencies up by these, never by name."""
+
+    IDENTITY_LOOKUP = "identity.lookup"
+    IDENTITY_FAMILY = "identity.family"
+    VEHICLE_LOOKUP = "vehicle.lookup"
+    VEHICLE_LIST_BY_OWNER = "vehicle.list_by_owner"
+    BUSINESS_LIST_BY_OWNER = "business.list_by_owner"
+
+
+class AgencyError(Exception):
+    """Base of what an adapter may raise; the message is shown to API clients as `detail`."""
+
+
+class AgencyNotFound(AgencyError):
+    """The agency answered and holds no such record."""
+
+
+class AgencyUnavailable(AgencyError):
+    """The agency says it cannot serve now (maintenance page, 503, refused credentials)."""
+
+
+class AgencyReplyError(AgencyError):
+    """The agency answered, but not with anything the adapter can translate."""
+
+
+@dataclass(frozen=True)
+class AdapterContext:
+    code: str
+    endpoint: AgencyEndpoint
+    http: httpx.AsyncClient
+
+
+@dataclass(frozen=True)
+class BusinessPage:
+    items: list[Business]
+    page: int
+    page_size: int
+    total: int
+    total_pages: int
+
+
+@runtime_checkable
+class AgencyAdapter(Protocol):
+    code: str
+    name: str
+    level: AgencyLevel
+    capabilities: frozenset[Capability]
+
+    async def health(self) -> None:
+        """Return when the backend answers its own health check; raise an AgencyError if not."""
+
+
+@runtime_checkable
+class IdentityProvider(Protocol):
+    async def get_identity(self, nik: str) -> Identity: ...
+
+    async def get_family(self, nik: str) -> Family:
+        """The family card that lists this NIK."""
+        ...
+
+
+@runtime_checkable
+class VehicleProvider(Protocol):
+    async def get_vehicle(self, plate_number: str) -> Vehicle: ...
+
+    async def list_vehicles_by_owner(self, nik: str) -> list[Vehicle]: ...
+
+
+@runtime_checkable
+class BusinessProvider(Protocol):
+    async def list_businesses_by_owner(self, nik: str, page: int, page_size: int) -> BusinessPage:
+        """One page of the owner's businesses; `page` counts from 1."""
+        ...
+
+
+def backend_failure(response: httpx.Response) -> AgencyError | None:
+    """Classify a backend's HTTP status the same way for every adapter."""
+    if response.status_code == 503:
+        return AgencyUnavailable(f"agency answered 503 {response.reason_phrase}")
+    if response.status_code >= 500:
+        return AgencyReplyError(f"agency failed with HTTP {response.status_code}")
+    return None

@@ -1,0 +1,144 @@
+"""OSS-style investment licensing: snake_case Indonesian keys, epoch-millisecond timestamps,
+risk and permit codes, a responCode envelope and page-numbered lists."""
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from app.adapters.base import (
+    AdapterContext,
+    AgencyLevel,
+    AgencyReplyError,
+    AgencyUnavailable,
+    BusinessPage,
+    Capability,
+    backend_failure,
+)
+from app.schemas.business import (
+    Business,
+    BusinessActivity,
+    BusinessAddress,
+    OwnerType,
+    Permit,
+    PermitStatus,
+    PermitType,
+    RiskLevel,
+)
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+MAX_PAGE_SIZE = 50
+_OWNER = {
+    "UMK_PERORANGAN": OwnerType.INDIVIDUAL,
+    "PT": OwnerType.LIMITED_COMPANY,
+    "CV": OwnerType.PARTNERSHIP,
+    "KOPERASI": OwnerType.COOPERATIVE,
+}
+_RISK = {
+    "R": RiskLevel.LOW,
+    "MR": RiskLevel.MEDIUM_LOW,
+    "MT": RiskLevel.MEDIUM_HIGH,
+    "T": RiskLevel.HIGH,
+}
+_PERMIT = {
+    "NIB": PermitType.NIB,
+    "SERTIFIKAT_STANDAR": PermitType.STANDARD_CERTIFICATE,
+    "IZIN": PermitType.LICENCE,
+}
+_PERMIT_STATUS = {
+    "TERBIT": PermitStatus.ISSUED,
+    "MENUNGGU_VERIFIKASI": PermitStatus.PENDING_VERIFICATION,
+    "DITOLAK": PermitStatus.REJECTED,
+}
+_SCALE = {"MIKRO": "micro", "KECIL": "small", "MENENGAH": "medium", "BESAR": "large"}
+
+
+def _date(epoch_ms: int | None) -> dt.date | None:
+    if epoch_ms is None:
+        return None
+    return dt.datetime.fromtimestamp(epoch_ms / 1000, JAKARTA).date()
+
+
+def _dotted(code: str) -> str:
+    return ".".join(p for p in (code[0:2], code[2:4], code[4:6], code[6:10]) if p)
+
+
+def to_business(row: dict[str, Any]) -> Business:
+    address = row["alamat_usaha"]
+    registered_on = _date(row["tgl_terbit_nib"])
+    if registered_on is None:
+        raise ValueError("tgl_terbit_nib is missing")
+    return Business(
+        nib=row["nib"],
+        name=row["nama_usaha"],
+        owner_type=_OWNER[row["jenis_pelaku_usaha"]],
+        owner_nik=row["nik_pemilik"],
+        tax_number=row.get("npwp"),
+        scale=_SCALE[row["skala_usaha"]],
+        address=BusinessAddress(
+            street=address["alamat"],
+            village_code=_dotted(address["kd_kel"]),
+            regency_code=_dotted(address["kd_kab"]),
+        ),
+        registered_on=registered_on,
+        activities=[
+            BusinessActivity(
+                kbli=kbli["kode_kbli"],
+                title=kbli["judul_kbli"],
+                risk_level=_RISK[kbli["kd_resiko"]],
+                permits=[
+                    Permit(
+                        type=_PERMIT[p["jenis_izin"]],
+                        number=p.get("nomor"),
+                        status=_PERMIT_STATUS[p["status"]],
+                        issued_on=_date(p.get("tgl_terbit")),
+                    )
+                    for p in kbli["perizinan"]
+                ],
+            )
+            for kbli in row["kbli"]
+        ],
+    )
+
+
+class InvestmentLicensingAdapter:
+    code = "investment_licensing"
+    name = "Online Single Submission (OSS RBA), Kementerian Investasi/BKPM"
+    level = AgencyLevel.CENTRAL
+    capabilities = frozenset({Capability.BUSINESS_LIST_BY_OWNER})
+
+    def __init__(self, context: AdapterContext) -> None:
+        self._http = context.http
+        self._base = context.endpoint.base_url.rstrip("/")
+
+    async def list_businesses_by_owner(self, nik: str, page: int, page_size: int) -> BusinessPage:
+        response = await self._http.get(
+            f"{self._base}/oss/v2/pelaku-usaha",
+            params={"nik_pemilik": nik, "page": page, "per_page": min(page_size, MAX_PAGE_SIZE)},
+        )
+        if failure := backend_failure(response):
+            raise failure
+        try:
+            body = response.json()
+            if body["responCode"] != 200:
+                raise AgencyReplyError(f"OSS answered {body['responCode']} {body['responMessage']}")
+            data = body["data"]
+            return BusinessPage(
+                items=[to_business(row) for row in data["items"]],
+                page=int(data["page"]),
+                page_size=int(data["per_page"]),
+                total=int(data["total"]),
+                total_pages=int(data["total_page"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AgencyReplyError(f"OSS business list is not readable: {exc!r}") from exc
+
+    async def health(self) -> None:
+        response = await self._http.get(f"{self._base}/oss/v2/health")
+        if failure := backend_failure(response):
+            raise failure
+        try:
+            code = response.json().get("responCode")
+        except ValueError as exc:
+            raise AgencyReplyError("OSS health is not JSON") from exc
+        if code != 200:
+            raise AgencyUnavailable(f"OSS health answered {code}")

@@ -1,0 +1,159 @@
+"""SAMSAT-style vehicle tax: form-encoded in and XML out for one plate, JSON for an owner's
+list; camelCase Indonesian names, DD/MM/YYYY dates and amounts as `Rp 3.450.000` strings."""
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+from zoneinfo import ZoneInfo
+
+from defusedxml import ElementTree
+
+from app.adapters.base import (
+    AdapterContext,
+    AgencyLevel,
+    AgencyNotFound,
+    AgencyReplyError,
+    AgencyUnavailable,
+    Capability,
+    backend_failure,
+)
+from app.schemas.vehicle import TaxAssessment, TaxStatus, Vehicle, VehicleClass
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+_RUPIAH = re.compile(r"Rp\s?(\d{1,3}(?:\.\d{3})*)")
+_CLASS = {
+    "SEPEDA_MOTOR": VehicleClass.MOTORCYCLE,
+    "MOBIL_PRIBADI": VehicleClass.PRIVATE_CAR,
+    "BUS_PRIBADI": VehicleClass.PRIVATE_BUS,
+    "MOBIL_UMUM": VehicleClass.PUBLIC_CAR,
+    "TRUK": VehicleClass.TRUCK,
+}
+_FOUND = "00"
+_UNKNOWN_PLATE = "01"
+
+
+def rupiah(value: Any) -> int:
+    """`Rp 3.450.000` -> 3450000; anything looser is a reply error, not a guess."""
+    match = _RUPIAH.fullmatch(str(value).strip())
+    if match is None:
+        raise ValueError(f"not a rupiah amount: {value!r}")
+    return int(match.group(1).replace(".", ""))
+
+
+def _decimal(value: Any) -> float:
+    return float(str(value).replace(".", "").replace(",", "."))
+
+
+def _date(value: Any) -> dt.date:
+    return dt.datetime.strptime(str(value), "%d/%m/%Y").date()
+
+
+def _status(due_date: dt.date, months_overdue: int, today: dt.date) -> TaxStatus:
+    if months_overdue > 0 or due_date < today:
+        return TaxStatus.OVERDUE
+    return TaxStatus.DUE if due_date == today else TaxStatus.PAID
+
+
+def to_vehicle(unit: Mapping[str, Any], assessment: Mapping[str, Any], today: dt.date) -> Vehicle:
+    due_date = _date(assessment["tglJatuhTempo"])
+    months_overdue = int(assessment["bulanTerlambat"])
+    return Vehicle(
+        plate_number=unit["nopol"],
+        make=unit["merk"],
+        model=unit["tipe"],
+        vehicle_type=unit["jenis"],
+        vehicle_class=_CLASS[unit["golongan"]],
+        engine_cc=int(unit["cc"]),
+        year_made=int(unit["tahunBuat"]),
+        color=unit["warna"],
+        owner_nik=unit["nikPemilik"],
+        owner_name=unit["namaPemilik"],
+        registration_expires_on=_date(unit["tglAkhirStnk"]),
+        blocked=unit["statusBlokir"] != "TIDAK",
+        tax=TaxAssessment(
+            status=_status(due_date, months_overdue, today),
+            due_date=due_date,
+            months_overdue=months_overdue,
+            ownership_order=int(assessment["kepemilikanKe"]),
+            sale_value=rupiah(assessment["njkb"]),
+            weight_coefficient=_decimal(assessment["bobot"]),
+            rate_percent=_decimal(assessment["tarifPersen"]),
+            pkb_principal=rupiah(assessment["pkbPokok"]),
+            pkb_opsen=rupiah(assessment["opsenPkb"]),
+            pkb_penalty=rupiah(assessment["pkbDenda"]),
+            swdkllj_principal=rupiah(assessment["swdklljPokok"]),
+            swdkllj_penalty=rupiah(assessment["swdklljDenda"]),
+            total=rupiah(assessment["jumlah"]),
+        ),
+    )
+
+
+def _children(element: Element | None, name: str) -> dict[str, str]:
+    if element is None:
+        raise KeyError(name)
+    return {child.tag: (child.text or "") for child in element}
+
+
+class VehicleTaxAdapter:
+    code = "vehicle_tax"
+    name = "SAMSAT (Bapenda, Korlantas Polri, Jasa Raharja)"
+    level = AgencyLevel.PROVINCIAL
+    capabilities = frozenset({Capability.VEHICLE_LOOKUP, Capability.VEHICLE_LIST_BY_OWNER})
+
+    def __init__(self, context: AdapterContext) -> None:
+        self._http = context.http
+        self._base = context.endpoint.base_url.rstrip("/")
+
+    @staticmethod
+    def _today() -> dt.date:
+        return dt.datetime.now(JAKARTA).date()
+
+    async def get_vehicle(self, plate_number: str) -> Vehicle:
+        response = await self._http.post(
+            f"{self._base}/samsat/infopkb", data={"nopol": plate_number}
+        )
+        if failure := backend_failure(response):
+            raise failure
+        try:
+            root = ElementTree.fromstring(response.content)
+            code = root.findtext("kode")
+        except ParseError as exc:
+            raise AgencyReplyError(f"vehicle tax reply is not XML: {exc}") from exc
+        if code == _UNKNOWN_PLATE:
+            raise AgencyNotFound("vehicle tax has no vehicle with this plate")
+        if code != _FOUND:
+            raise AgencyReplyError(f"vehicle tax answered {code} {root.findtext('pesan')}")
+        try:
+            return to_vehicle(
+                _children(root.find("kendaraan"), "kendaraan"),
+                _children(root.find("penetapan"), "penetapan"),
+                self._today(),
+            )
+        except (KeyError, ValueError) as exc:
+            raise AgencyReplyError(f"vehicle tax record is incomplete: {exc!r}") from exc
+
+    async def list_vehicles_by_owner(self, nik: str) -> list[Vehicle]:
+        response = await self._http.get(f"{self._base}/samsat/api/kendaraan", params={"nik": nik})
+        if failure := backend_failure(response):
+            raise failure
+        today = self._today()
+        try:
+            body = response.json()
+            if body["kodeRespon"] != 0:
+                raise AgencyReplyError(f"vehicle tax answered {body['kodeRespon']}")
+            return [to_vehicle(unit, unit["penetapan"], today) for unit in body["dataKendaraan"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AgencyReplyError(f"vehicle tax list is not readable: {exc!r}") from exc
+
+    async def health(self) -> None:
+        response = await self._http.get(f"{self._base}/samsat/status")
+        if failure := backend_failure(response):
+            raise failure
+        try:
+            online = response.json().get("status") == "ONLINE"
+        except ValueError as exc:
+            raise AgencyReplyError("vehicle tax status is not JSON") from exc
+        if not online:
+            raise AgencyUnavailable("vehicle tax reports it is not online")

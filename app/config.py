@@ -1,0 +1,99 @@
+"""One settings object for the whole gateway.
+
+Every knob has a default that makes `make run` work on a fresh machine: an SQLite file and
+the three simulated agencies on localhost. Environment variables use the `SATUPINTU_` prefix
+and `__` for nesting (`SATUPINTU_AGENCIES__VEHICLE_TAX__TIMEOUT_MS=500`); the database URL
+also answers to the conventional `DATABASE_URL`.
+"""
+
+from functools import lru_cache
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PROBLEM_BASE_URI = "https://satupintu.go.id/problems/"
+
+
+class AgencyEndpoint(BaseModel):
+    """Where one agency's backend lives and how long the gateway waits for it."""
+
+    base_url: str
+    timeout_ms: int = Field(default=2000, gt=0)
+    enabled: bool = True
+    username: str | None = None
+    password: SecretStr | None = None
+
+
+def _default_agencies() -> dict[str, AgencyEndpoint]:
+    return {
+        "civil_registry": AgencyEndpoint(
+            base_url="http://127.0.0.1:8101",
+            username="satupintu",
+            password=SecretStr("satupintu-demo"),
+        ),
+        "vehicle_tax": AgencyEndpoint(base_url="http://127.0.0.1:8102"),
+        "investment_licensing": AgencyEndpoint(base_url="http://127.0.0.1:8103"),
+    }
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SATUPINTU_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+        validate_by_name=True,
+    )
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./satupintu.db",
+        validation_alias=AliasChoices("DATABASE_URL", "SATUPINTU_DATABASE_URL"),
+    )
+    auto_migrate: bool = Field(
+        default=True,
+        description="Apply Alembic migrations on start; when off, refuse to start on an old schema.",
+    )
+    agencies: dict[str, AgencyEndpoint] = Field(default_factory=_default_agencies)
+    request_deadline_ms: int = Field(
+        default=3000,
+        gt=0,
+        description="Budget for a whole combined read; no agency call outlives it.",
+    )
+    http_max_connections: int = Field(default=200, gt=0)
+    http_max_keepalive: int = Field(default=100, ge=0)
+    cors_allow_origins: list[str] = Field(default_factory=lambda: ["*"])
+    problem_base_uri: str = DEFAULT_PROBLEM_BASE_URI
+    log_level: str = "INFO"
+
+    @field_validator("agencies", mode="before")
+    @classmethod
+    def _over_defaults(cls, value: object) -> object:
+        """Let one setting (say a timeout) change without restating the agency's endpoint."""
+        if not isinstance(value, dict):
+            return value
+        merged: dict[str, object] = dict(_default_agencies())
+        for code, override in value.items():
+            default = merged.get(code)
+            if isinstance(default, AgencyEndpoint) and isinstance(override, dict):
+                merged[code] = {**default.model_dump(), **override}
+            else:
+                merged[code] = override
+        return merged
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        """Accept the plain URLs operators already have and pick the async driver for them."""
+        for plain, async_url in (
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("postgres://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if url.startswith(plain):
+                return async_url + url[len(plain) :]
+        return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

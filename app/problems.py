@@ -1,0 +1,227 @@
+"""Every error the API can give, as RFC 9457 problems with a stable `type` per kind.
+
+The kinds are declared once here so that the handlers, the routes' OpenAPI `responses` and
+the docs cannot drift apart.
+"""
+
+import logging
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.config import DEFAULT_PROBLEM_BASE_URI
+from app.schemas.problem import PROBLEM_MEDIA_TYPE, FieldError, Problem
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Kind:
+    slug: str
+    title: str
+    status: int
+    description: str
+
+
+class ProblemKind(Kind, Enum):
+    VALIDATION = (
+        "validation-error",
+        "Invalid request",
+        422,
+        "A parameter or field is malformed; `errors` names each one. No agency was called.",
+    )
+    CITIZEN_NOT_FOUND = (
+        "citizen-not-found",
+        "Citizen not found",
+        404,
+        "The civil registry has no citizen with this NIK.",
+    )
+    VEHICLE_NOT_FOUND = (
+        "vehicle-not-found",
+        "Vehicle not found",
+        404,
+        "The vehicle-tax system has no vehicle with this plate number.",
+    )
+    NOT_FOUND = ("not-found", "Not found", 404, "No such resource.")
+    METHOD_NOT_ALLOWED = ("method-not-allowed", "Method not allowed", 405, "Wrong HTTP method.")
+    AGENCY_BAD_REPLY = (
+        "agency-bad-reply",
+        "Agency gave an unusable reply",
+        502,
+        "The agency answered with a malformed or unexpected reply; `sources` says which.",
+    )
+    AGENCY_UNAVAILABLE = (
+        "agency-unavailable",
+        "Agency unavailable",
+        503,
+        "An agency needed for this answer is down, refuses connections or is disabled.",
+    )
+    AGENCY_TIMEOUT = (
+        "agency-timeout",
+        "Agency timed out",
+        504,
+        "An agency needed for this answer did not reply within its deadline.",
+    )
+    NOT_READY = (
+        "not-ready",
+        "Gateway not ready",
+        503,
+        "The gateway cannot reach its database.",
+    )
+    INTERNAL = (
+        "internal-error",
+        "Internal error",
+        500,
+        "An unexpected fault in the gateway; it is logged under the request id.",
+    )
+
+
+class ProblemError(Exception):
+    """Raised anywhere below the routers to end a request with a documented problem."""
+
+    def __init__(
+        self,
+        kind: ProblemKind,
+        detail: str | None = None,
+        *,
+        errors: list[FieldError] | None = None,
+        sources: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail or kind.title)
+        self.kind = kind
+        self.detail = detail
+        self.errors = errors
+        self.sources = sources
+
+
+def problem_type(base_uri: str, kind: ProblemKind) -> str:
+    return f"{base_uri}{kind.slug}"
+
+
+def _request_id(request: Request) -> str | None:
+    value = request.scope.get("state", {}).get("request_id")
+    return value if isinstance(value, str) else None
+
+
+def problem_response(request: Request, error: ProblemError) -> Response:
+    base_uri: str = request.app.state.settings.problem_base_uri
+    body = Problem(
+        type=problem_type(base_uri, error.kind),
+        title=error.kind.title,
+        status=error.kind.status,
+        detail=error.detail,
+        instance=request.url.path,
+        request_id=_request_id(request),
+        errors=error.errors,
+        sources=error.sources,
+    )
+    return Response(
+        body.model_dump_json(exclude_none=True),
+        status_code=error.kind.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+def _field_errors(exc: RequestValidationError) -> list[FieldError]:
+    found = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ())]
+        location = loc[0] if loc else "body"
+        field = ".".join(loc[1:]) or location
+        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        found.append(FieldError(field=field, location=location, message=message))
+    return found
+
+
+async def _on_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProblemError)
+    return problem_response(request, exc)
+
+
+async def _on_validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = _field_errors(exc)
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    return problem_response(request, ProblemError(ProblemKind.VALIDATION, detail, errors=errors))
+
+
+_HTTP_KINDS = {404: ProblemKind.NOT_FOUND, 405: ProblemKind.METHOD_NOT_ALLOWED}
+
+
+async def _on_http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    kind = _HTTP_KINDS.get(exc.status_code, ProblemKind.INTERNAL)
+    return problem_response(request, ProblemError(kind, str(exc.detail)))
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", extra={"request_id": _request_id(request)})
+    return problem_response(
+        request,
+        ProblemError(ProblemKind.INTERNAL, "Unexpected error; quote the request id to support."),
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(Exception, _on_unexpected)
+
+
+def problem_responses(*kinds: ProblemKind) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for a route: one entry per status, every kind under it as an example."""
+    by_status: dict[int, list[ProblemKind]] = {}
+    for kind in (ProblemKind.VALIDATION, *kinds):
+        by_status.setdefault(kind.status, []).append(kind)
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status, group in sorted(by_status.items()):
+        examples = {
+            kind.slug: {
+                "summary": kind.title,
+                "value": _example(kind),
+            }
+            for kind in group
+        }
+        responses[status] = {
+            "model": Problem,
+            "description": " ".join(f"`{k.slug}`: {k.description}" for k in group),
+            "content": {PROBLEM_MEDIA_TYPE: {"examples": examples}},
+        }
+    return responses
+
+
+def _example(kind: ProblemKind) -> dict[str, Any]:
+    example: dict[str, Any] = {
+        "type": problem_type(DEFAULT_PROBLEM_BASE_URI, kind),
+        "title": kind.title,
+        "status": kind.status,
+        "detail": kind.description,
+        "instance": "/v1/citizens/3171074508900001",
+        "request_id": "5f0c6c1e9a4b4d7e8f2a1b3c4d5e6f70",
+    }
+    if kind is ProblemKind.VALIDATION:
+        example["detail"] = "nik: NIK must be 16 digits, got 15"
+        example["instance"] = "/v1/citizens/317107450890001"
+        example["errors"] = [
+            {"field": "nik", "location": "path", "message": "NIK must be 16 digits, got 15"}
+        ]
+    if kind in (
+        ProblemKind.AGENCY_UNAVAILABLE,
+        ProblemKind.AGENCY_TIMEOUT,
+        ProblemKind.AGENCY_BAD_REPLY,
+    ):
+        status = {
+            ProblemKind.AGENCY_UNAVAILABLE: "unavailable",
+            ProblemKind.AGENCY_TIMEOUT: "timeout",
+            ProblemKind.AGENCY_BAD_REPLY: "error",
+        }[kind]
+        example["sources"] = {
+            "civil_registry": {"status": status, "latency_ms": 2001, "detail": kind.description}
+        }
+    return example

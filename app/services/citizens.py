@@ -1,0 +1,164 @@
+"""Reads about one citizen: the combined profile and the single-agency lists.
+
+The profile asks every agency at once and waits for each only as long as its own deadline and
+the request's budget allow, so the answer takes about as long as the slowest agency, and a
+slow or broken agency costs its own part, never the others'.
+"""
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from app.adapters.base import (
+    BusinessPage,
+    BusinessProvider,
+    Capability,
+    IdentityProvider,
+    VehicleProvider,
+)
+from app.bus.calls import CallResult, Deadline
+from app.problems import ProblemKind
+from app.schemas.business import Business
+from app.schemas.citizen import Family, Identity
+from app.schemas.responses import CitizenBusinesses, CitizenProfile, CitizenVehicles, ProfilePart
+from app.schemas.sources import SourceStatus
+from app.schemas.vehicle import Vehicle
+from app.services.context import Caller, Services
+from app.services.outcomes import all_ok, combine_sources
+from app.services.reads import fail_read, record_read
+
+PROFILE_PAGE_SIZE = 50
+
+
+async def _every_business(provider: BusinessProvider, nik: str) -> list[Business]:
+    """All pages of an owner's businesses: the first page says how many more to fetch at once."""
+    first = await provider.list_businesses_by_owner(nik, 1, PROFILE_PAGE_SIZE)
+    rest = await asyncio.gather(
+        *(
+            provider.list_businesses_by_owner(nik, page, PROFILE_PAGE_SIZE)
+            for page in range(2, first.total_pages + 1)
+        )
+    )
+    return [business for page in (first, *rest) for business in page.items]
+
+
+async def get_profile(
+    services: Services, caller: Caller, nik: str, parts: frozenset[ProfilePart]
+) -> CitizenProfile:
+    started = time.perf_counter()
+    bus, deadline = services.bus, Deadline(services.request_deadline_ms)
+
+    identity_task = asyncio.create_task(
+        bus.call(
+            Capability.IDENTITY_LOOKUP,
+            IdentityProvider,
+            "identity",
+            lambda p: p.get_identity(nik),
+            deadline,
+        )
+    )
+    optional: dict[ProfilePart, Callable[[], Awaitable[CallResult[Any]]]] = {
+        ProfilePart.FAMILY: lambda: bus.call(
+            Capability.IDENTITY_FAMILY, IdentityProvider, "family",
+            lambda p: p.get_family(nik), deadline,
+        ),
+        ProfilePart.VEHICLES: lambda: bus.call(
+            Capability.VEHICLE_LIST_BY_OWNER, VehicleProvider, "vehicles",
+            lambda p: p.list_vehicles_by_owner(nik), deadline,
+        ),
+        ProfilePart.BUSINESSES: lambda: bus.call(
+            Capability.BUSINESS_LIST_BY_OWNER, BusinessProvider, "businesses",
+            lambda p: _every_business(p, nik), deadline,
+        ),
+    }
+    tasks = {
+        part: asyncio.create_task(start()) for part, start in optional.items() if part in parts
+    }
+
+    identity = await identity_task
+    if identity.status is not SourceStatus.OK or identity.value is None:
+        for task in tasks.values():
+            task.cancel()
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        raise await fail_read(
+            services, caller, "citizen.profile", started, identity, [identity],
+            ProblemKind.CITIZEN_NOT_FOUND, subject_nik=nik,
+        )
+
+    results: dict[ProfilePart, CallResult[Any]] = dict(
+        zip(tasks, await asyncio.gather(*tasks.values()), strict=True)
+    )
+    calls: list[CallResult[Any]] = [identity, *results.values()]
+    complete = all_ok(calls)
+
+    def value(part: ProfilePart) -> Any:
+        result = results.get(part)
+        return result.value if result and result.status is SourceStatus.OK else None
+
+    family: Family | None = value(ProfilePart.FAMILY)
+    vehicles: list[Vehicle] | None = value(ProfilePart.VEHICLES)
+    businesses: list[Business] | None = value(ProfilePart.BUSINESSES)
+    person: Identity = identity.value
+    profile = CitizenProfile(
+        nik=nik,
+        identity=person,
+        family=family,
+        vehicles=vehicles,
+        businesses=businesses,
+        sources=combine_sources(calls),
+        complete=complete,
+        retrieved_at=dt.datetime.now(dt.UTC),
+    )
+    await record_read(
+        services, caller, "citizen.profile", started, calls, 200,
+        "complete" if complete else "partial", subject_nik=nik,
+    )
+    return profile
+
+
+async def list_vehicles(services: Services, caller: Caller, nik: str) -> CitizenVehicles:
+    started = time.perf_counter()
+    call = await services.bus.call(
+        Capability.VEHICLE_LIST_BY_OWNER, VehicleProvider, "vehicles",
+        lambda p: p.list_vehicles_by_owner(nik), Deadline(services.request_deadline_ms),
+    )
+    if call.status is not SourceStatus.OK or call.value is None:
+        raise await fail_read(
+            services, caller, "citizen.vehicles", started, call, [call],
+            ProblemKind.CITIZEN_NOT_FOUND, subject_nik=nik,
+        )
+    await record_read(
+        services, caller, "citizen.vehicles", started, [call], 200, "complete", subject_nik=nik
+    )
+    return CitizenVehicles(nik=nik, items=call.value, source=call.report())
+
+
+async def list_businesses(
+    services: Services, caller: Caller, nik: str, page: int, page_size: int
+) -> CitizenBusinesses:
+    started = time.perf_counter()
+    call: CallResult[BusinessPage] = await services.bus.call(
+        Capability.BUSINESS_LIST_BY_OWNER, BusinessProvider, "businesses",
+        lambda p: p.list_businesses_by_owner(nik, page, page_size),
+        Deadline(services.request_deadline_ms),
+    )
+    if call.status is not SourceStatus.OK or call.value is None:
+        raise await fail_read(
+            services, caller, "citizen.businesses", started, call, [call],
+            ProblemKind.CITIZEN_NOT_FOUND, subject_nik=nik,
+        )
+    await record_read(
+        services, caller, "citizen.businesses", started, [call], 200, "complete", subject_nik=nik
+    )
+    result = call.value
+    return CitizenBusinesses(
+        nik=nik,
+        items=result.items,
+        page=result.page,
+        page_size=result.page_size,
+        total=result.total,
+        total_pages=result.total_pages,
+        source=call.report(),
+    )

@@ -1,0 +1,55 @@
+"""Every read of personal data ends here: recorded in the access log, then answered or failed."""
+
+import time
+from typing import Any
+
+from app.bus.calls import CallResult
+from app.problems import ProblemError, ProblemKind
+from app.schemas.sources import SourceStatus
+from app.services.access_log import AccessEvent
+from app.services.context import Caller, Services
+from app.services.outcomes import failure
+
+
+def _elapsed_ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)
+
+
+async def record_read(
+    services: Services,
+    caller: Caller,
+    operation: str,
+    started: float,
+    calls: list[CallResult[Any]],
+    http_status: int,
+    outcome: str,
+    **subject: str | None,
+) -> None:
+    await services.access_log.record(
+        AccessEvent(
+            request_id=caller.request_id,
+            client_id=caller.client_id,
+            operation=operation,
+            outcome=outcome,
+            http_status=http_status,
+            duration_ms=_elapsed_ms(started),
+            calls=calls,
+            **subject,
+        )
+    )
+
+
+async def fail_read(
+    services: Services,
+    caller: Caller,
+    operation: str,
+    started: float,
+    essential: CallResult[Any],
+    calls: list[CallResult[Any]],
+    not_found: ProblemKind,
+    **subject: str | None,
+) -> ProblemError:
+    problem = failure(essential, not_found, calls)
+    outcome = "not_found" if essential.status is SourceStatus.NOT_FOUND else "failed"
+    await record_read(services, caller, operation, started, calls, problem.kind.status, outcome, **subject)
+    return problem

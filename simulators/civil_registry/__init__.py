@@ -1,0 +1,1 @@
+"""Dukcapil-like civil registry simulator (upper-case fields, code in the body)."""

@@ -1,0 +1,184 @@
+"""Fault injection shared by the three simulators: the test harness, not any agency's API.
+
+A pure ASGI middleware (no BaseHTTPMiddleware: it would slow the throughput benchmark) wraps
+every agency route; ``/_control/faults`` lets tests and demos switch latency, errors, outages
+and broken bodies on and off at run time, so the gateway's resilience can be shown live.
+"""
+
+import asyncio
+import json
+import os
+import random
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from xml.etree import ElementTree
+
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CONTROL_PREFIX = "/_control"
+_TRUE = {"1", "true", "yes", "on"}
+
+
+@dataclass
+class FaultSettings:
+    """The live knobs; one mutable instance per simulator process."""
+
+    latency_ms: int = 0
+    error_rate: float = 0.0
+    down: bool = False
+    malformed: bool = False
+    wrong_schema: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "FaultSettings":
+        settings = cls(
+            latency_ms=int(environ.get("SIM_LATENCY_MS", "0") or 0),
+            error_rate=float(environ.get("SIM_ERROR_RATE", "0") or 0),
+            down=environ.get("SIM_DOWN", "").strip().lower() in _TRUE,
+            malformed=environ.get("SIM_MALFORMED", "").strip().lower() in _TRUE,
+            wrong_schema=environ.get("SIM_WRONG_SCHEMA", "").strip().lower() in _TRUE,
+        )
+        FaultUpdate.model_validate(asdict(settings))
+        return settings
+
+    def apply(self, update: "FaultUpdate") -> None:
+        for name, value in update.model_dump(exclude_none=True).items():
+            setattr(self, name, value)
+
+    def reset(self) -> None:
+        for name, value in asdict(FaultSettings()).items():
+            setattr(self, name, value)
+
+
+class FaultUpdate(BaseModel):
+    """Body of ``PUT /_control/faults``: every field optional, missing ones keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    latency_ms: int | None = Field(default=None, ge=0, le=120_000)
+    error_rate: float | None = Field(default=None, ge=0.0, le=1.0)
+    down: bool | None = None
+    malformed: bool | None = None
+    wrong_schema: bool | None = None
+
+
+@dataclass(frozen=True)
+class FailureStyle:
+    """How one agency looks when it breaks, and which fields its replies cannot do without."""
+
+    error_body: bytes
+    error_content_type: str
+    maintenance_html: bytes
+    key_fields: frozenset[str] = field(default_factory=frozenset)
+
+
+def _strip_json(value: Any, keys: frozenset[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_json(v, keys) for k, v in value.items() if k not in keys}
+    if isinstance(value, list):
+        return [_strip_json(v, keys) for v in value]
+    return value
+
+
+def _strip_xml(body: bytes, keys: frozenset[str]) -> bytes:
+    # Only our own freshly generated replies are parsed here, never client input.
+    root = ElementTree.fromstring(body)
+    for parent in root.iter():
+        for child in [c for c in parent if c.tag in keys]:
+            parent.remove(child)
+    return bytes(ElementTree.tostring(root, encoding="utf-8", xml_declaration=True))
+
+
+def strip_key_fields(body: bytes, content_type: str, keys: frozenset[str]) -> bytes:
+    """The same reply, still well-formed, without the fields a client relies on."""
+    if "json" in content_type:
+        return json.dumps(_strip_json(json.loads(body), keys)).encode()
+    if "xml" in content_type:
+        return _strip_xml(body, keys)
+    return body
+
+
+async def _reply(send: Send, status: int, body: bytes, content_type: str) -> None:
+    await send({
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", content_type.encode()),
+                    (b"content-length", str(len(body)).encode())],
+    })
+    await send({"type": "http.response.body", "body": body})
+
+
+class FaultMiddleware:
+    def __init__(self, app: ASGIApp, settings: FaultSettings, style: FailureStyle) -> None:
+        self.app = app
+        self.settings = settings
+        self.style = style
+        self.rng = random.Random()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        settings = self.settings
+        if settings.latency_ms:
+            await asyncio.sleep(settings.latency_ms / 1000)
+        if settings.down:
+            await _reply(send, 503, self.style.maintenance_html, "text/html; charset=utf-8")
+        elif settings.error_rate and self.rng.random() < settings.error_rate:
+            await _reply(send, 500, self.style.error_body, self.style.error_content_type)
+        elif settings.malformed or settings.wrong_schema:
+            await self._rewritten(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _rewritten(self, scope: Scope, receive: Receive, send: Send) -> None:
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, capture)
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        content_type = next((v.decode() for k, v in headers if k.lower() == b"content-type"), "")
+        body = b"".join(chunks)
+        if self.settings.wrong_schema:
+            body = strip_key_fields(body, content_type, self.style.key_fields)
+        if self.settings.malformed:
+            body = body[: len(body) // 2]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def install_faults(app: FastAPI, style: FailureStyle,
+                   settings: FaultSettings | None = None) -> FaultSettings:
+    """Adds the control endpoints and the middleware; returns the live settings."""
+    live = settings or FaultSettings.from_env()
+    router = APIRouter(prefix=CONTROL_PREFIX, include_in_schema=False)
+
+    @router.get("/faults")
+    async def get_faults() -> dict[str, Any]:
+        return asdict(live)
+
+    @router.put("/faults")
+    async def put_faults(update: FaultUpdate) -> dict[str, Any]:
+        live.apply(update)
+        return asdict(live)
+
+    @router.delete("/faults")
+    async def delete_faults() -> dict[str, Any]:
+        live.reset()
+        return asdict(live)
+
+    app.include_router(router)
+    app.add_middleware(FaultMiddleware, settings=live, style=style)
+    app.state.faults = live
+    return live

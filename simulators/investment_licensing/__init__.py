@@ -1,0 +1,1 @@
+"""OSS-like investment licensing simulator (snake_case, epoch millis, paged lists)."""

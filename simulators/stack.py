@@ -1,0 +1,158 @@
+"""The whole system on one machine: three agency simulators and the gateway, each its own
+process, as `make run` starts them and as the end-to-end tests and the benchmark use them."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Annotated
+
+import httpx
+import typer
+
+AGENCY_PORTS = {"civil_registry": 8101, "vehicle_tax": 8102, "investment_licensing": 8103}
+AGENCY_HEALTH = {
+    "civil_registry": "/api/v1/ping",
+    "vehicle_tax": "/samsat/status",
+    "investment_licensing": "/oss/v2/health",
+}
+GATEWAY_PORT = 8000
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Process:
+    name: str
+    target: str
+    port: int
+    health_path: str
+    env: Mapping[str, str] = field(default_factory=dict)
+    factory: bool = False
+    popen: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self) -> None:
+        command = [
+            sys.executable, "-m", "uvicorn", self.target,
+            "--host", HOST, "--port", str(self.port),
+            "--log-level", "warning", "--no-access-log",
+        ]
+        if self.factory:
+            command.append("--factory")
+        self.popen = subprocess.Popen(command, env={**os.environ, **self.env})
+
+    def wait_ready(self, timeout_s: float = 30.0) -> None:
+        ends_at = time.monotonic() + timeout_s
+        while time.monotonic() < ends_at:
+            if self.popen is not None and self.popen.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with code {self.popen.returncode}")
+            try:
+                if httpx.get(self.url + self.health_path, timeout=1).status_code < 500:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not answer on {self.url} within {timeout_s} s")
+
+    def stop(self) -> None:
+        if self.popen is None or self.popen.poll() is not None:
+            return
+        self.popen.send_signal(signal.SIGINT)
+        try:
+            self.popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
+
+
+@dataclass
+class Stack:
+    agencies: dict[str, Process]
+    gateway: Process
+
+    def processes(self) -> list[Process]:
+        return [*self.agencies.values(), self.gateway]
+
+
+def plan(
+    database_url: str,
+    gateway_port: int = GATEWAY_PORT,
+    agency_ports: Mapping[str, int] = AGENCY_PORTS,
+    gateway_env: Mapping[str, str] | None = None,
+) -> Stack:
+    agencies = {
+        code: Process(code, f"simulators.{code}.app:app", port, AGENCY_HEALTH[code])
+        for code, port in agency_ports.items()
+    }
+    env = {"DATABASE_URL": database_url, **(gateway_env or {})}
+    for code, process in agencies.items():
+        env[f"SATUPINTU_AGENCIES__{code.upper()}__BASE_URL"] = process.url
+    gateway = Process("gateway", "app.main:create_app", gateway_port, "/healthz", env, True)
+    return Stack(agencies, gateway)
+
+
+@contextmanager
+def running(stack: Stack) -> Iterator[Stack]:
+    try:
+        for process in stack.processes():
+            process.start()
+        for process in stack.processes():
+            process.wait_ready()
+        yield stack
+    finally:
+        for process in reversed(stack.processes()):
+            process.stop()
+
+
+def _banner(stack: Stack) -> str:
+    from simulators.world import personas
+
+    lines = [
+        "",
+        "satupintu is running (Ctrl-C stops everything)",
+        f"  gateway API      {stack.gateway.url}/v1/citizens/<nik>",
+        f"  API docs         {stack.gateway.url}/docs",
+        f"  readiness        {stack.gateway.url}/readyz",
+    ]
+    lines += [f"  {code:<16} {p.url}" for code, p in stack.agencies.items()]
+    lines.append("  demo citizens:")
+    for name, persona in personas().items():
+        lines.append(f"    {name:<26} {stack.gateway.url}/v1/citizens/{persona.nik}")
+    return "\n".join(lines) + "\n"
+
+
+def main(
+    gateway_port: Annotated[int, typer.Option(help="Port of the gateway.")] = GATEWAY_PORT,
+    database_url: Annotated[
+        str, typer.Option(envvar="DATABASE_URL", help="The gateway's database.")
+    ] = "sqlite+aiosqlite:///./satupintu.db",
+) -> None:
+    """Start the three simulated agencies and the gateway, print where to look, wait."""
+    stack = plan(database_url, gateway_port)
+    with running(stack):
+        typer.echo(_banner(stack))
+        try:
+            while all(p.popen and p.popen.poll() is None for p in stack.processes()):
+                time.sleep(0.5)
+            typer.echo("a process stopped; shutting the rest down", err=True)
+        except KeyboardInterrupt:
+            typer.echo("\nstopping")
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,1 @@
+"""SAMSAT-like vehicle tax simulator (form in, XML out; rupiah strings)."""

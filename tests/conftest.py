@@ -1,0 +1,135 @@
+"""Shared fixtures: the real simulators behind the real gateway, in process for speed.
+
+Agency calls go through the gateway's adapters and httpx exactly as in production; only the
+socket is replaced by httpx's ASGI transport, mounted per agency host. A recording transport
+counts what reached each agency, so tests can prove that bad input called nobody.
+"""
+
+import os
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from app.config import AgencyEndpoint, Settings
+from app.db.migrate import downgrade
+from app.main import create_app
+from simulators.civil_registry.app import create_app as civil_registry_app
+from simulators.investment_licensing.app import create_app as investment_licensing_app
+from simulators.vehicle_tax.app import create_app as vehicle_tax_app
+
+AGENCY_HOSTS = {
+    "civil_registry": "http://civil-registry.test",
+    "vehicle_tax": "http://vehicle-tax.test",
+    "investment_licensing": "http://investment-licensing.test",
+}
+SIMULATOR_FACTORIES = {
+    "civil_registry": civil_registry_app,
+    "vehicle_tax": vehicle_tax_app,
+    "investment_licensing": investment_licensing_app,
+}
+EXTERNAL_DATABASE = os.environ.get("DATABASE_URL")
+
+
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """Counts requests per agency host (control calls excluded) on their way through."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, calls: Counter[str]) -> None:
+        self._inner = inner
+        self._calls = calls
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not request.url.path.startswith("/_control"):
+            self._calls[request.url.host] += 1
+        return await self._inner.handle_async_request(request)
+
+
+class Agencies:
+    """The in-process simulators, their fault controls and what reached them."""
+
+    def __init__(self) -> None:
+        self.apps = {code: factory() for code, factory in SIMULATOR_FACTORIES.items()}
+        self.calls: Counter[str] = Counter()
+        self.http = httpx.AsyncClient(
+            mounts={
+                host: RecordingTransport(httpx.ASGITransport(app=self.apps[code]), self.calls)
+                for code, host in AGENCY_HOSTS.items()
+            }
+        )
+
+    def called(self, code: str) -> int:
+        return self.calls[httpx.URL(AGENCY_HOSTS[code]).host]
+
+    def total_calls(self) -> int:
+        return sum(self.calls.values())
+
+    async def set_faults(self, code: str, **faults: Any) -> None:
+        response = await self.http.put(f"{AGENCY_HOSTS[code]}/_control/faults", json=faults)
+        response.raise_for_status()
+
+
+@pytest.fixture(scope="session")
+def _fresh_external_database() -> None:
+    """On a shared server (CI's PostgreSQL), start the run from an empty schema."""
+    if EXTERNAL_DATABASE:
+        downgrade(Settings(database_url=EXTERNAL_DATABASE).database_url, "base")
+
+
+@pytest.fixture
+def database_url(tmp_path, _fresh_external_database) -> str:
+    if EXTERNAL_DATABASE:
+        return Settings(database_url=EXTERNAL_DATABASE).database_url
+    return f"sqlite+aiosqlite:///{tmp_path}/gateway.db"
+
+
+@pytest.fixture
+async def agencies() -> AsyncIterator[Agencies]:
+    agencies = Agencies()
+    yield agencies
+    await agencies.http.aclose()
+
+
+def gateway_settings(database_url: str, timeout_ms: int = 1000, deadline_ms: int = 2000) -> Settings:
+    return Settings(
+        database_url=database_url,
+        request_deadline_ms=deadline_ms,
+        agencies={
+            code: AgencyEndpoint(
+                base_url=host,
+                timeout_ms=timeout_ms,
+                username="satupintu" if code == "civil_registry" else None,
+                password=SecretStr("satupintu-demo") if code == "civil_registry" else None,
+            )
+            for code, host in AGENCY_HOSTS.items()
+        },
+    )
+
+
+@pytest.fixture
+def settings(database_url) -> Settings:
+    return gateway_settings(database_url)
+
+
+@pytest.fixture
+async def gateway_app(settings, agencies) -> AsyncIterator[FastAPI]:
+    app = create_app(settings, http_client=agencies.http)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def gateway(gateway_app) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=gateway_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def personas() -> Iterator[dict[str, Any]]:
+    from simulators.world import personas
+
+    yield personas()

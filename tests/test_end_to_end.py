@@ -1,0 +1,76 @@
+"""The whole system as separate processes over real sockets, as `make run` starts it."""
+
+import os
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from simulators.stack import AGENCY_PORTS, Stack, free_port, plan, running
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, _fresh_external_database) -> Iterator[Stack]:
+    database_url = os.environ.get("DATABASE_URL") or (
+        f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('e2e')}/gateway.db"
+    )
+    ports = {code: free_port() for code in AGENCY_PORTS}
+    planned = plan(
+        database_url,
+        gateway_port=free_port(),
+        agency_ports=ports,
+        gateway_env={
+            "SATUPINTU_AGENCIES__VEHICLE_TAX__TIMEOUT_MS": "400",
+            "SATUPINTU_AGENCIES__INVESTMENT_LICENSING__TIMEOUT_MS": "400",
+        },
+    )
+    with running(planned) as started:
+        yield started
+
+
+def _get(url: str, **kwargs) -> tuple[httpx.Response, float]:
+    started = time.perf_counter()
+    response = httpx.get(url, timeout=10, **kwargs)
+    return response, time.perf_counter() - started
+
+
+def test_profile_over_real_sockets_is_complete_in_under_a_second(stack, personas):
+    url = f"{stack.gateway.url}/v1/citizens/{personas['family'].nik}"
+    _get(url)  # the first call opens the pooled connections
+    response, elapsed = _get(url)
+
+    assert response.status_code == 200
+    assert response.json()["complete"] is True
+    assert set(response.json()["sources"]) == set(AGENCY_PORTS)
+    assert elapsed < 1.0
+
+
+def test_slow_agency_over_real_sockets_is_cut_at_its_deadline(stack, personas):
+    faults = f"{stack.agencies['investment_licensing'].url}/_control/faults"
+    httpx.put(faults, json={"latency_ms": 2000}).raise_for_status()
+    try:
+        response, elapsed = _get(f"{stack.gateway.url}/v1/citizens/{personas['family'].nik}")
+    finally:
+        httpx.delete(faults).raise_for_status()
+
+    assert response.json()["sources"]["investment_licensing"]["status"] == "timeout"
+    assert elapsed < 0.4 + 0.1
+
+
+def test_stopped_vehicle_tax_process_gives_a_partial_answer(stack, personas):
+    stack.agencies["vehicle_tax"].stop()
+    response, elapsed = _get(f"{stack.gateway.url}/v1/citizens/{personas['family'].nik}")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["complete"] is False
+    assert body["sources"]["vehicle_tax"]["status"] == "unavailable"
+    assert body["identity"]["nik"] == personas["family"].nik
+    assert body["businesses"] is not None
+    assert elapsed < 0.4 + 0.1
+    readiness = httpx.get(f"{stack.gateway.url}/readyz").json()
+    assert readiness["status"] == "degraded"
+    assert readiness["agencies"]["vehicle_tax"]["status"] == "down"
