@@ -102,12 +102,16 @@ def strip_key_fields(body: bytes, content_type: str, keys: frozenset[str]) -> by
 
 
 async def _reply(send: Send, status: int, body: bytes, content_type: str) -> None:
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", content_type.encode()),
-                    (b"content-length", str(len(body)).encode())],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -158,8 +162,9 @@ class FaultMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-def install_faults(app: FastAPI, style: FailureStyle,
-                   settings: FaultSettings | None = None) -> FaultSettings:
+def install_faults(
+    app: FastAPI, style: FailureStyle, settings: FaultSettings | None = None
+) -> FaultSettings:
     """Adds the control endpoints and the middleware; returns the live settings."""
     live = settings or FaultSettings.from_env()
     router = APIRouter(prefix=CONTROL_PREFIX, include_in_schema=False)

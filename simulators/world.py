@@ -316,31 +316,34 @@ class _Builder:
         if shape in ("couple", "couple_parent"):
             earliest = date(1970, 1, 1) if shape == "couple_parent" else date(1950, 1, 1)
             head_birth = self._date_between(earliest, date(2000, 12, 31))
-            wife_birth = min(head_birth + timedelta(days=self.rng.randint(-730, 2920)),
-                             date(2002, 12, 31))
+            wife_birth = min(
+                head_birth + timedelta(days=self.rng.randint(-730, 2920)), date(2002, 12, 31)
+            )
             members = [
                 _Member("KEPALA KELUARGA", "L", head_birth, "KAWIN"),
                 _Member("ISTRI", "P", wife_birth, "KAWIN"),
             ]
-            members += self._children(wife_birth, self.rng.choices((0, 1, 2, 3, 4),
-                                                                   (12, 25, 35, 20, 8))[0])
+            members += self._children(
+                wife_birth, self.rng.choices((0, 1, 2, 3, 4), (12, 25, 35, 20, 8))[0]
+            )
             if shape == "couple_parent":
                 parent_birth = add_years(head_birth, -self.rng.randint(22, 35))
                 death = None
                 if self.rng.random() < 0.3:
                     death = self.today - timedelta(days=self.rng.randint(60, 2500))
                 members.append(
-                    _Member("ORANG TUA", self.rng.choice(("L", "P")), parent_birth, "CERAI MATI",
-                            death)
+                    _Member(
+                        "ORANG TUA", self.rng.choice(("L", "P")), parent_birth, "CERAI MATI", death
+                    )
                 )
         elif shape == "single":
             birth = self._date_between(date(1988, 1, 1), date(2004, 12, 31))
-            members = [_Member("KEPALA KELUARGA", self.rng.choice(("L", "P")), birth,
-                               "BELUM KAWIN")]
+            members = [
+                _Member("KEPALA KELUARGA", self.rng.choice(("L", "P")), birth, "BELUM KAWIN")
+            ]
         elif shape == "elder":
             birth = self._date_between(date(1940, 1, 1), date(1960, 12, 31))
-            members = [_Member("KEPALA KELUARGA", self.rng.choice(("L", "P")), birth,
-                               "CERAI MATI")]
+            members = [_Member("KEPALA KELUARGA", self.rng.choice(("L", "P")), birth, "CERAI MATI")]
         else:
             birth = self._date_between(date(1965, 1, 1), date(1995, 12, 31))
             status = self.rng.choice(("CERAI HIDUP", "CERAI MATI"))
@@ -352,8 +355,9 @@ class _Builder:
         village = owner.address.village
         while True:
             number = self.rng.randint(1, 9999)
-            letters = "".join(self.rng.choice(_PLATE_LETTERS)
-                              for _ in range(self.rng.randint(1, 3)))
+            letters = "".join(
+                self.rng.choice(_PLATE_LETTERS) for _ in range(self.rng.randint(1, 3))
+            )
             jakarta_letter = JAKARTA_SUFFIX_LETTER.get(village.regency_code)
             if jakarta_letter is not None:
                 letters = jakarta_letter + letters[:2]
@@ -361,8 +365,9 @@ class _Builder:
             if plate not in self.vehicles:
                 return plate
 
-    def vehicle(self, owner: Citizen, model: VehicleModel, due_in_days: int,
-                blocked: bool = False) -> Vehicle:
+    def vehicle(
+        self, owner: Citizen, model: VehicleModel, due_in_days: int, blocked: bool = False
+    ) -> Vehicle:
         """Registers a vehicle whose PKB falls due ``due_in_days`` after the reference date."""
         pkb_due = self.today + timedelta(days=due_in_days)
         registered = add_years(pkb_due, -self.rng.randint(1, 8))
@@ -399,8 +404,10 @@ class _Builder:
                 return nib
 
     def _npwp(self) -> str:
-        digits = (f"{self.rng.choice(('01', '02', '03'))}{self.rng.randint(0, 999_999):06d}"
-                  f"{self.rng.randint(0, 9)}{self.rng.randint(1, 999):03d}000")
+        digits = (
+            f"{self.rng.choice(('01', '02', '03'))}{self.rng.randint(0, 999_999):06d}"
+            f"{self.rng.randint(0, 9)}{self.rng.randint(1, 999):03d}000"
+        )
         return f"0{digits}" if self.rng.random() < 0.5 else digits
 
     def _business_name(self, kind: OwnerKind, owner: Citizen, first: Kbli) -> str:
@@ -415,8 +422,9 @@ class _Builder:
             return f"KOPERASI SERBA USAHA {words}"
         return f"{kind} {words} {self.rng.choice(BUSINESS_WORDS)}"
 
-    def _permits(self, nib: str, seq: int, kbli: Kbli, status: PermitStatus | None,
-                 issued_at: datetime) -> tuple[Permit, ...]:
+    def _permits(
+        self, nib: str, seq: int, kbli: Kbli, status: PermitStatus | None, issued_at: datetime
+    ) -> tuple[Permit, ...]:
         nib_permit = Permit("NIB", nib, "TERBIT", issued_at)
         if kbli.risk == "R" or status is None:
             return (nib_permit,)
@@ -425,14 +433,16 @@ class _Builder:
         if status == "MENUNGGU_VERIFIKASI":
             return nib_permit, Permit(kind, number, status, None)
         if status == "DITOLAK":
-            return nib_permit, Permit(kind, number, status, None,
-                                      self.rng.choice(_REJECTION_REASONS))
+            return nib_permit, Permit(
+                kind, number, status, None, self.rng.choice(_REJECTION_REASONS)
+            )
         waited = (self.today - issued_at.date()).days
         delay = 0 if kbli.risk == "MR" else min(self.rng.randint(3, 14), waited)
         return nib_permit, Permit(kind, number, status, issued_at + timedelta(days=delay))
 
-    def business(self, owner: Citizen, kind: OwnerKind,
-                 plan: list[tuple[str, PermitStatus | None]]) -> Business:
+    def business(
+        self, owner: Citizen, kind: OwnerKind, plan: list[tuple[str, PermitStatus | None]]
+    ) -> Business:
         """Registers a business; ``plan`` pairs each KBLI code with its licence outcome."""
         nib = self._nib()
         pending = any(status == "MENUNGGU_VERIFIKASI" for _, status in plan)
@@ -443,11 +453,13 @@ class _Builder:
             scale = self.rng.choices(("MIKRO", "KECIL"), (80, 20))[0]
         else:
             village = self.rng.choice(self.villages[owner.address.village.regency_code])
-            scale = self.rng.choice(("KECIL", "MENENGAH", "BESAR") if kind == "PT"
-                                    else ("MIKRO", "KECIL", "MENENGAH"))
+            scale = self.rng.choice(
+                ("KECIL", "MENENGAH", "BESAR") if kind == "PT" else ("MIKRO", "KECIL", "MENENGAH")
+            )
         activities = tuple(
-            Activity(KBLI_BY_CODE[code],
-                     self._permits(nib, seq, KBLI_BY_CODE[code], status, issued_at))
+            Activity(
+                KBLI_BY_CODE[code], self._permits(nib, seq, KBLI_BY_CODE[code], status, issued_at)
+            )
             for seq, (code, status) in enumerate(plan, start=1)
         )
         business = Business(
@@ -474,8 +486,9 @@ class _Builder:
             elif kbli.risk == "MT":
                 status = self.rng.choices(("TERBIT", "MENUNGGU_VERIFIKASI"), (75, 25))[0]
             elif kbli.risk == "T":
-                status = self.rng.choices(("TERBIT", "MENUNGGU_VERIFIKASI", "DITOLAK"),
-                                          (60, 25, 15))[0]
+                status = self.rng.choices(
+                    ("TERBIT", "MENUNGGU_VERIFIKASI", "DITOLAK"), (60, 25, 15)
+                )[0]
             plan.append((kbli.code, status))
         return plan
 
@@ -485,15 +498,24 @@ class _Builder:
                 continue
             if self.rng.random() < 0.4:
                 for _ in range(self.rng.choices((1, 2), (80, 20))[0]):
-                    self.vehicle(citizen, self.rng.choice(MOTORCYCLES), self._random_due(),
-                                 blocked=self.rng.random() < 0.02)
+                    self.vehicle(
+                        citizen,
+                        self.rng.choice(MOTORCYCLES),
+                        self._random_due(),
+                        blocked=self.rng.random() < 0.02,
+                    )
             if citizen.occupation != "PELAJAR/MAHASISWA" and self.rng.random() < 0.22:
                 for _ in range(self.rng.choices((1, 2), (85, 15))[0]):
-                    self.vehicle(citizen, self.rng.choice(CARS), self._random_due(),
-                                 blocked=self.rng.random() < 0.02)
+                    self.vehicle(
+                        citizen,
+                        self.rng.choice(CARS),
+                        self._random_due(),
+                        blocked=self.rng.random() < 0.02,
+                    )
             if self.rng.random() < 0.15:
                 kind: OwnerKind = self.rng.choices(
-                    ("UMK_PERORANGAN", "PT", "CV", "KOPERASI"), (75, 10, 10, 5))[0]
+                    ("UMK_PERORANGAN", "PT", "CV", "KOPERASI"), (75, 10, 10, 5)
+                )[0]
                 self.business(citizen, kind, self._random_plan(kind))
 
 
@@ -505,18 +527,34 @@ def _make_personas(b: _Builder) -> dict[str, Persona]:
     """Creates the fixed demo citizens of CONTRACT.md before the random population."""
     result: dict[str, Persona] = {}
 
-    def persona(key: str, people: list[Citizen], description: str, plates: tuple[str, ...] = (),
-                nibs: tuple[str, ...] = ()) -> None:
+    def persona(
+        key: str,
+        people: list[Citizen],
+        description: str,
+        plates: tuple[str, ...] = (),
+        nibs: tuple[str, ...] = (),
+    ) -> None:
         head = people[0]
         b.fixed.update(p.nik for p in people)
-        result[key] = Persona(key, head.nik, head.name, head.no_kk, description, plates, nibs,
-                              tuple(p.nik for p in people[1:]))
+        result[key] = Persona(
+            key,
+            head.nik,
+            head.name,
+            head.no_kk,
+            description,
+            plates,
+            nibs,
+            tuple(p.nik for p in people[1:]),
+        )
 
-    people = b.family(_village(b, "3174"), [
-        _Member("KEPALA KELUARGA", "L", date(1982, 4, 17), "KAWIN"),
-        _Member("ISTRI", "P", date(1985, 9, 2), "KAWIN"),
-        _Member("ANAK", "L", date(2012, 1, 23), "BELUM KAWIN"),
-    ])
+    people = b.family(
+        _village(b, "3174"),
+        [
+            _Member("KEPALA KELUARGA", "L", date(1982, 4, 17), "KAWIN"),
+            _Member("ISTRI", "P", date(1985, 9, 2), "KAWIN"),
+            _Member("ANAK", "L", date(2012, 1, 23), "BELUM KAWIN"),
+        ],
+    )
     owner = people[0]
     fleet = [
         b.vehicle(owner, CARS[0], 150),
@@ -524,48 +562,82 @@ def _make_personas(b: _Builder) -> dict[str, Persona]:
         b.vehicle(owner, CARS[6], 60),
         b.vehicle(owner, MOTORCYCLES[2], -95),
     ]
-    persona("several_vehicles_overdue", [owner],
-            "Warga Jakarta dengan 3 mobil dan 1 sepeda motor, 2 kendaraan lewat jatuh tempo",
-            plates=tuple(v.plate for v in fleet))
+    persona(
+        "several_vehicles_overdue",
+        [owner],
+        "Warga Jakarta dengan 3 mobil dan 1 sepeda motor, 2 kendaraan lewat jatuh tempo",
+        plates=tuple(v.plate for v in fleet),
+    )
 
-    people = b.family(_village(b, "3273"), [
-        _Member("KEPALA KELUARGA", "P", date(1979, 11, 8), "CERAI HIDUP"),
-    ])
+    people = b.family(
+        _village(b, "3273"),
+        [
+            _Member("KEPALA KELUARGA", "P", date(1979, 11, 8), "CERAI HIDUP"),
+        ],
+    )
     shop = b.business(people[0], "UMK_PERORANGAN", [("56102", None), ("56101", "TERBIT")])
-    company = b.business(people[0], "PT", [("55110", "MENUNGGU_VERIFIKASI"),
-                                            ("86105", "TERBIT")])
-    persona("every_risk_business", people,
-            "Pemilik usaha dengan KBLI risiko R, MR, MT (menunggu verifikasi) dan T (izin terbit)",
-            nibs=(shop.nib, company.nib))
+    company = b.business(people[0], "PT", [("55110", "MENUNGGU_VERIFIKASI"), ("86105", "TERBIT")])
+    persona(
+        "every_risk_business",
+        people,
+        "Pemilik usaha dengan KBLI risiko R, MR, MT (menunggu verifikasi) dan T (izin terbit)",
+        nibs=(shop.nib, company.nib),
+    )
 
-    people = b.family(_village(b, "3471"), [
-        _Member("KEPALA KELUARGA", "L", date(1998, 6, 30), "BELUM KAWIN"),
-    ])
+    people = b.family(
+        _village(b, "3471"),
+        [
+            _Member("KEPALA KELUARGA", "L", date(1998, 6, 30), "BELUM KAWIN"),
+        ],
+    )
     persona("nothing", people, "Warga tanpa kendaraan dan tanpa usaha")
 
-    people = b.family(_village(b, "3578"), [
-        _Member("KEPALA KELUARGA", "L", date(1948, 2, 14), "CERAI MATI",
-                b.today - timedelta(days=45)),
-    ])
+    people = b.family(
+        _village(b, "3578"),
+        [
+            _Member(
+                "KEPALA KELUARGA",
+                "L",
+                date(1948, 2, 14),
+                "CERAI MATI",
+                b.today - timedelta(days=45),
+            ),
+        ],
+    )
     car = b.vehicle(people[0], CARS[4], 120)
-    persona("deceased", people, "Warga yang sudah meninggal (STATUS_HIDUP MATI), masih memiliki "
-            "kendaraan", plates=(car.plate,))
+    persona(
+        "deceased",
+        people,
+        "Warga yang sudah meninggal (STATUS_HIDUP MATI), masih memiliki kendaraan",
+        plates=(car.plate,),
+    )
 
-    people = b.family(_village(b, "3374"), [
-        _Member("KEPALA KELUARGA", "L", date(1984, 3, 12), "KAWIN"),
-        _Member("ISTRI", "P", date(1987, 7, 25), "KAWIN"),
-        _Member("ANAK", "P", date(2010, 10, 3), "BELUM KAWIN"),
-        _Member("ANAK", "L", date(2015, 5, 19), "BELUM KAWIN"),
-    ])
+    people = b.family(
+        _village(b, "3374"),
+        [
+            _Member("KEPALA KELUARGA", "L", date(1984, 3, 12), "KAWIN"),
+            _Member("ISTRI", "P", date(1987, 7, 25), "KAWIN"),
+            _Member("ANAK", "P", date(2010, 10, 3), "BELUM KAWIN"),
+            _Member("ANAK", "L", date(2015, 5, 19), "BELUM KAWIN"),
+        ],
+    )
     bike = b.vehicle(people[0], MOTORCYCLES[4], 200)
     store = b.business(people[0], "UMK_PERORANGAN", [("47112", None)])
-    persona("family", people, "Kepala keluarga, istri dan dua anak dalam satu KK; kepala "
-            "keluarga memiliki satu kendaraan dan satu usaha", plates=(bike.plate,),
-            nibs=(store.nib,))
+    persona(
+        "family",
+        people,
+        "Kepala keluarga, istri dan dua anak dalam satu KK; kepala "
+        "keluarga memiliki satu kendaraan dan satu usaha",
+        plates=(bike.plate,),
+        nibs=(store.nib,),
+    )
 
-    people = b.family(_village(b, "1471"), [
-        _Member("KEPALA KELUARGA", "P", date(1990, 8, 5), "BELUM KAWIN"),
-    ])
+    people = b.family(
+        _village(b, "1471"),
+        [
+            _Member("KEPALA KELUARGA", "P", date(1990, 8, 5), "BELUM KAWIN"),
+        ],
+    )
     persona("woman", people, "Warga perempuan (tanggal lahir + 40 di NIK)")
     return result
 

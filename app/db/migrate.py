@@ -43,6 +43,10 @@ async def apply_migrations(database_url: str) -> None:
     await asyncio.to_thread(upgrade, database_url)
 
 
+async def revert_migrations(database_url: str, revision: str = "base") -> None:
+    await asyncio.to_thread(downgrade, database_url, revision)
+
+
 async def ensure_current(engine: AsyncEngine, database_url: str) -> None:
     head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
 

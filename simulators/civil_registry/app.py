@@ -26,7 +26,7 @@ _SIXTEEN_DIGITS = re.compile(r"[0-9]{16}")
 
 _STYLE = FailureStyle(
     error_body=(
-        b"<!doctype html><html lang=\"en\"><head><title>HTTP Status 500 - Internal Server Error"
+        b'<!doctype html><html lang="en"><head><title>HTTP Status 500 - Internal Server Error'
         b"</title></head><body><h1>HTTP Status 500 - Internal Server Error</h1><hr/>"
         b"<p><b>Type</b> Exception Report</p><p><b>Message</b> Request processing failed; nested "
         b"exception is java.sql.SQLRecoverableException: IO Error: Connection reset</p><hr/>"
@@ -38,8 +38,7 @@ _STYLE = FailureStyle(
         b"Dukcapil sedang dalam pemeliharaan</h2><p>Silakan coba beberapa saat lagi.</p>"
         b"</body></html>"
     ),
-    key_fields=frozenset({"RESPONSE_CODE", "NIK", "NO_KK", "NAMA_LGKP", "TGL_LHR",
-                          "STATUS_HIDUP"}),
+    key_fields=frozenset({"RESPONSE_CODE", "NIK", "NO_KK", "NAMA_LGKP", "TGL_LHR", "STATUS_HIDUP"}),
 )
 
 
@@ -138,19 +137,22 @@ class Registry:
     @classmethod
     def from_world(cls, world: World) -> "Registry":
         persons = {
-            nik: _encode({"RESPONSE_CODE": "00", "RESPONSE_DESC": "SUKSES",
-                          "content": [_person(c)]})
+            nik: _encode(
+                {"RESPONSE_CODE": "00", "RESPONSE_DESC": "SUKSES", "content": [_person(c)]}
+            )
             for nik, c in world.citizens.items()
         }
         families = {
-            kk: _encode({
-                "RESPONSE_CODE": "00",
-                "RESPONSE_DESC": "SUKSES",
-                "NO_KK": kk,
-                "NAMA_KEP": world.citizens[family.head_nik].name,
-                **_address_fields(family),
-                "content": [_member(world.citizens[nik]) for nik in family.member_niks],
-            })
+            kk: _encode(
+                {
+                    "RESPONSE_CODE": "00",
+                    "RESPONSE_DESC": "SUKSES",
+                    "NO_KK": kk,
+                    "NAMA_KEP": world.citizens[family.head_nik].name,
+                    **_address_fields(family),
+                    "content": [_member(world.citizens[nik]) for nik in family.member_niks],
+                }
+            )
             for kk, family in world.families.items()
         }
         kk_of_nik = {nik: c.no_kk for nik, c in world.citizens.items()}
@@ -183,7 +185,8 @@ def create_app(world: World | None = None, faults: FaultSettings | None = None) 
         given_user = str(payload.get("USER_ID", "")).encode()
         given_password = str(payload.get("PASSWORD", "")).encode()
         return hmac.compare_digest(given_user, user_id) & hmac.compare_digest(
-            given_password, password)
+            given_password, password
+        )
 
     app = FastAPI(title="Dukcapil Web Service", docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -219,8 +222,15 @@ def create_app(world: World | None = None, faults: FaultSettings | None = None) 
 
     @app.get("/api/v1/ping")
     async def ping() -> Response:
-        return _json(_encode({"RESPONSE_CODE": "00", "RESPONSE_DESC": "SERVICE UP",
-                              "SERVER_TIME": jakarta_now().strftime("%d-%m-%Y %H:%M:%S")}))
+        return _json(
+            _encode(
+                {
+                    "RESPONSE_CODE": "00",
+                    "RESPONSE_DESC": "SERVICE UP",
+                    "SERVER_TIME": jakarta_now().strftime("%d-%m-%Y %H:%M:%S"),
+                }
+            )
+        )
 
     install_faults(app, _STYLE, faults)
     return app

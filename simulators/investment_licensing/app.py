@@ -124,11 +124,22 @@ def create_app(world: World | None = None, faults: FaultSettings | None = None) 
         if per_page > MAX_PER_PAGE:
             return _bad_request(f"per_page maksimal {MAX_PER_PAGE}")
         owned = by_owner.get(nik, [])
-        items = owned[(page - 1) * per_page: page * per_page]
-        meta = json.dumps({"page": page, "per_page": per_page, "total": len(owned),
-                           "total_page": math.ceil(len(owned) / per_page)})
-        body = (b'{"responCode": 200, "responMessage": "Sukses", "data": {"items": ['
-                + b", ".join(items) + b"], " + meta[1:].encode() + b"}")
+        items = owned[(page - 1) * per_page : page * per_page]
+        meta = json.dumps(
+            {
+                "page": page,
+                "per_page": per_page,
+                "total": len(owned),
+                "total_page": math.ceil(len(owned) / per_page),
+            }
+        )
+        body = (
+            b'{"responCode": 200, "responMessage": "Sukses", "data": {"items": ['
+            + b", ".join(items)
+            + b"], "
+            + meta[1:].encode()
+            + b"}"
+        )
         return Response(body, media_type="application/json")
 
     @app.get("/oss/v2/nib/{nib}")

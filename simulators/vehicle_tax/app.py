@@ -40,8 +40,9 @@ _STYLE = FailureStyle(
         b"<p>Mohon maaf, sistem sedang dalam perbaikan. Silakan kembali beberapa saat lagi."
         b"</p></body></html>"
     ),
-    key_fields=frozenset({"kode", "kodeRespon", "nopol", "nikPemilik", "pkbPokok", "jumlah",
-                          "tglJatuhTempo"}),
+    key_fields=frozenset(
+        {"kode", "kodeRespon", "nopol", "nikPemilik", "pkbPokok", "jumlah", "tglJatuhTempo"}
+    ),
 )
 
 
@@ -83,16 +84,25 @@ class Registration:
     fields_xml: str
 
     def assessment(self, today: date) -> Assessment:
-        return assess(njkb=self.njkb, bobot=self.bobot, golongan=self.golongan, cc=self.cc,
-                      province_code=self.province_code, ownership_order=self.ownership_order,
-                      due_date=self.pkb_due, today=today)
+        return assess(
+            njkb=self.njkb,
+            bobot=self.bobot,
+            golongan=self.golongan,
+            cc=self.cc,
+            province_code=self.province_code,
+            ownership_order=self.ownership_order,
+            due_date=self.pkb_due,
+            today=today,
+        )
 
 
 def _owner_address(owner: Citizen) -> str:
     address = owner.address
     village = address.village
-    return (f"{address.street} RT {address.rt} RW {address.rw}, {village.village_name}, "
-            f"{village.district_name}, {village.regency_name}").upper()
+    return (
+        f"{address.street} RT {address.rt} RW {address.rw}, {village.village_name}, "
+        f"{village.district_name}, {village.regency_name}"
+    ).upper()
 
 
 def _registration(vehicle: Vehicle, owner: Citizen, order: int) -> Registration:
@@ -148,16 +158,20 @@ def penetapan(assessment: Assessment) -> dict[str, Any]:
 
 
 def _xml_reply(inner: str, status: int = 200) -> Response:
-    return Response(content=f"{_XML_HEAD}<respon>{inner}</respon>", status_code=status,
-                    media_type=_XML_TYPE)
+    return Response(
+        content=f"{_XML_HEAD}<respon>{inner}</respon>", status_code=status, media_type=_XML_TYPE
+    )
 
 
 _UNKNOWN_PLATE = "<kode>01</kode><pesan>NOPOL TIDAK TERDAFTAR</pesan>"
 _BAD_PLATE = "<kode>02</kode><pesan>FORMAT NOPOL SALAH</pesan>"
 
 
-def create_app(world: World | None = None, faults: FaultSettings | None = None,
-               today: Callable[[], date] = reference_date) -> FastAPI:
+def create_app(
+    world: World | None = None,
+    faults: FaultSettings | None = None,
+    today: Callable[[], date] = reference_date,
+) -> FastAPI:
     """The SAMSAT simulator; ``today`` is the assessment date (``SIM_TODAY`` or Jakarta today)."""
     source = world or default_world()
     orders = ownership_orders(source.vehicles.values())
@@ -180,8 +194,10 @@ def create_app(world: World | None = None, faults: FaultSettings | None = None,
         registration = by_plate.get(plate)
         if registration is None:
             return _xml_reply(_UNKNOWN_PLATE)
-        assessed = "".join(f"<{k}>{escape(str(v))}</{k}>"
-                           for k, v in penetapan(registration.assessment(today())).items())
+        assessed = "".join(
+            f"<{k}>{escape(str(v))}</{k}>"
+            for k, v in penetapan(registration.assessment(today())).items()
+        )
         return _xml_reply(
             "<kode>00</kode><pesan>DATA DITEMUKAN</pesan>"
             f"<kendaraan>{registration.fields_xml}</kendaraan><penetapan>{assessed}</penetapan>"
@@ -190,14 +206,24 @@ def create_app(world: World | None = None, faults: FaultSettings | None = None,
     @app.get("/samsat/api/kendaraan")
     async def vehicles_of(nik: str = "") -> Response:
         if _SIXTEEN_DIGITS.fullmatch(nik) is None:
-            body: dict[str, Any] = {"status": "GAGAL", "kodeRespon": 2, "pesan": "FORMAT NIK SALAH",
-                                    "jumlahData": 0, "dataKendaraan": []}
+            body: dict[str, Any] = {
+                "status": "GAGAL",
+                "kodeRespon": 2,
+                "pesan": "FORMAT NIK SALAH",
+                "jumlahData": 0,
+                "dataKendaraan": [],
+            }
             return Response(json.dumps(body), 400, media_type="application/json")
         day = today()
-        items = [{**r.fields, "penetapan": penetapan(r.assessment(day))}
-                 for r in by_owner.get(nik, [])]
-        body = {"status": "SUKSES", "kodeRespon": 0, "jumlahData": len(items),
-                "dataKendaraan": items}
+        items = [
+            {**r.fields, "penetapan": penetapan(r.assessment(day))} for r in by_owner.get(nik, [])
+        ]
+        body = {
+            "status": "SUKSES",
+            "kodeRespon": 0,
+            "jumlahData": len(items),
+            "dataKendaraan": items,
+        }
         return Response(json.dumps(body), media_type="application/json")
 
     @app.get("/samsat/status")

@@ -88,8 +88,17 @@ def months_late(due: date, today: date) -> int:
     return min(months, MAX_LATE_MONTHS)
 
 
-def assess(*, njkb: int, bobot: Decimal, golongan: Golongan, cc: int, province_code: str,
-           ownership_order: int, due_date: date, today: date) -> Assessment:
+def assess(
+    *,
+    njkb: int,
+    bobot: Decimal,
+    golongan: Golongan,
+    cc: int,
+    province_code: str,
+    ownership_order: int,
+    due_date: date,
+    today: date,
+) -> Assessment:
     rate = pkb_rate(province_code, ownership_order)
     pkb = _rupiah(Decimal(njkb) * bobot * rate / 100)
     opsen = _rupiah(pkb * OPSEN_SHARE) if has_opsen(province_code) else 0

@@ -115,8 +115,10 @@ def test_businesses_follow_the_risk_rules(world: World) -> None:
             elif risk == "MR":
                 assert extra == [("SERTIFIKAT_STANDAR", "TERBIT")]
             elif risk == "MT":
-                assert extra in ([("SERTIFIKAT_STANDAR", "TERBIT")],
-                                 [("SERTIFIKAT_STANDAR", "MENUNGGU_VERIFIKASI")])
+                assert extra in (
+                    [("SERTIFIKAT_STANDAR", "TERBIT")],
+                    [("SERTIFIKAT_STANDAR", "MENUNGGU_VERIFIKASI")],
+                )
             else:
                 assert len(extra) == 1
                 assert extra[0][0] == "IZIN"
@@ -137,8 +139,14 @@ def _businesses_of(world: World, nik: str) -> list[str]:
 
 def test_personas_have_the_promised_properties(world: World) -> None:
     cast = personas(world)
-    assert set(cast) == {"several_vehicles_overdue", "every_risk_business", "nothing",
-                         "deceased", "family", "woman"}
+    assert set(cast) == {
+        "several_vehicles_overdue",
+        "every_risk_business",
+        "nothing",
+        "deceased",
+        "family",
+        "woman",
+    }
 
     many = cast["several_vehicles_overdue"]
     fleet = [world.vehicles[p] for p in many.plates]
@@ -170,8 +178,10 @@ def test_personas_have_the_promised_properties(world: World) -> None:
     assert relations == ["ANAK", "ANAK", "ISTRI", "KEPALA KELUARGA"]
     assert family.head_nik == head.nik
     assert list(head.related_niks) == list(family.member_niks[1:])
-    assert _vehicles_of(world, head.nik) == list(head.plates) and len(head.plates) == 1
-    assert _businesses_of(world, head.nik) == list(head.nibs) and len(head.nibs) == 1
+    assert len(head.plates) == 1
+    assert _vehicles_of(world, head.nik) == list(head.plates)
+    assert len(head.nibs) == 1
+    assert _businesses_of(world, head.nik) == list(head.nibs)
 
     woman = cast["woman"]
     assert world.citizens[woman.nik].sex == "P"
