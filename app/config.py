@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     )
     auto_migrate: bool = Field(
         default=True,
-        description="Apply Alembic migrations on start; when off, refuse to start on an old schema.",
+        description="Apply migrations on start; when off, refuse to start on an old schema.",
     )
     agencies: dict[str, AgencyEndpoint] = Field(default_factory=_default_agencies)
     request_deadline_ms: int = Field(

@@ -11,8 +11,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from starlette.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from app.config import DEFAULT_PROBLEM_BASE_URI
 from app.schemas.problem import PROBLEM_MEDIA_TYPE, FieldError, Problem

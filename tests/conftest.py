@@ -7,7 +7,7 @@ counts what reached each agency, so tests can prove that bad input called nobody
 
 import os
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -21,6 +21,8 @@ from app.main import create_app
 from simulators.civil_registry.app import create_app as civil_registry_app
 from simulators.investment_licensing.app import create_app as investment_licensing_app
 from simulators.vehicle_tax.app import create_app as vehicle_tax_app
+from simulators.world import Persona
+from simulators.world import personas as demo_personas
 
 AGENCY_HOSTS = {
     "civil_registry": "http://civil-registry.test",
@@ -93,7 +95,9 @@ async def agencies() -> AsyncIterator[Agencies]:
     await agencies.http.aclose()
 
 
-def gateway_settings(database_url: str, timeout_ms: int = 1000, deadline_ms: int = 2000) -> Settings:
+def gateway_settings(
+    database_url: str, timeout_ms: int = 1000, deadline_ms: int = 2000
+) -> Settings:
     return Settings(
         database_url=database_url,
         request_deadline_ms=deadline_ms,
@@ -129,7 +133,5 @@ async def gateway(gateway_app) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture(scope="session")
-def personas() -> Iterator[dict[str, Any]]:
-    from simulators.world import personas
-
-    yield personas()
+def personas() -> dict[str, Persona]:
+    return demo_personas()

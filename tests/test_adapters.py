@@ -81,10 +81,15 @@ async def test_vehicle_tax_single_plate_speaks_xml(agencies, personas):
     assert vehicle.owner_nik == persona.nik
     tax = vehicle.tax
     assert tax.total == (
-        tax.pkb_principal + tax.pkb_opsen + tax.pkb_penalty
-        + tax.swdkllj_principal + tax.swdkllj_penalty
+        tax.pkb_principal
+        + tax.pkb_opsen
+        + tax.pkb_penalty
+        + tax.swdkllj_principal
+        + tax.swdkllj_penalty
     )
-    assert tax.pkb_principal == round(tax.sale_value * tax.weight_coefficient * tax.rate_percent / 100)
+    assert tax.pkb_principal == round(
+        tax.sale_value * tax.weight_coefficient * tax.rate_percent / 100
+    )
 
 
 async def test_vehicle_tax_list_agrees_with_single_reads(agencies, personas):
@@ -150,7 +155,7 @@ def test_builtin_adapters_satisfy_the_contract(agencies):
         InvestmentLicensingAdapter: BusinessProvider,
     }
     for cls, capability_protocol in adapters.items():
-        adapter = cls(_context(agencies, cls.code))
+        adapter = cls(_context(agencies, cls.code))  # type: ignore[attr-defined]
         assert isinstance(adapter, AgencyAdapter)
         assert isinstance(adapter, capability_protocol)
 

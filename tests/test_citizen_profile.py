@@ -186,7 +186,9 @@ async def test_vehicle_tax_down_gives_a_partial_answer(gateway, agencies, person
         ({"down": True}, "unavailable"),
     ],
 )
-async def test_broken_business_agency_costs_only_its_part(gateway, agencies, personas, fault, status):
+async def test_broken_business_agency_costs_only_its_part(
+    gateway, agencies, personas, fault, status
+):
     await agencies.set_faults("investment_licensing", **fault)
     response = await gateway.get(f"/v1/citizens/{personas['every_risk_business'].nik}")
 
@@ -203,9 +205,12 @@ async def test_slow_agency_is_cut_at_its_deadline(database_url, agencies, person
     settings = gateway_settings(database_url, timeout_ms=300, deadline_ms=2000)
     await agencies.set_faults("vehicle_tax", latency_ms=1500)
     app = create_app(settings, http_client=agencies.http)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-    ) as gateway:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
+        ) as gateway,
+    ):
         started = time.perf_counter()
         response = await gateway.get(f"/v1/citizens/{personas['family'].nik}")
         elapsed_ms = (time.perf_counter() - started) * 1000

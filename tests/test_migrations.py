@@ -33,7 +33,7 @@ async def test_models_and_migrations_agree(database_url):
     await apply_migrations(database_url)
     engine = create_async_engine(database_url)
 
-    def diff(connection: Connection) -> list[object]:
+    def diff(connection: Connection) -> object:
         return compare_metadata(MigrationContext.configure(connection), Base.metadata)
 
     async with engine.connect() as conn:

@@ -43,9 +43,12 @@ async def test_vehicle_tax_timeout_on_single_read_is_504(database_url, agencies,
 
     await agencies.set_faults("vehicle_tax", latency_ms=1000)
     app = create_app(gateway_settings(database_url, timeout_ms=200), http_client=agencies.http)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-    ) as gateway:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
+        ) as gateway,
+    ):
         response = await gateway.get(f"/v1/vehicles/{personas['family'].plates[0]}")
 
     assert response.status_code == 504
@@ -74,9 +77,7 @@ async def test_citizen_vehicles_with_agency_down_is_503(gateway, agencies, perso
 async def test_businesses_are_paginated_through_the_agency(gateway, personas):
     persona = personas["every_risk_business"]
     first = (await gateway.get(f"/v1/citizens/{persona.nik}/businesses?page_size=1")).json()
-    second = (
-        await gateway.get(f"/v1/citizens/{persona.nik}/businesses?page_size=1&page=2")
-    ).json()
+    second = (await gateway.get(f"/v1/citizens/{persona.nik}/businesses?page_size=1&page=2")).json()
 
     assert first["total"] == second["total"] == len(persona.nibs)
     assert first["total_pages"] == len(persona.nibs)

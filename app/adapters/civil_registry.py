@@ -175,4 +175,3 @@ class CivilRegistryAdapter:
             raise AgencyReplyError("civil registry ping is not JSON") from exc
         if not up:
             raise AgencyUnavailable("civil registry ping did not answer 00")
-

@@ -77,4 +77,3 @@ async def call_agency(
         log.exception("adapter %s failed on %s", agency, part)
         return done(SourceStatus.ERROR, detail=f"adapter failed: {type(exc).__name__}")
     return done(SourceStatus.OK, value)
-

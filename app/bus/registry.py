@@ -7,7 +7,7 @@ An adapter is built only when an endpoint is configured for its code.
 import logging
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, cast
 
 import httpx
 
@@ -66,8 +66,8 @@ class AdapterRegistry:
 
     def provider(self, capability: Capability, protocol: type[P]) -> Provider[P] | None:
         """The agency serving `capability`, preferring an enabled one."""
-        candidates = [
-            Provider(agency, agency.adapter)
+        candidates: list[Provider[P]] = [
+            Provider(agency, cast(P, agency.adapter))
             for agency in self._agencies.values()
             if capability in agency.adapter.capabilities and isinstance(agency.adapter, protocol)
         ]

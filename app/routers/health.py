@@ -51,9 +51,9 @@ async def _database_ok(request: Request) -> bool:
 )
 async def readyz(request: Request, response: Response) -> Readiness:
     agencies = request.app.state.services.bus.registry.agencies()
-    database_ok, *reports = await asyncio.gather(
-        _database_ok(request), *(_agency_health(a) for a in agencies)
-    )
+    database_check = asyncio.create_task(_database_ok(request))
+    reports = await asyncio.gather(*(_agency_health(a) for a in agencies))
+    database_ok = await database_check
     by_code = {agency.code: report for agency, report in zip(agencies, reports, strict=True)}
     if not database_ok:
         response.status_code = ProblemKind.NOT_READY.status
@@ -63,4 +63,3 @@ async def readyz(request: Request, response: Response) -> Readiness:
     else:
         status = "degraded"
     return Readiness(status=status, database="up" if database_ok else "down", agencies=by_code)
-

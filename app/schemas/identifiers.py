@@ -45,12 +45,12 @@ Nik = Annotated[str, AfterValidator(check_nik)]
 
 # Region letters of Indonesian plates (TNKB), per Polri's regional codes.
 TNKB_REGION_CODES = frozenset(
-    """
-    A B D E F G H K L M N P R S T W Z
-    AA AB AD AE AG BA BB BD BE BG BH BK BL BM BN BP
-    DA DB DC DD DE DG DH DK DL DM DN DP DR DS DT
-    EA EB ED KB KH KT KU PA PB PG PT
-    """.split()
+    (
+        *("A", "B", "D", "E", "F", "G", "H", "K", "L", "M", "N", "P", "R", "S", "T", "W", "Z"),
+        *("AA", "AB", "AD", "AE", "AG", "BA", "BB", "BD", "BE", "BG", "BH", "BK", "BL", "BM"),
+        *("BN", "BP", "DA", "DB", "DC", "DD", "DE", "DG", "DH", "DK", "DL", "DM", "DN", "DP"),
+        *("DR", "DS", "DT", "EA", "EB", "ED", "KB", "KH", "KT", "KU", "PA", "PB", "PG", "PT"),
+    )
 )
 
 _PLATE = re.compile(r"([A-Z]{1,2})\s*([0-9]{1,4})\s*([A-Z]{0,3})")

@@ -8,7 +8,7 @@ slow or broken agency costs its own part, never the others'.
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from app.adapters.base import (
@@ -59,18 +59,27 @@ async def get_profile(
             deadline,
         )
     )
-    optional: dict[ProfilePart, Callable[[], Awaitable[CallResult[Any]]]] = {
+    optional: dict[ProfilePart, Callable[[], Coroutine[Any, Any, CallResult[Any]]]] = {
         ProfilePart.FAMILY: lambda: bus.call(
-            Capability.IDENTITY_FAMILY, IdentityProvider, "family",
-            lambda p: p.get_family(nik), deadline,
+            Capability.IDENTITY_FAMILY,
+            IdentityProvider,
+            "family",
+            lambda p: p.get_family(nik),
+            deadline,
         ),
         ProfilePart.VEHICLES: lambda: bus.call(
-            Capability.VEHICLE_LIST_BY_OWNER, VehicleProvider, "vehicles",
-            lambda p: p.list_vehicles_by_owner(nik), deadline,
+            Capability.VEHICLE_LIST_BY_OWNER,
+            VehicleProvider,
+            "vehicles",
+            lambda p: p.list_vehicles_by_owner(nik),
+            deadline,
         ),
         ProfilePart.BUSINESSES: lambda: bus.call(
-            Capability.BUSINESS_LIST_BY_OWNER, BusinessProvider, "businesses",
-            lambda p: _every_business(p, nik), deadline,
+            Capability.BUSINESS_LIST_BY_OWNER,
+            BusinessProvider,
+            "businesses",
+            lambda p: _every_business(p, nik),
+            deadline,
         ),
     }
     tasks = {
@@ -83,8 +92,14 @@ async def get_profile(
             task.cancel()
         await asyncio.gather(*tasks.values(), return_exceptions=True)
         raise await fail_read(
-            services, caller, "citizen.profile", started, identity, [identity],
-            ProblemKind.CITIZEN_NOT_FOUND, subject_nik=nik,
+            services,
+            caller,
+            "citizen.profile",
+            started,
+            identity,
+            [identity],
+            ProblemKind.CITIZEN_NOT_FOUND,
+            subject_nik=nik,
         )
 
     results: dict[ProfilePart, CallResult[Any]] = dict(
@@ -112,8 +127,14 @@ async def get_profile(
         retrieved_at=dt.datetime.now(dt.UTC),
     )
     await record_read(
-        services, caller, "citizen.profile", started, calls, 200,
-        "complete" if complete else "partial", subject_nik=nik,
+        services,
+        caller,
+        "citizen.profile",
+        started,
+        calls,
+        200,
+        "complete" if complete else "partial",
+        subject_nik=nik,
     )
     return profile
 
@@ -121,13 +142,22 @@ async def get_profile(
 async def list_vehicles(services: Services, caller: Caller, nik: str) -> CitizenVehicles:
     started = time.perf_counter()
     call = await services.bus.call(
-        Capability.VEHICLE_LIST_BY_OWNER, VehicleProvider, "vehicles",
-        lambda p: p.list_vehicles_by_owner(nik), Deadline(services.request_deadline_ms),
+        Capability.VEHICLE_LIST_BY_OWNER,
+        VehicleProvider,
+        "vehicles",
+        lambda p: p.list_vehicles_by_owner(nik),
+        Deadline(services.request_deadline_ms),
     )
     if call.status is not SourceStatus.OK or call.value is None:
         raise await fail_read(
-            services, caller, "citizen.vehicles", started, call, [call],
-            ProblemKind.CITIZEN_NOT_FOUND, subject_nik=nik,
+            services,
+            caller,
+            "citizen.vehicles",
+            started,
+            call,
+            [call],
+            ProblemKind.CITIZEN_NOT_FOUND,
+            subject_nik=nik,
         )
     await record_read(
         services, caller, "citizen.vehicles", started, [call], 200, "complete", subject_nik=nik
@@ -140,14 +170,22 @@ async def list_businesses(
 ) -> CitizenBusinesses:
     started = time.perf_counter()
     call: CallResult[BusinessPage] = await services.bus.call(
-        Capability.BUSINESS_LIST_BY_OWNER, BusinessProvider, "businesses",
+        Capability.BUSINESS_LIST_BY_OWNER,
+        BusinessProvider,
+        "businesses",
         lambda p: p.list_businesses_by_owner(nik, page, page_size),
         Deadline(services.request_deadline_ms),
     )
     if call.status is not SourceStatus.OK or call.value is None:
         raise await fail_read(
-            services, caller, "citizen.businesses", started, call, [call],
-            ProblemKind.CITIZEN_NOT_FOUND, subject_nik=nik,
+            services,
+            caller,
+            "citizen.businesses",
+            started,
+            call,
+            [call],
+            ProblemKind.CITIZEN_NOT_FOUND,
+            subject_nik=nik,
         )
     await record_read(
         services, caller, "citizen.businesses", started, [call], 200, "complete", subject_nik=nik

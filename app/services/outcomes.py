@@ -44,9 +44,9 @@ def all_ok(calls: Sequence[CallResult[Any]]) -> bool:
     return all(call.status is SourceStatus.OK for call in calls)
 
 
-def failure(call: CallResult[Any], not_found: ProblemKind, calls: Sequence[CallResult[Any]]) -> (
-    ProblemError
-):
+def failure(
+    call: CallResult[Any], not_found: ProblemKind, calls: Sequence[CallResult[Any]]
+) -> ProblemError:
     """The problem that ends a request whose essential agency call did not succeed."""
     sources = {
         code: report.model_dump(mode="json", exclude_none=True)

@@ -51,5 +51,7 @@ async def fail_read(
 ) -> ProblemError:
     problem = failure(essential, not_found, calls)
     outcome = "not_found" if essential.status is SourceStatus.NOT_FOUND else "failed"
-    await record_read(services, caller, operation, started, calls, problem.kind.status, outcome, **subject)
+    await record_read(
+        services, caller, operation, started, calls, problem.kind.status, outcome, **subject
+    )
     return problem

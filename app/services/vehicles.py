@@ -22,12 +22,25 @@ async def get_vehicle(services: Services, caller: Caller, plate_number: str) -> 
     )
     if call.status is not SourceStatus.OK or call.value is None:
         raise await fail_read(
-            services, caller, "vehicle.lookup", started, call, [call],
-            ProblemKind.VEHICLE_NOT_FOUND, subject_plate=plate_number,
+            services,
+            caller,
+            "vehicle.lookup",
+            started,
+            call,
+            [call],
+            ProblemKind.VEHICLE_NOT_FOUND,
+            subject_plate=plate_number,
         )
     vehicle = call.value
     await record_read(
-        services, caller, "vehicle.lookup", started, [call], 200, "complete",
-        subject_plate=plate_number, subject_nik=vehicle.owner_nik,
+        services,
+        caller,
+        "vehicle.lookup",
+        started,
+        [call],
+        200,
+        "complete",
+        subject_plate=plate_number,
+        subject_nik=vehicle.owner_nik,
     )
     return VehicleRecord(vehicle=vehicle, source=call.report())
