@@ -48,9 +48,17 @@ class Process:
 
     def start(self) -> None:
         command = [
-            sys.executable, "-m", "uvicorn", self.target,
-            "--host", HOST, "--port", str(self.port),
-            "--log-level", "warning", "--no-access-log",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            self.target,
+            "--host",
+            HOST,
+            "--port",
+            str(self.port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
         ]
         if self.factory:
             command.append("--factory")
@@ -125,11 +133,11 @@ def _banner(stack: Stack) -> str:
     lines = [
         "",
         "satupintu is running (Ctrl-C stops everything)",
-        f"  gateway API      {stack.gateway.url}/v1/citizens/<nik>",
-        f"  API docs         {stack.gateway.url}/docs",
-        f"  readiness        {stack.gateway.url}/readyz",
+        f"  gateway API          {stack.gateway.url}/v1/citizens/<nik>",
+        f"  API docs             {stack.gateway.url}/docs",
+        f"  readiness            {stack.gateway.url}/readyz",
     ]
-    lines += [f"  {code:<16} {p.url}" for code, p in stack.agencies.items()]
+    lines += [f"  {code:<20} {p.url}" for code, p in stack.agencies.items()]
     lines.append("  demo citizens:")
     for name, persona in personas().items():
         lines.append(f"    {name:<26} {stack.gateway.url}/v1/citizens/{persona.nik}")
@@ -144,6 +152,8 @@ def main(
 ) -> None:
     """Start the three simulated agencies and the gateway, print where to look, wait."""
     stack = plan(database_url, gateway_port)
+    # `kill` or a supervisor's SIGTERM must stop the children too, not orphan them.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with running(stack):
         typer.echo(_banner(stack))
         try:

