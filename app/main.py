@@ -13,6 +13,7 @@ from app.bus.registry import AdapterRegistry
 from app.config import Settings, get_settings
 from app.db.migrate import apply_migrations, ensure_current
 from app.db.session import make_engine, make_sessionmaker
+from app.http_client import build_http_client
 from app.middleware import REQUEST_ID_HEADER, RequestIdMiddleware
 from app.problems import install_problem_handlers
 from app.routers import citizens, health, vehicles
@@ -28,18 +29,6 @@ are combined into one answer that says, per agency, where each part came from an
 Every error is an RFC 9457 `application/problem+json` body with a stable `type` URI.
 Every response carries `X-Request-ID`; send your own to correlate.
 """
-
-
-def build_http_client(settings: Settings) -> httpx.AsyncClient:
-    """One pooled client for every agency: connections are reused across requests."""
-    slowest_ms = max((a.timeout_ms for a in settings.agencies.values()), default=2000)
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(slowest_ms / 1000 + 1),
-        limits=httpx.Limits(
-            max_connections=settings.http_max_connections,
-            max_keepalive_connections=settings.http_max_keepalive,
-        ),
-    )
 
 
 def create_app(
@@ -59,15 +48,18 @@ def create_app(
         await ensure_current(engine, settings.database_url)
         warm_region_table()
         http = http_client or build_http_client(settings)
+        access_log = AccessLog(make_sessionmaker(engine))
+        await access_log.start()
         app.state.engine = engine
         app.state.services = Services(
             bus=Bus(AdapterRegistry.discover(settings.agencies, http)),
-            access_log=AccessLog(make_sessionmaker(engine)),
+            access_log=access_log,
             request_deadline_ms=settings.request_deadline_ms,
         )
         try:
             yield
         finally:
+            await access_log.stop()
             if http_client is None:
                 await http.aclose()
             await engine.dispose()

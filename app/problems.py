@@ -67,6 +67,12 @@ class ProblemKind(Kind, Enum):
         504,
         "An agency needed for this answer did not reply within its deadline.",
     )
+    ACCESS_LOG_UNAVAILABLE = (
+        "access-log-unavailable",
+        "Access log unavailable",
+        503,
+        "The read could not be recorded in the access log, so its data is not released.",
+    )
     NOT_READY = (
         "not-ready",
         "Gateway not ready",
@@ -175,9 +181,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 def problem_responses(*kinds: ProblemKind) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for a route: one entry per status, every kind under it as an example."""
+    """OpenAPI `responses` for a personal-data route: one entry per status, every kind under it
+    as an example. Validation and the access log can fail on every such route."""
     by_status: dict[int, list[ProblemKind]] = {}
-    for kind in (ProblemKind.VALIDATION, *kinds):
+    for kind in (ProblemKind.VALIDATION, *kinds, ProblemKind.ACCESS_LOG_UNAVAILABLE):
         by_status.setdefault(kind.status, []).append(kind)
     responses: dict[int | str, dict[str, Any]] = {}
     for status, group in sorted(by_status.items()):

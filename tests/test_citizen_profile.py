@@ -286,3 +286,13 @@ async def test_every_read_is_recorded_with_who_asked_and_how_it_went(
     }
     assert by_client["cs"].outcome == "not_found"
     assert by_client["cs"].http_status == 404
+
+
+async def test_no_data_leaves_when_its_read_cannot_be_recorded(gateway, gateway_app, personas):
+    async with gateway_app.state.engine.begin() as conn:
+        await conn.exec_driver_sql("DROP TABLE access_records")
+    response = await gateway.get(f"/v1/citizens/{personas['family'].nik}")
+
+    assert response.status_code == 503
+    assert response.json()["type"].endswith("/access-log-unavailable")
+    assert personas["family"].name not in response.text

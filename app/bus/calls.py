@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 import httpx
 
 from app.adapters.base import AgencyNotFound, AgencyReplyError, AgencyUnavailable
+from app.http_client import is_timeout
 from app.schemas.sources import SourceReport, SourceStatus
 
 log = logging.getLogger(__name__)
@@ -65,11 +66,13 @@ async def call_agency(
             value = await operation()
     except AgencyNotFound as exc:
         return done(SourceStatus.NOT_FOUND, detail=str(exc))
-    except (TimeoutError, httpx.TimeoutException):
+    except TimeoutError:
         return done(SourceStatus.TIMEOUT, detail=f"no reply within {round(timeout_s * 1000)} ms")
     except AgencyUnavailable as exc:
         return done(SourceStatus.UNAVAILABLE, detail=str(exc))
     except httpx.TransportError as exc:
+        if is_timeout(exc):
+            return done(SourceStatus.TIMEOUT, detail=f"agency timed out: {type(exc).__name__}")
         return done(SourceStatus.UNAVAILABLE, detail=f"cannot reach agency: {type(exc).__name__}")
     except AgencyReplyError as exc:
         return done(SourceStatus.ERROR, detail=str(exc))

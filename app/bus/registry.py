@@ -7,7 +7,7 @@ An adapter is built only when an endpoint is configured for its code.
 import logging
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Generic, Protocol, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import httpx
 
@@ -44,6 +44,7 @@ class Provider(Generic[P]):
 class AdapterRegistry:
     def __init__(self, agencies: list[Agency]) -> None:
         self._agencies = {agency.code: agency for agency in agencies}
+        self._providers: dict[tuple[Capability, type], Provider[Any] | None] = {}
 
     @classmethod
     def discover(
@@ -65,7 +66,14 @@ class AdapterRegistry:
         return list(self._agencies.values())
 
     def provider(self, capability: Capability, protocol: type[P]) -> Provider[P] | None:
-        """The agency serving `capability`, preferring an enabled one."""
+        """The agency serving `capability`, preferring an enabled one. Memoised: a
+        runtime-checkable Protocol's isinstance check is slow, and the answer never changes."""
+        key = (capability, protocol)
+        if key not in self._providers:
+            self._providers[key] = self._find(capability, protocol)
+        return self._providers[key]
+
+    def _find(self, capability: Capability, protocol: type[P]) -> Provider[P] | None:
         candidates: list[Provider[P]] = [
             Provider(agency, cast(P, agency.adapter))
             for agency in self._agencies.values()

@@ -1,5 +1,8 @@
 """The async engine and session factory, opened once per process in the app's lifespan."""
 
+from typing import Any
+
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -8,8 +11,20 @@ from sqlalchemy.ext.asyncio import (
 )
 
 
+def _sqlite_for_concurrent_writers(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers run beside the one writer, and the busy timeout makes concurrent
+    requests queue for the write lock instead of failing with `database is locked`."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
 def make_engine(database_url: str) -> AsyncEngine:
-    return create_async_engine(database_url, pool_pre_ping=True)
+    engine = create_async_engine(database_url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_for_concurrent_writers)
+    return engine
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -6,7 +6,7 @@ from typing import Any
 from app.bus.calls import CallResult
 from app.problems import ProblemError, ProblemKind
 from app.schemas.sources import SourceStatus
-from app.services.access_log import AccessEvent
+from app.services.access_log import AccessEvent, AccessLogUnavailable
 from app.services.context import Caller, Services
 from app.services.outcomes import failure
 
@@ -25,18 +25,21 @@ async def record_read(
     outcome: str,
     **subject: str | None,
 ) -> None:
-    await services.access_log.record(
-        AccessEvent(
-            request_id=caller.request_id,
-            client_id=caller.client_id,
-            operation=operation,
-            outcome=outcome,
-            http_status=http_status,
-            duration_ms=_elapsed_ms(started),
-            calls=calls,
-            **subject,
+    try:
+        await services.access_log.record(
+            AccessEvent(
+                request_id=caller.request_id,
+                client_id=caller.client_id,
+                operation=operation,
+                outcome=outcome,
+                http_status=http_status,
+                duration_ms=_elapsed_ms(started),
+                calls=calls,
+                **subject,
+            )
         )
-    )
+    except AccessLogUnavailable as exc:
+        raise ProblemError(ProblemKind.ACCESS_LOG_UNAVAILABLE, str(exc)) from exc
 
 
 async def fail_read(

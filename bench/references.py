@@ -1,0 +1,102 @@
+"""Minimal hand-written fan-out proxies over the same simulators, the yardsticks for the
+gateway: what the four agency calls of a profile cost with nothing else around them.
+
+`BENCH_CLIENT` picks the HTTP client stack: `httpx` (plain AsyncClient), `httpx_aiohttp`
+(the httpx API over an aiohttp transport) or `aiohttp` (raw). Raw ASGI, no framework.
+"""
+
+import asyncio
+import json
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import httpx
+from httpx_aiohttp import HttpxAiohttpClient
+
+CIVIL = os.environ.get("BENCH_CIVIL_REGISTRY", "http://127.0.0.1:8101")
+VEHICLE = os.environ.get("BENCH_VEHICLE_TAX", "http://127.0.0.1:8102")
+OSS = os.environ.get("BENCH_INVESTMENT_LICENSING", "http://127.0.0.1:8103")
+ACCOUNT = {"USER_ID": "satupintu", "PASSWORD": "satupintu-demo", "IP_USER": "bench"}
+
+Fetch = Callable[[str], Awaitable[list[Any]]]
+
+
+def _with_httpx(client: httpx.AsyncClient) -> Fetch:
+    async def fetch(nik: str) -> list[Any]:
+        replies = await asyncio.gather(
+            client.post(f"{CIVIL}/api/v1/CALL_NIK", json={"NIK": nik, **ACCOUNT}),
+            client.post(f"{CIVIL}/api/v1/CALL_KK", json={"NIK": nik, **ACCOUNT}),
+            client.get(f"{VEHICLE}/samsat/api/kendaraan", params={"nik": nik}),
+            client.get(
+                f"{OSS}/oss/v2/pelaku-usaha",
+                params={"nik_pemilik": nik, "page": 1, "per_page": 50},
+            ),
+        )
+        return [reply.json() for reply in replies]
+
+    return fetch
+
+
+def _with_aiohttp(session: aiohttp.ClientSession) -> Fetch:
+    async def one(method: str, url: str, **kwargs: Any) -> Any:
+        async with session.request(method, url, **kwargs) as reply:
+            return await reply.json()
+
+    async def fetch(nik: str) -> list[Any]:
+        return list(
+            await asyncio.gather(
+                one("POST", f"{CIVIL}/api/v1/CALL_NIK", json={"NIK": nik, **ACCOUNT}),
+                one("POST", f"{CIVIL}/api/v1/CALL_KK", json={"NIK": nik, **ACCOUNT}),
+                one("GET", f"{VEHICLE}/samsat/api/kendaraan", params={"nik": nik}),
+                one(
+                    "GET",
+                    f"{OSS}/oss/v2/pelaku-usaha",
+                    params={"nik_pemilik": nik, "page": "1", "per_page": "50"},
+                ),
+            )
+        )
+
+    return fetch
+
+
+def _client() -> Fetch:
+    kind = os.environ.get("BENCH_CLIENT", "httpx")
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
+    if kind == "httpx":
+        return _with_httpx(httpx.AsyncClient(limits=limits))
+    if kind == "httpx_aiohttp":
+        return _with_httpx(HttpxAiohttpClient(limits=limits))
+    if kind == "aiohttp":
+        connector = aiohttp.TCPConnector(limit=200)
+        return _with_aiohttp(aiohttp.ClientSession(connector=connector))
+    raise ValueError(f"unknown BENCH_CLIENT {kind!r}")
+
+
+_fetch: Fetch | None = None
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    global _fetch
+    if scope["type"] == "lifespan":
+        while (message := await receive())["type"] != "lifespan.shutdown":
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    if _fetch is None:
+        _fetch = _client()
+    path: str = scope["path"]
+    if path == "/healthz":
+        body, status = b'{"status":"ok"}', 200
+    else:
+        body, status = json.dumps(await _fetch(path.rsplit("/", 1)[-1])).encode(), 200
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,224 @@
+"""`make bench`: the gateway against yardsticks measured in the same run, as ratios.
+
+Everything runs as real processes on this machine: the three simulators, the gateway, and
+three minimal fan-out proxies (`bench/references.py`) over the same simulators. The load
+generator is `bench/load.py`. Ratios, not absolute numbers, are what carries across machines.
+"""
+
+import datetime as dt
+import os
+import platform
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+
+from bench.load import Result, load
+from simulators.stack import AGENCY_PORTS, Process, Stack, free_port, plan, running
+from simulators.world import personas
+
+REFERENCES = ("httpx", "httpx_aiohttp", "aiohttp")
+FAN_OUT_LATENCIES_MS = (20, 50, 80)
+DOCS = Path(__file__).parents[1] / "docs" / "performance.md"
+
+
+def _reference(kind: str, stack: Stack) -> Process:
+    env = {
+        "BENCH_CLIENT": kind,
+        **{f"BENCH_{code.upper()}": p.url for code, p in stack.agencies.items()},
+    }
+    return Process(f"reference-{kind}", "bench.references:app", free_port(), "/healthz", env)
+
+
+@contextmanager
+def _started(process: Process) -> Iterator[Process]:
+    process.start()
+    try:
+        process.wait_ready()
+        yield process
+    finally:
+        process.stop()
+
+
+def _set_latency(stack: Stack, latency_ms: int) -> None:
+    for process in stack.agencies.values():
+        httpx.put(f"{process.url}/_control/faults", json={"latency_ms": latency_ms})
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _warm(url: str) -> None:
+    load(url, 4, 1.0)
+
+
+def throughput(stack: Stack, nik: str, concurrency: int, seconds: float) -> list[str]:
+    gateway_url = f"{stack.gateway.url}/v1/citizens/{nik}"
+    _warm(gateway_url)
+    gateway = load(gateway_url, concurrency, seconds)
+    rows = [
+        f"| gateway `GET /v1/citizens/{{nik}}` | {gateway.rate:,.0f} | "
+        f"{gateway.percentile(50):.1f} | {gateway.percentile(99):.1f} | {gateway.errors} | 1.00 |"
+    ]
+    for kind in REFERENCES:
+        with _started(_reference(kind, stack)) as reference:
+            url = f"{reference.url}/v1/citizens/{nik}"
+            _warm(url)
+            result = load(url, concurrency, seconds)
+        ratio = gateway.rate / result.rate if result.rate else float("nan")
+        rows.append(
+            f"| reference: {kind} | {result.rate:,.0f} | {result.percentile(50):.1f} | "
+            f"{result.percentile(99):.1f} | {result.errors} | {ratio:.2f} |"
+        )
+    return rows
+
+
+def pass_through(stack: Stack, plate: str, seconds: float) -> list[str]:
+    rows = []
+    direct_url = f"{stack.agencies['vehicle_tax'].url}/samsat/infopkb"
+    gateway_url = f"{stack.gateway.url}/v1/vehicles/{plate}"
+    _warm(gateway_url)
+    for concurrency in (1, 32):
+        direct = load(direct_url, concurrency, seconds, "POST", data={"nopol": plate})
+        through = load(gateway_url, concurrency, seconds)
+        rows.append(
+            f"| {concurrency} | {direct.percentile(50):.2f} | {through.percentile(50):.2f} | "
+            f"{through.percentile(50) - direct.percentile(50):+.2f} | "
+            f"{direct.percentile(99):.2f} | {through.percentile(99):.2f} | "
+            f"{through.percentile(99) - direct.percentile(99):+.2f} |"
+        )
+    return rows
+
+
+def fan_out(stack: Stack, nik: str, seconds: float) -> list[str]:
+    rows = []
+    url = f"{stack.gateway.url}/v1/citizens/{nik}"
+    try:
+        for latency_ms in FAN_OUT_LATENCIES_MS:
+            _set_latency(stack, latency_ms)
+            result = load(url, 1, seconds)
+            p50 = result.percentile(50)
+            rows.append(f"| {latency_ms} | {p50:.1f} | {p50 / latency_ms:.3f} |")
+    finally:
+        _set_latency(stack, 0)
+    return rows
+
+
+def memory(stack: Stack, nik: str, seconds: float) -> tuple[list[str], Result]:
+    assert stack.gateway.popen is not None
+    pid = stack.gateway.popen.pid
+    samples: dict[float, int] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        started = time.perf_counter()
+        while not done.wait(0.5):
+            samples[time.perf_counter() - started] = _rss_kib(pid)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    result = load(f"{stack.gateway.url}/v1/citizens/{nik}", 32, seconds)
+    done.set()
+    sampler.join()
+    at_10 = next(v for t, v in sorted(samples.items()) if t >= min(10, seconds / 6))
+    last = samples[max(samples)]
+    peak = max(samples.values())
+    growth = (last - at_10) / at_10 * 100
+    rows = [
+        f"| {seconds:.0f} s at 32 connections | {result.requests:,} | {peak / 1024:.1f} | "
+        f"{at_10 / 1024:.1f} | {last / 1024:.1f} | {growth:+.2f} % |"
+    ]
+    return rows, result
+
+
+def _machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+
+
+def main(
+    seconds: Annotated[float, typer.Option(help="Length of each throughput run.")] = 10.0,
+    memory_seconds: Annotated[float, typer.Option(help="Length of the memory run.")] = 60.0,
+    write_docs: Annotated[bool, typer.Option(help="Rewrite docs/performance.md.")] = True,
+) -> None:
+    demo = personas()
+    nik, plate = demo["family"].nik, demo["several_vehicles_overdue"].plates[0]
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as cleanup:
+        stack = plan(
+            f"sqlite+aiosqlite:///{tmp}/bench.db",
+            gateway_port=free_port(),
+            agency_ports={code: free_port() for code in AGENCY_PORTS},
+            gateway_env={"SATUPINTU_LOG_LEVEL": "WARNING"},
+        )
+        cleanup.enter_context(running(stack))
+        typer.echo("measuring throughput ...", err=True)
+        table1 = throughput(stack, nik, 32, seconds)
+        typer.echo("measuring pass-through overhead ...", err=True)
+        table2 = pass_through(stack, plate, seconds / 2)
+        typer.echo("measuring fan-out latency ...", err=True)
+        table3 = fan_out(stack, nik, seconds / 2)
+        typer.echo(f"measuring memory over {memory_seconds:.0f} s ...", err=True)
+        table4, _ = memory(stack, nik, memory_seconds)
+
+    report = "\n".join(
+        [
+            "# Performance",
+            "",
+            f"Measured {dt.date.today().isoformat()} on {_machine()} with `make bench` "
+            f"(`python -m bench.run`, {seconds:.0f} s runs). The load generator, the gateway, "
+            "the simulators and the references share the machine, so read the ratios.",
+            "",
+            "## 1. Combined profile read: gateway vs hand-written fan-out proxies",
+            "",
+            "Four agency calls per request, 32 connections. Ratio = gateway req/s / this row's.",
+            "",
+            "| target | req/s | p50 ms | p99 ms | errors | gateway ratio |",
+            "|---|---|---|---|---|---|",
+            *table1,
+            "",
+            "## 2. Pass-through overhead: one vehicle through the gateway vs straight to SAMSAT",
+            "",
+            "| connections | direct p50 | gateway p50 | added p50 | direct p99 | gateway p99 "
+            "| added p99 |",
+            "|---|---|---|---|---|---|---|",
+            *table2,
+            "",
+            "## 3. Fan-out latency: every agency slowed to L ms, one connection",
+            "",
+            "| L ms | gateway p50 ms | p50 / L |",
+            "|---|---|---|",
+            *table3,
+            "",
+            "## 4. Gateway memory under load",
+            "",
+            "| run | requests | peak RSS MiB | RSS at 10 s | RSS at end | growth 10 s -> end |",
+            "|---|---|---|---|---|---|",
+            *table4,
+            "",
+        ]
+    )
+    typer.echo(report)
+    if write_docs:
+        DOCS.write_text(report, encoding="utf-8")
+        typer.echo(f"wrote {DOCS}", err=True)
+
+
+if __name__ == "__main__":
+    typer.run(main)
