@@ -21,6 +21,7 @@ OSS = os.environ.get("BENCH_INVESTMENT_LICENSING", "http://127.0.0.1:8103")
 ACCOUNT = {"USER_ID": "satupintu", "PASSWORD": "satupintu-demo", "IP_USER": "bench"}
 
 Fetch = Callable[[str], Awaitable[list[Any]]]
+Close = Callable[[], Awaitable[None]]
 
 
 def _with_httpx(client: httpx.AsyncClient) -> Fetch:
@@ -61,37 +62,41 @@ def _with_aiohttp(session: aiohttp.ClientSession) -> Fetch:
     return fetch
 
 
-def _client() -> Fetch:
+def _client() -> tuple[Fetch, Close]:
     kind = os.environ.get("BENCH_CLIENT", "httpx")
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
-    if kind == "httpx":
-        return _with_httpx(httpx.AsyncClient(limits=limits))
-    if kind == "httpx_aiohttp":
-        return _with_httpx(HttpxAiohttpClient(limits=limits))
+    if kind in ("httpx", "httpx_aiohttp"):
+        client_class = httpx.AsyncClient if kind == "httpx" else HttpxAiohttpClient
+        client = client_class(limits=limits)
+        return _with_httpx(client), client.aclose
     if kind == "aiohttp":
-        connector = aiohttp.TCPConnector(limit=200)
-        return _with_aiohttp(aiohttp.ClientSession(connector=connector))
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200))
+        return _with_aiohttp(session), session.close
     raise ValueError(f"unknown BENCH_CLIENT {kind!r}")
 
 
-_fetch: Fetch | None = None
+_state: dict[str, Any] = {}
+
+
+async def _lifespan(receive: Any, send: Any) -> None:
+    while (message := await receive())["type"] != "lifespan.shutdown":
+        if message["type"] == "lifespan.startup":
+            _state["fetch"], _state["close"] = _client()
+            await send({"type": "lifespan.startup.complete"})
+    await _state["close"]()
+    await send({"type": "lifespan.shutdown.complete"})
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    global _fetch
     if scope["type"] == "lifespan":
-        while (message := await receive())["type"] != "lifespan.shutdown":
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-        await send({"type": "lifespan.shutdown.complete"})
+        await _lifespan(receive, send)
         return
-    if _fetch is None:
-        _fetch = _client()
+    fetch: Fetch = _state["fetch"]
     path: str = scope["path"]
     if path == "/healthz":
         body, status = b'{"status":"ok"}', 200
     else:
-        body, status = json.dumps(await _fetch(path.rsplit("/", 1)[-1])).encode(), 200
+        body, status = json.dumps(await fetch(path.rsplit("/", 1)[-1])).encode(), 200
     await send(
         {
             "type": "http.response.start",
