@@ -289,9 +289,14 @@ async def test_every_read_is_recorded_with_who_asked_and_how_it_went(
 
 
 async def test_no_data_leaves_when_its_read_cannot_be_recorded(gateway, gateway_app, personas):
+    table = AccessRecord.__table__
     async with gateway_app.state.engine.begin() as conn:
-        await conn.exec_driver_sql("DROP TABLE access_records")
-    response = await gateway.get(f"/v1/citizens/{personas['family'].nik}")
+        await conn.run_sync(table.drop)
+    try:
+        response = await gateway.get(f"/v1/citizens/{personas['family'].nik}")
+    finally:
+        async with gateway_app.state.engine.begin() as conn:
+            await conn.run_sync(table.create)
 
     assert response.status_code == 503
     assert response.json()["type"].endswith("/access-log-unavailable")
