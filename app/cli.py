@@ -1,6 +1,8 @@
 """`satupintu`: the operator's command line."""
 
+import asyncio
 import json
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -59,5 +61,31 @@ def db_downgrade(revision: str) -> None:
     migrate.downgrade(get_settings().database_url, revision)
 
 
+@cli.command("worker")
+def worker() -> None:
+    """Advance service requests without serving HTTP; run several beside the gateway."""
+    asyncio.run(_run_worker())
+
+
+async def _run_worker() -> None:
+    from app.runtime import build_worker, open_runtime
+
+    runtime = await open_runtime(get_settings(), None)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    running = build_worker(runtime)
+    running.start()
+    typer.echo(f"{running.worker_id} advancing service requests; Ctrl-C stops it")
+    await stop.wait()
+    await running.stop()
+    await runtime.close()
+
+
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -66,6 +66,20 @@ class Settings(BaseSettings):
     )
     http_max_connections: int = Field(default=200, gt=0)
     http_max_keepalive: int = Field(default=100, ge=0)
+    worker_enabled: bool = Field(
+        default=True, description="Run a service-request worker inside the gateway process."
+    )
+    worker_poll_interval_ms: int = Field(default=500, gt=0)
+    worker_lease_s: float = Field(
+        default=30.0, gt=0, description="How long a worker holds a request before others may."
+    )
+    worker_step_pause_ms: int = Field(
+        default=0, ge=0, description="Pause between steps; lets demos and tests watch them."
+    )
+    webhook_secret: SecretStr = Field(
+        default=SecretStr("satupintu-development-webhook-secret"),
+        description="HMAC key for webhook signatures; set a real one in production.",
+    )
     cors_allow_origins: list[str] = Field(default_factory=lambda: ["*"])
     problem_base_uri: str = DEFAULT_PROBLEM_BASE_URI
     log_level: str = "INFO"

@@ -1,6 +1,5 @@
 """The application factory: one gateway process, its database and its HTTP client pool."""
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,17 +8,14 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.bus.bus import Bus
-from app.bus.registry import AdapterRegistry
 from app.config import Settings, get_settings
-from app.db.migrate import apply_migrations, ensure_current
-from app.db.session import make_engine, make_sessionmaker
-from app.http_client import build_http_client
 from app.middleware import REQUEST_ID_HEADER, RequestIdMiddleware
 from app.problems import install_problem_handlers
-from app.routers import citizens, health, vehicles
-from app.schemas.identifiers import warm_region_table
+from app.routers import citizens, health, service_requests, vehicles
+from app.runtime import build_worker, open_runtime
 from app.services.access_log import AccessLog
 from app.services.context import Services
+from app.services.service_requests import Requests
 
 DESCRIPTION = """
 One door for the citizen: a single API over the civil registry (Dukcapil), vehicle tax (SAMSAT)
@@ -39,30 +35,30 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        logging.basicConfig(level=settings.log_level)
-        # httpx logs every agency URL at INFO, and those URLs carry NIKs.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
-        if settings.auto_migrate:
-            await apply_migrations(settings.database_url)
-        engine = make_engine(settings.database_url)
-        await ensure_current(engine, settings.database_url)
-        warm_region_table()
-        http = http_client or build_http_client(settings)
-        access_log = AccessLog(make_sessionmaker(engine))
+        runtime = await open_runtime(settings, http_client)
+        access_log = AccessLog(runtime.sessions)
         await access_log.start()
-        app.state.engine = engine
+        worker = build_worker(runtime) if settings.worker_enabled else None
+        app.state.engine = runtime.engine
         app.state.services = Services(
-            bus=Bus(AdapterRegistry.discover(settings.agencies, http)),
+            bus=Bus(runtime.registry),
             access_log=access_log,
             request_deadline_ms=settings.request_deadline_ms,
         )
+        app.state.requests = Requests(
+            sessions=runtime.sessions,
+            registry=runtime.registry,
+            wake_worker=worker.wake if worker else lambda: None,
+        )
+        if worker:
+            worker.start()
         try:
             yield
         finally:
+            if worker:
+                await worker.stop()
             await access_log.stop()
-            if http_client is None:
-                await http.aclose()
-            await engine.dispose()
+            await runtime.close()
 
     app = FastAPI(
         title="satupintu",
@@ -75,6 +71,7 @@ def create_app(
     install_problem_handlers(app)
     app.include_router(citizens.router)
     app.include_router(vehicles.router)
+    app.include_router(service_requests.router)
     app.include_router(health.router)
     app.add_middleware(
         CORSMiddleware,

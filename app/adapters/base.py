@@ -9,6 +9,7 @@ per-source status the caller sees:
 | the adapter raises              | source status  | single-agency read answers |
 |---------------------------------|----------------|----------------------------|
 | `AgencyNotFound`                | `not_found`    | 404                        |
+| `AgencyRejected` (writes)       | request `rejected` with the message as the reason |
 | `AgencyUnavailable`, connection | `unavailable`  | 503                        |
 | timeout (httpx or deadline)     | `timeout`      | 504                        |
 | `AgencyReplyError`, or anything | `error`        | 502                        |
@@ -17,6 +18,7 @@ per-source status the caller sees:
 Adapters talk to their backend only over HTTP and return canonical models from `app.schemas`.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
@@ -24,7 +26,7 @@ from typing import Protocol, runtime_checkable
 import httpx
 
 from app.config import AgencyEndpoint
-from app.schemas.business import Business
+from app.schemas.business import Business, RiskLevel
 from app.schemas.citizen import Family, Identity
 from app.schemas.vehicle import Vehicle
 
@@ -43,6 +45,12 @@ class Capability(StrEnum):
     VEHICLE_LOOKUP = "vehicle.lookup"
     VEHICLE_LIST_BY_OWNER = "vehicle.list_by_owner"
     BUSINESS_LIST_BY_OWNER = "business.list_by_owner"
+    IDENTITY_VERIFY = "identity.verify"
+    IDENTITY_UPDATE_ADDRESS = "identity.update_address"
+    VEHICLE_TAX_PAYMENT = "vehicle.tax_payment"
+    VEHICLE_UPDATE_OWNER_ADDRESS = "vehicle.update_owner_address"
+    BUSINESS_REGISTER = "business.register"
+    BUSINESS_UPDATE_OWNER_ADDRESS = "business.update_owner_address"
 
 
 class AgencyError(Exception):
@@ -61,6 +69,11 @@ class AgencyReplyError(AgencyError):
     """The agency answered, but not with anything the adapter can translate."""
 
 
+class AgencyRejected(AgencyError):
+    """The agency refused a write on its merits (deceased citizen, not the owner, unknown
+    KBLI): asking again will not change the answer. The message is shown to the citizen."""
+
+
 @dataclass(frozen=True)
 class AdapterContext:
     code: str
@@ -75,6 +88,62 @@ class BusinessPage:
     page_size: int
     total: int
     total_pages: int
+
+
+@dataclass(frozen=True)
+class IdentityMatch:
+    name_matches: bool
+    alive: bool
+
+
+@dataclass(frozen=True)
+class NewAddress:
+    """`village_code` is the dotted Kemendagri code (31.74.10.1004)."""
+
+    street: str
+    rt: str
+    rw: str
+    village_code: str
+
+
+@dataclass(frozen=True)
+class PaymentCode:
+    code: str
+    amount: int
+    valid_until: dt.datetime
+    owner_name: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    number: str
+    plate_number: str
+    amount: int
+    paid_at: dt.datetime
+    next_due_date: dt.date
+
+
+@dataclass(frozen=True)
+class BusinessApplication:
+    business_name: str
+    kbli: list[str]
+    street: str
+    village_code: str
+
+
+class RegistrationStatus(StrEnum):
+    ISSUED = "issued"
+    PENDING = "pending"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Registration:
+    application_id: str
+    status: RegistrationStatus
+    risk_level: RiskLevel
+    nib: str | None = None
+    rejection_reason: str | None = None
 
 
 @runtime_checkable
@@ -102,6 +171,49 @@ class VehicleProvider(Protocol):
     async def get_vehicle(self, plate_number: str) -> Vehicle: ...
 
     async def list_vehicles_by_owner(self, nik: str) -> list[Vehicle]: ...
+
+
+@runtime_checkable
+class IdentityVerifier(Protocol):
+    async def verify_identity(self, nik: str, full_name: str) -> IdentityMatch:
+        """Does the registry hold this NIK under this name, and is the citizen alive?"""
+        ...
+
+
+@runtime_checkable
+class ResidenceRegistry(Protocol):
+    async def update_address(self, nik: str, address: NewAddress, reference: str) -> str:
+        """Record a move; returns the registry's registration number."""
+        ...
+
+
+@runtime_checkable
+class VehicleTaxCashier(Protocol):
+    async def issue_payment_code(
+        self, plate_number: str, nik: str, reference: str
+    ) -> PaymentCode: ...
+
+    async def pay(self, payment_code: str, amount: int, reference: str) -> Receipt: ...
+
+    async def void_payment_code(self, payment_code: str, reference: str) -> None: ...
+
+
+@runtime_checkable
+class OwnerAddressBook(Protocol):
+    """An agency that keeps its own copy of an owner's address and must be told of a move."""
+
+    async def update_owner_address(self, nik: str, address: NewAddress, reference: str) -> int:
+        """Returns how many of the agency's records changed (0 is a valid answer)."""
+        ...
+
+
+@runtime_checkable
+class BusinessRegistrar(Protocol):
+    async def register_business(
+        self, nik: str, application: BusinessApplication, reference: str
+    ) -> Registration: ...
+
+    async def registration_status(self, application_id: str) -> Registration: ...
 
 
 @runtime_checkable

@@ -10,9 +10,12 @@ from app.adapters.base import (
     AdapterContext,
     AgencyLevel,
     AgencyNotFound,
+    AgencyRejected,
     AgencyReplyError,
     AgencyUnavailable,
     Capability,
+    IdentityMatch,
+    NewAddress,
     backend_failure,
 )
 from app.schemas.citizen import (
@@ -43,6 +46,10 @@ _RELATIONSHIP = {
 }
 _FOUND = "00"
 _NOT_FOUND = "11"
+_REJECTIONS = {
+    "13": "the civil registry records this citizen as deceased",
+    "14": "the civil registry does not know this village code",
+}
 
 
 def _date(value: str) -> dt.date:
@@ -128,7 +135,14 @@ class CivilRegistryAdapter:
     code = "civil_registry"
     name = "Direktorat Jenderal Kependudukan dan Pencatatan Sipil (Dukcapil)"
     level = AgencyLevel.CENTRAL
-    capabilities = frozenset({Capability.IDENTITY_LOOKUP, Capability.IDENTITY_FAMILY})
+    capabilities = frozenset(
+        {
+            Capability.IDENTITY_LOOKUP,
+            Capability.IDENTITY_FAMILY,
+            Capability.IDENTITY_VERIFY,
+            Capability.IDENTITY_UPDATE_ADDRESS,
+        }
+    )
 
     def __init__(self, context: AdapterContext) -> None:
         self._http = context.http
@@ -153,6 +167,8 @@ class CivilRegistryAdapter:
             raise AgencyReplyError(f"civil registry reply is not readable: {exc!r}") from exc
         if code == _NOT_FOUND:
             raise AgencyNotFound("civil registry has no such NIK")
+        if code in _REJECTIONS:
+            raise AgencyRejected(_REJECTIONS[code])
         if code != _FOUND:
             raise AgencyReplyError(f"civil registry answered {code} {body.get('RESPONSE_DESC')}")
         return dict(body)
@@ -170,6 +186,34 @@ class CivilRegistryAdapter:
             return to_family(body)
         except (KeyError, TypeError, ValueError) as exc:
             raise AgencyReplyError(f"civil registry family card is incomplete: {exc}") from exc
+
+    async def verify_identity(self, nik: str, full_name: str) -> IdentityMatch:
+        body = await self._call("/api/v1/VERIFY_NIK", {"NIK": nik, "NAMA_LGKP": full_name})
+        try:
+            [match] = body["content"]
+            return IdentityMatch(
+                name_matches=match["NAMA_LGKP"] == "SESUAI",
+                alive=match["STATUS_HIDUP"] == "HIDUP",
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AgencyReplyError(f"civil registry verification is incomplete: {exc!r}") from exc
+
+    async def update_address(self, nik: str, address: NewAddress, reference: str) -> str:
+        body = await self._call(
+            "/api/v1/UPDATE_ALAMAT",
+            {
+                "NIK": nik,
+                "ALAMAT": address.street.upper(),
+                "NO_RT": address.rt,
+                "NO_RW": address.rw,
+                "NO_KEL": address.village_code.replace(".", ""),
+                "REF": reference,
+            },
+        )
+        try:
+            return str(body["NO_REGISTRASI"])
+        except KeyError as exc:
+            raise AgencyReplyError("civil registry did not give a registration number") from exc
 
     async def health(self) -> None:
         response = await self._http.get(f"{self._base}/api/v1/ping")

@@ -5,13 +5,21 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
+
 from app.adapters.base import (
     AdapterContext,
     AgencyLevel,
+    AgencyNotFound,
+    AgencyRejected,
     AgencyReplyError,
     AgencyUnavailable,
+    BusinessApplication,
     BusinessPage,
     Capability,
+    NewAddress,
+    Registration,
+    RegistrationStatus,
     backend_failure,
 )
 from app.schemas.business import (
@@ -48,6 +56,11 @@ _PERMIT_STATUS = {
     "TERBIT": PermitStatus.ISSUED,
     "MENUNGGU_VERIFIKASI": PermitStatus.PENDING_VERIFICATION,
     "DITOLAK": PermitStatus.REJECTED,
+}
+_REGISTRATION_STATUS = {
+    "TERBIT": RegistrationStatus.ISSUED,
+    "MENUNGGU_VERIFIKASI": RegistrationStatus.PENDING,
+    "DITOLAK": RegistrationStatus.REJECTED,
 }
 _SCALE = {"MIKRO": "micro", "KECIL": "small", "MENENGAH": "medium", "BESAR": "large"}
 
@@ -104,7 +117,13 @@ class InvestmentLicensingAdapter:
     code = "investment_licensing"
     name = "Online Single Submission (OSS RBA), Kementerian Investasi/BKPM"
     level = AgencyLevel.CENTRAL
-    capabilities = frozenset({Capability.BUSINESS_LIST_BY_OWNER})
+    capabilities = frozenset(
+        {
+            Capability.BUSINESS_LIST_BY_OWNER,
+            Capability.BUSINESS_REGISTER,
+            Capability.BUSINESS_UPDATE_OWNER_ADDRESS,
+        }
+    )
 
     def __init__(self, context: AdapterContext) -> None:
         self._http = context.http
@@ -131,6 +150,75 @@ class InvestmentLicensingAdapter:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise AgencyReplyError(f"OSS business list is not readable: {exc!r}") from exc
+
+    async def _envelope(self, response: httpx.Response) -> dict[str, Any]:
+        if failure := backend_failure(response):
+            raise failure
+        try:
+            body = response.json()
+            code, message = body["responCode"], body["responMessage"]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AgencyReplyError(f"OSS reply is not readable: {exc!r}") from exc
+        if code == 404:
+            raise AgencyNotFound(f"OSS: {message}")
+        if code in (400, 422):
+            raise AgencyRejected(f"OSS refused the application: {message}")
+        if code not in (200, 201) or not isinstance(body.get("data"), dict):
+            raise AgencyReplyError(f"OSS answered {code} {message}")
+        data: dict[str, Any] = body["data"]
+        return data
+
+    @staticmethod
+    def _registration(data: dict[str, Any]) -> Registration:
+        try:
+            return Registration(
+                application_id=data["id_permohonan"],
+                status=_REGISTRATION_STATUS[data["status"]],
+                risk_level=_RISK[data["kd_resiko"]],
+                nib=data.get("nib"),
+                rejection_reason=data.get("alasan_penolakan"),
+            )
+        except KeyError as exc:
+            raise AgencyReplyError(f"OSS application is incomplete: {exc!r}") from exc
+
+    async def register_business(
+        self, nik: str, application: BusinessApplication, reference: str
+    ) -> Registration:
+        response = await self._http.post(
+            f"{self._base}/oss/v2/permohonan",
+            json={
+                "referensi": reference,
+                "nik_pemilik": nik,
+                "nama_usaha": application.business_name.upper(),
+                "jenis_pelaku_usaha": "UMK_PERORANGAN",
+                "alamat_usaha": {
+                    "alamat": application.street.upper(),
+                    "kd_kel": application.village_code.replace(".", ""),
+                },
+                "kbli": application.kbli,
+            },
+        )
+        return self._registration(await self._envelope(response))
+
+    async def registration_status(self, application_id: str) -> Registration:
+        response = await self._http.get(f"{self._base}/oss/v2/permohonan/{application_id}")
+        return self._registration(await self._envelope(response))
+
+    async def update_owner_address(self, nik: str, address: NewAddress, reference: str) -> int:
+        response = await self._http.put(
+            f"{self._base}/oss/v2/pelaku-usaha/alamat",
+            json={
+                "nik_pemilik": nik,
+                "alamat": f"{address.street} RT {address.rt} RW {address.rw}".upper(),
+                "kd_kel": address.village_code.replace(".", ""),
+                "referensi": reference,
+            },
+        )
+        data = await self._envelope(response)
+        try:
+            return int(data["jumlah_usaha"])
+        except (KeyError, ValueError) as exc:
+            raise AgencyReplyError(f"OSS address reply is incomplete: {exc!r}") from exc
 
     async def health(self) -> None:
         response = await self._http.get(f"{self._base}/oss/v2/health")

@@ -14,9 +14,13 @@ from app.adapters.base import (
     AdapterContext,
     AgencyLevel,
     AgencyNotFound,
+    AgencyRejected,
     AgencyReplyError,
     AgencyUnavailable,
     Capability,
+    NewAddress,
+    PaymentCode,
+    Receipt,
     backend_failure,
 )
 from app.schemas.vehicle import TaxAssessment, TaxStatus, Vehicle, VehicleClass
@@ -32,6 +36,16 @@ _CLASS = {
 }
 _FOUND = "00"
 _UNKNOWN_PLATE = "01"
+_REJECTIONS = {
+    "01": "vehicle tax has no vehicle with this plate number",
+    "03": "the vehicle is not registered to this NIK",
+    "04": "the vehicle is blocked at SAMSAT and cannot be renewed",
+    "05": "this year's vehicle tax is already paid",
+    "06": "SAMSAT does not know this payment code",
+    "07": "the amount does not match the payment code",
+    "08": "the payment code has been voided",
+}
+_ALREADY_PAID = "09"
 
 
 def rupiah(value: Any) -> int:
@@ -48,6 +62,10 @@ def _decimal(value: Any) -> float:
 
 def _date(value: Any) -> dt.date:
     return dt.datetime.strptime(str(value), "%d/%m/%Y").date()
+
+
+def _moment(value: Any) -> dt.datetime:
+    return dt.datetime.strptime(str(value), "%d/%m/%Y %H:%M").replace(tzinfo=JAKARTA)
 
 
 def _status(due_date: dt.date, months_overdue: int, today: dt.date) -> TaxStatus:
@@ -100,7 +118,14 @@ class VehicleTaxAdapter:
     code = "vehicle_tax"
     name = "SAMSAT (Bapenda, Korlantas Polri, Jasa Raharja)"
     level = AgencyLevel.PROVINCIAL
-    capabilities = frozenset({Capability.VEHICLE_LOOKUP, Capability.VEHICLE_LIST_BY_OWNER})
+    capabilities = frozenset(
+        {
+            Capability.VEHICLE_LOOKUP,
+            Capability.VEHICLE_LIST_BY_OWNER,
+            Capability.VEHICLE_TAX_PAYMENT,
+            Capability.VEHICLE_UPDATE_OWNER_ADDRESS,
+        }
+    )
 
     def __init__(self, context: AdapterContext) -> None:
         self._http = context.http
@@ -133,6 +158,78 @@ class VehicleTaxAdapter:
             )
         except (KeyError, ValueError) as exc:
             raise AgencyReplyError(f"vehicle tax record is incomplete: {exc!r}") from exc
+
+    async def _counter(
+        self, path: str, form: dict[str, str], accept: tuple[str, ...] = ()
+    ) -> Element:
+        """A SAMSAT counter transaction: form in, XML out, rejections by code."""
+        response = await self._http.post(f"{self._base}{path}", data=form)
+        if failure := backend_failure(response):
+            raise failure
+        try:
+            root = ElementTree.fromstring(response.content)
+        except ParseError as exc:
+            raise AgencyReplyError(f"vehicle tax reply is not XML: {exc}") from exc
+        code = root.findtext("kode")
+        if code == _FOUND or code in accept:
+            return root
+        if code in _REJECTIONS:
+            raise AgencyRejected(_REJECTIONS[code])
+        raise AgencyReplyError(f"vehicle tax answered {code} {root.findtext('pesan')}")
+
+    async def issue_payment_code(self, plate_number: str, nik: str, reference: str) -> PaymentCode:
+        root = await self._counter(
+            "/samsat/penetapan", {"nopol": plate_number, "nik": nik, "ref": reference}
+        )
+        try:
+            return PaymentCode(
+                code=str(root.findtext("kodeBayar")),
+                amount=rupiah(root.findtext("jumlah")),
+                valid_until=_moment(root.findtext("berlakuSampai")),
+                owner_name=str(root.findtext("namaPemilik")),
+            )
+        except ValueError as exc:
+            raise AgencyReplyError(f"vehicle tax payment code is incomplete: {exc!r}") from exc
+
+    async def pay(self, payment_code: str, amount: int, reference: str) -> Receipt:
+        root = await self._counter(
+            "/samsat/bayar",
+            {"kodeBayar": payment_code, "jumlah": str(amount), "ref": reference},
+            accept=(_ALREADY_PAID,),
+        )
+        try:
+            return Receipt(
+                number=str(root.findtext("noNotice")),
+                plate_number=str(root.findtext("nopol")),
+                amount=rupiah(root.findtext("jumlah")),
+                paid_at=_moment(root.findtext("tglBayar")),
+                next_due_date=_date(root.findtext("tglAkhirPkbBaru")),
+            )
+        except ValueError as exc:
+            raise AgencyReplyError(f"vehicle tax receipt is incomplete: {exc!r}") from exc
+
+    async def void_payment_code(self, payment_code: str, reference: str) -> None:
+        await self._counter("/samsat/batal", {"kodeBayar": payment_code, "ref": reference})
+
+    async def update_owner_address(self, nik: str, address: NewAddress, reference: str) -> int:
+        response = await self._http.post(
+            f"{self._base}/samsat/api/alamat-pemilik",
+            json={
+                "nik": nik,
+                "alamat": f"{address.street} RT {address.rt} RW {address.rw}".upper(),
+                "kodeKelurahan": address.village_code.replace(".", ""),
+                "ref": reference,
+            },
+        )
+        if failure := backend_failure(response):
+            raise failure
+        try:
+            body = response.json()
+            if body["kodeRespon"] != 0:
+                raise AgencyRejected(f"vehicle tax refused the address: {body.get('pesan')}")
+            return int(body["jumlahKendaraan"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AgencyReplyError(f"vehicle tax address reply is not readable: {exc!r}") from exc
 
     async def list_vehicles_by_owner(self, nik: str) -> list[Vehicle]:
         response = await self._http.get(f"{self._base}/samsat/api/kendaraan", params={"nik": nik})

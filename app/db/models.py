@@ -3,8 +3,43 @@
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Always UTC and always timezone-aware, on every database: SQLite keeps no offset, so
+    without this the API would give naive times on one store and aware ones on another."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused: say which time zone")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -24,7 +59,7 @@ class AccessRecord(Base):
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
     request_id: Mapped[str] = mapped_column(String(64))
-    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     client_id: Mapped[str] = mapped_column(String(128))
     operation: Mapped[str] = mapped_column(String(64))
     subject_nik: Mapped[str | None] = mapped_column(String(16))
@@ -33,3 +68,104 @@ class AccessRecord(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     http_status: Mapped[int] = mapped_column(Integer)
     duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+class ServiceRequestRecord(Base):
+    """A citizen's application: a durable state machine the workers advance step by step.
+
+    `next_run_at` says when a worker should look at it again (null: waiting for the citizen,
+    e.g. to pay); the lease (`lease_owner`, `lease_expires_at`) is how one worker holds it, and
+    an expired lease is how a crashed worker's requests are picked up by another."""
+
+    __tablename__ = "service_requests"
+    __table_args__ = (
+        Index("ix_service_requests_due", "next_run_at"),
+        Index("ix_service_requests_nik_submitted", "nik", "submitted_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    service: Mapped[str] = mapped_column(String(40))
+    nik: Mapped[str] = mapped_column(String(16))
+    client_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(20))
+    closing_status: Mapped[str | None] = mapped_column(String(20))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    payment_confirmed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    product: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    callback_url: Mapped[str | None] = mapped_column(String(2048))
+    sla_deadline: Mapped[dt.date] = mapped_column(Date)
+    submitted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    next_run_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declaration
+
+    steps: Mapped[list["RequestStepRecord"]] = relationship(
+        order_by="RequestStepRecord.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+    events: Mapped[list["RequestEventRecord"]] = relationship(
+        order_by="RequestEventRecord.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class RequestStepRecord(Base):
+    """One agency call of a request. `reference` is sent to the agency as its idempotency
+    reference, so a step repeated after a crash is applied by the agency only once."""
+
+    __tablename__ = "service_request_steps"
+    __table_args__ = (UniqueConstraint("request_id", "position"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    request_id: Mapped[str] = mapped_column(ForeignKey("service_requests.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(40))
+    agency: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str] = mapped_column(String(80))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    agency_reference: Mapped[str | None] = mapped_column(String(80))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    detail: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class RequestEventRecord(Base):
+    """The request's timeline, and the webhook outbox: an event with a `callback_url` waits
+    here, written in the same transaction as the change it reports, until it is delivered."""
+
+    __tablename__ = "service_request_events"
+    __table_args__ = (Index("ix_service_request_events_undelivered", "deliver_after"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    request_id: Mapped[str] = mapped_column(ForeignKey("service_requests.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text)
+    deliver_after: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    delivery_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    delivery_error: Mapped[str | None] = mapped_column(Text)
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a POST with an `Idempotency-Key`, replayed for every retry of it."""
+
+    __tablename__ = "idempotency_keys"
+
+    client_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    operation: Mapped[str] = mapped_column(String(64))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

@@ -5,11 +5,17 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from app.services.context import Caller, Services
+from app.services.service_requests import Requests
 
 
 def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
+
+
+def get_requests(request: Request) -> Requests:
+    requests: Requests = request.app.state.requests
+    return requests
 
 
 def get_caller(
@@ -27,3 +33,4 @@ def get_caller(
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
+RequestsDep = Annotated[Requests, Depends(get_requests)]

@@ -26,3 +26,53 @@ PROFILE = {
 VEHICLES = {"vehicles": _example("An owner with several vehicles, one overdue", "vehicles")}
 BUSINESSES = {"page": _example("Page 1 of an owner's businesses, one per page", "businesses")}
 VEHICLE = {"vehicle": _example("A vehicle with two months of arrears", "vehicle")}
+SERVICE_REQUEST_SUBMITTED = {
+    "submitted": _example(
+        "A renewal just received: steps planned, deadline set", "service_request_submitted"
+    )
+}
+SERVICE_REQUEST = {
+    "awaiting_payment": _example(
+        "Assessed by SAMSAT: pay this code and amount", "service_request_awaiting_payment"
+    ),
+    "completed": _example("Paid: the receipt is the product", "service_request_completed"),
+}
+SERVICE_REQUEST_PAGE = {
+    "page": _example("One page of a citizen's requests", "service_request_page")
+}
+SERVICE_REQUEST_BODIES = {
+    "vehicle-tax-renewal": {
+        "summary": "Pay this year's vehicle tax",
+        "value": {
+            "service": "vehicle-tax-renewal",
+            "nik": "3174101704820001",
+            "data": {"plate_number": "B 9661 SX"},
+        },
+    },
+    "business-registration": {
+        "summary": "Register a low-risk business and get an NIB",
+        "value": {
+            "service": "business-registration",
+            "nik": "3471073006980001",
+            "data": {
+                "business_name": "Warung Kopi Senja",
+                "kbli": ["56102"],
+                "address": {"street": "Jl. Malioboro No. 5", "village_code": "34.71.07.1001"},
+            },
+            "callback_url": "https://portal.example.id/hooks/satupintu",
+        },
+    },
+    "address-change": {
+        "summary": "Move, and tell every agency once",
+        "value": {
+            "service": "address-change",
+            "nik": "3374091203840001",
+            "data": {
+                "street": "Jl. Pandanaran No. 10",
+                "rt": "002",
+                "rw": "004",
+                "village_code": "33.74.09.1001",
+            },
+        },
+    },
+}

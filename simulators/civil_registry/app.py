@@ -1,28 +1,29 @@
 """Dukcapil-like web service: upper-case fields, DD-MM-YYYY dates, the outcome in RESPONSE_CODE.
 
 HTTP status stays 200 for "not found" and bad NIKs, as the real service does; only a wrong
-account gets 401. Every reply body is serialised once at start-up, so a lookup is one dict
-access (the gateway's throughput benchmark hits these handlers).
+account gets 401 and an unreadable request 400. Reads are served from the ready-made bodies of
+:mod:`simulators.civil_registry.registry`.
 """
 
 import hmac
 import json
 import os
 import re
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
+from simulators.civil_registry.registry import NOT_FOUND, Registry, encode, outcome
 from simulators.dates import jakarta_now
 from simulators.faults import FailureStyle, FaultSettings, install_faults
-from simulators.regions import Village
-from simulators.world import Citizen, Family, World, default_world
+from simulators.journal import Reply, install_journal, reference
+from simulators.world import World, default_world
 
 DEFAULT_USER_ID = "satupintu"
 DEFAULT_PASSWORD = "satupintu-demo"
 _SIXTEEN_DIGITS = re.compile(r"[0-9]{16}")
+_RT_RW = re.compile(r"[0-9]{1,3}")
+_JSON = "application/json"
 
 _STYLE = FailureStyle(
     error_body=(
@@ -38,129 +39,19 @@ _STYLE = FailureStyle(
         b"Dukcapil sedang dalam pemeliharaan</h2><p>Silakan coba beberapa saat lagi.</p>"
         b"</body></html>"
     ),
-    key_fields=frozenset({"RESPONSE_CODE", "NIK", "NO_KK", "NAMA_LGKP", "TGL_LHR", "STATUS_HIDUP"}),
+    key_fields=frozenset(
+        {"RESPONSE_CODE", "NIK", "NO_KK", "NAMA_LGKP", "TGL_LHR", "STATUS_HIDUP", "NO_REGISTRASI"}
+    ),
 )
 
-
-def _dmy(day: date | None) -> str | None:
-    return None if day is None else day.strftime("%d-%m-%Y")
-
-
-def _province_name(village: Village) -> str:
-    name = village.province_name.upper()
-    return name.replace("DAERAH KHUSUS IBUKOTA", "DKI").replace("DAERAH ISTIMEWA", "DI")
-
-
-def _regency_name(village: Village) -> str:
-    return village.regency_name.upper().replace("KOTA ADMINISTRASI", "KOTA ADM.")
-
-
-def _address_fields(family_or_citizen: Citizen | Family) -> dict[str, str]:
-    address = family_or_citizen.address
-    village = address.village
-    return {
-        "ALAMAT": address.street,
-        "NO_RT": address.rt,
-        "NO_RW": address.rw,
-        "KEL_NAME": village.village_name.upper(),
-        "KEC_NAME": village.district_name.upper(),
-        "KAB_NAME": _regency_name(village),
-        "PROP_NAME": _province_name(village),
-    }
-
-
-def _status(citizen: Citizen) -> str:
-    return "HIDUP" if citizen.alive else "MATI"
-
-
-def _person(citizen: Citizen) -> dict[str, Any]:
-    village = citizen.address.village
-    return {
-        "NIK": citizen.nik,
-        "NO_KK": citizen.no_kk,
-        "NAMA_LGKP": citizen.name,
-        "TMPT_LHR": citizen.birth_place,
-        "TGL_LHR": _dmy(citizen.birth_date),
-        "JENIS_KLMIN": "LAKI-LAKI" if citizen.sex == "L" else "PEREMPUAN",
-        "GOL_DARAH": citizen.blood_type,
-        "AGAMA": citizen.religion,
-        "STATUS_KAWIN": citizen.marital_status,
-        "JENIS_PKRJN": citizen.occupation,
-        "KEWARGANEGARAAN": "WNI",
-        "STAT_HBKEL": citizen.relationship,
-        **_address_fields(citizen),
-        "NO_PROP": village.province_code,
-        "NO_KAB": village.regency_code[2:],
-        "NO_KEC": village.district_code[4:],
-        "NO_KEL": village.village_code[6:],
-        "STATUS_HIDUP": _status(citizen),
-        "TGL_MATI": _dmy(citizen.death_date),
-        "MASA_BERLAKU_KTP": "SEUMUR HIDUP",
-    }
-
-
-def _member(citizen: Citizen) -> dict[str, Any]:
-    return {
-        "NIK": citizen.nik,
-        "NAMA_LGKP": citizen.name,
-        "STAT_HBKEL": citizen.relationship,
-        "JENIS_KLMIN": "LAKI-LAKI" if citizen.sex == "L" else "PEREMPUAN",
-        "TGL_LHR": _dmy(citizen.birth_date),
-        "TMPT_LHR": citizen.birth_place,
-        "STATUS_HIDUP": _status(citizen),
-    }
-
-
-def _encode(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload, ensure_ascii=False).encode()
-
-
-def _outcome(code: str, desc: str) -> bytes:
-    return _encode({"RESPONSE_CODE": code, "RESPONSE_DESC": desc, "content": []})
-
-
-_NOT_FOUND = _outcome("11", "DATA TIDAK DITEMUKAN")
-_UNAUTHORISED = _outcome("05", "USER TIDAK BERHAK AKSES")
-_BAD_NIK = _outcome("12", "FORMAT NIK SALAH")
-_BAD_KK = _outcome("12", "FORMAT NO_KK SALAH")
-_BAD_REQUEST = _outcome("99", "FORMAT REQUEST SALAH")
-
-
-@dataclass(frozen=True)
-class Registry:
-    """The registry's own projection: ready-made reply bodies keyed by NIK and by KK."""
-
-    persons: dict[str, bytes]
-    families: dict[str, bytes]
-    kk_of_nik: dict[str, str]
-
-    @classmethod
-    def from_world(cls, world: World) -> "Registry":
-        persons = {
-            nik: _encode(
-                {"RESPONSE_CODE": "00", "RESPONSE_DESC": "SUKSES", "content": [_person(c)]}
-            )
-            for nik, c in world.citizens.items()
-        }
-        families = {
-            kk: _encode(
-                {
-                    "RESPONSE_CODE": "00",
-                    "RESPONSE_DESC": "SUKSES",
-                    "NO_KK": kk,
-                    "NAMA_KEP": world.citizens[family.head_nik].name,
-                    **_address_fields(family),
-                    "content": [_member(world.citizens[nik]) for nik in family.member_niks],
-                }
-            )
-            for kk, family in world.families.items()
-        }
-        kk_of_nik = {nik: c.no_kk for nik, c in world.citizens.items()}
-        return cls(persons, families, kk_of_nik)
+_UNAUTHORISED = outcome("05", "USER TIDAK BERHAK AKSES")
+_BAD_NIK = outcome("12", "FORMAT NIK SALAH")
+_BAD_KK = outcome("12", "FORMAT NO_KK SALAH")
+_BAD_REQUEST = outcome("99", "FORMAT REQUEST SALAH")
 
 
 def _json(body: bytes, status: int = 200) -> Response:
-    return Response(content=body, status_code=status, media_type="application/json")
+    return Response(content=body, status_code=status, media_type=_JSON)
 
 
 async def _payload(request: Request) -> dict[str, Any] | None:
@@ -175,9 +66,20 @@ def _is_nik(value: object) -> bool:
     return isinstance(value, str) and _SIXTEEN_DIGITS.fullmatch(value) is not None
 
 
+def _text(value: object) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _rt_rw(value: object) -> str | None:
+    """RT/RW as Dukcapil prints them, zero-padded to three digits."""
+    if not isinstance(value, str) or _RT_RW.fullmatch(value.strip()) is None:
+        return None
+    return value.strip().zfill(3)
+
+
 def create_app(world: World | None = None, faults: FaultSettings | None = None) -> FastAPI:
     """The Dukcapil simulator; the account comes from ``DUKCAPIL_USER_ID``/``DUKCAPIL_PASSWORD``."""
-    registry = Registry.from_world(world or default_world())
+    registry = Registry(world or default_world())
     user_id = os.environ.get("DUKCAPIL_USER_ID", DEFAULT_USER_ID).encode()
     password = os.environ.get("DUKCAPIL_PASSWORD", DEFAULT_PASSWORD).encode()
 
@@ -188,27 +90,33 @@ def create_app(world: World | None = None, faults: FaultSettings | None = None) 
             given_password, password
         )
 
+    async def accepted(request: Request) -> dict[str, Any] | Response:
+        """The request body when it is readable and the account is right, else the refusal."""
+        payload = await _payload(request)
+        if payload is None:
+            return _json(_BAD_REQUEST, 400)
+        if not authorised(payload):
+            return _json(_UNAUTHORISED, 401)
+        return payload
+
     app = FastAPI(title="Dukcapil Web Service", docs_url=None, redoc_url=None, openapi_url=None)
+    journal = install_journal(app)
 
     @app.post("/api/v1/CALL_NIK")
     async def call_nik(request: Request) -> Response:
-        payload = await _payload(request)
-        if payload is None:
-            return _json(_BAD_REQUEST, 400)
-        if not authorised(payload):
-            return _json(_UNAUTHORISED, 401)
+        payload = await accepted(request)
+        if isinstance(payload, Response):
+            return payload
         nik = payload.get("NIK")
         if not _is_nik(nik):
             return _json(_BAD_NIK)
-        return _json(registry.persons.get(str(nik), _NOT_FOUND))
+        return _json(registry.persons.get(str(nik), NOT_FOUND))
 
     @app.post("/api/v1/CALL_KK")
     async def call_kk(request: Request) -> Response:
-        payload = await _payload(request)
-        if payload is None:
-            return _json(_BAD_REQUEST, 400)
-        if not authorised(payload):
-            return _json(_UNAUTHORISED, 401)
+        payload = await accepted(request)
+        if isinstance(payload, Response):
+            return payload
         if "NO_KK" in payload:
             no_kk = payload["NO_KK"]
             if not _is_nik(no_kk):
@@ -218,12 +126,47 @@ def create_app(world: World | None = None, faults: FaultSettings | None = None) 
             if not _is_nik(nik):
                 return _json(_BAD_NIK)
             no_kk = registry.kk_of_nik.get(str(nik))
-        return _json(registry.families.get(str(no_kk), _NOT_FOUND))
+        return _json(registry.families.get(str(no_kk), NOT_FOUND))
+
+    @app.post("/api/v1/VERIFY_NIK")
+    async def verify_nik(request: Request) -> Response:
+        payload = await accepted(request)
+        if isinstance(payload, Response):
+            return payload
+        name = _text(payload.get("NAMA_LGKP"))
+        birth_date = payload.get("TGL_LHR")
+        if name is None or not (birth_date is None or isinstance(birth_date, str)):
+            return _json(_BAD_REQUEST, 400)
+        nik = payload.get("NIK")
+        if not _is_nik(nik):
+            return _json(_BAD_NIK)
+        return _json(registry.verify(str(nik), name, birth_date))
+
+    @app.post("/api/v1/UPDATE_ALAMAT")
+    async def update_alamat(request: Request) -> Response:
+        payload = await accepted(request)
+        if isinstance(payload, Response):
+            return payload
+        ref = reference(payload.get("REF"))
+        street = _text(payload.get("ALAMAT"))
+        rt, rw = _rt_rw(payload.get("NO_RT")), _rt_rw(payload.get("NO_RW"))
+        if ref is None or street is None or rt is None or rw is None:
+            return _json(_BAD_REQUEST, 400)
+        nik, village_code = payload.get("NIK"), payload.get("NO_KEL")
+
+        def handle() -> Reply:
+            if not _is_nik(nik):
+                return Reply(_BAD_NIK, 200, _JSON)
+            day = jakarta_now().date()
+            body = registry.move(str(nik), street, rt, rw, str(village_code), day)
+            return Reply(body, 200, _JSON)
+
+        return journal.once(request, ref, handle)
 
     @app.get("/api/v1/ping")
     async def ping() -> Response:
         return _json(
-            _encode(
+            encode(
                 {
                     "RESPONSE_CODE": "00",
                     "RESPONSE_DESC": "SERVICE UP",

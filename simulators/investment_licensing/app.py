@@ -1,19 +1,26 @@
 """OSS-like licensing API: snake_case keys, epoch-millisecond timestamps, risk codes, paged lists.
 
-Each business record is serialised once at start-up; a page is a join of ready-made bytes.
+Business records are pre-serialised (:mod:`.records`), so a page is a join of ready-made
+bytes; applications and their lazy verification live in :mod:`.applications`, the write
+endpoints in :mod:`.writes`.
 """
 
 import json
 import math
 import re
-from collections import defaultdict
-from datetime import datetime
+import time
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
+from simulators.dates import jakarta_now
 from simulators.faults import FailureStyle, FaultSettings, install_faults
-from simulators.world import Activity, Business, Permit, World, default_world
+from simulators.investment_licensing.applications import LicensingOffice
+from simulators.investment_licensing.records import Directory
+from simulators.investment_licensing.writes import install_writes, refusal
+from simulators.journal import install_journal, json_reply
+from simulators.world import World, default_world
 
 MAX_PER_PAGE = 50
 DEFAULT_PER_PAGE = 20
@@ -33,61 +40,12 @@ _STYLE = FailureStyle(
         b"<h1>Sistem OSS sedang dalam pemeliharaan</h1><p>Layanan akan kembali normal secepatnya."
         b"</p></body></html>"
     ),
-    key_fields=frozenset({"responCode", "nib", "nik_pemilik", "kbli", "items"}),
+    key_fields=frozenset({"responCode", "nib", "nik_pemilik", "kbli", "items", "id_permohonan"}),
 )
 
 
-def _millis(moment: datetime | None) -> int | None:
-    return None if moment is None else int(moment.timestamp() * 1000)
-
-
-def _permit(permit: Permit) -> dict[str, Any]:
-    return {
-        "jenis_izin": permit.kind,
-        "nomor": permit.number,
-        "status": permit.status,
-        "tgl_terbit": _millis(permit.issued_at),
-        "keterangan": permit.note,
-    }
-
-
-def _activity(activity: Activity) -> dict[str, Any]:
-    return {
-        "kode_kbli": activity.kbli.code,
-        "judul_kbli": activity.kbli.title,
-        "kd_resiko": activity.kbli.risk,
-        "perizinan": [_permit(p) for p in activity.permits],
-    }
-
-
-def usaha(business: Business) -> dict[str, Any]:
-    """One business in OSS's USAHA shape."""
-    village = business.address.village
-    return {
-        "nib": business.nib,
-        "nama_usaha": business.name,
-        "jenis_pelaku_usaha": business.owner_kind,
-        "nik_pemilik": business.owner_nik,
-        "npwp": business.npwp,
-        "skala_usaha": business.scale,
-        "alamat_usaha": {
-            "alamat": business.address.street,
-            "kd_prop": village.province_code,
-            "kd_kab": village.regency_code,
-            "kd_kec": village.district_code,
-            "kd_kel": village.village_code,
-        },
-        "tgl_terbit_nib": _millis(business.issued_at),
-        "kbli": [_activity(a) for a in business.activities],
-    }
-
-
-def _reply(payload: dict[str, Any], status: int = 200) -> Response:
-    return Response(json.dumps(payload), status, media_type="application/json")
-
-
 def _bad_request(message: str) -> Response:
-    return _reply({"responCode": 400, "responMessage": message}, 400)
+    return refusal(400, message).response()
 
 
 def _positive_int(raw: str | None, default: int) -> int | None:
@@ -98,16 +56,19 @@ def _positive_int(raw: str | None, default: int) -> int | None:
     return int(raw)
 
 
-def create_app(world: World | None = None, faults: FaultSettings | None = None) -> FastAPI:
-    """The OSS simulator over the given (default: this process's) demo world."""
+def create_app(
+    world: World | None = None,
+    faults: FaultSettings | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> FastAPI:
+    """The OSS simulator; ``clock`` (seconds, monotonic) paces the licence verifications."""
     source = world or default_world()
-    ordered = sorted(source.businesses.values(), key=lambda b: (b.issued_at, b.nib))
-    records = {b.nib: json.dumps(usaha(b)).encode() for b in ordered}
-    by_owner: defaultdict[str, list[bytes]] = defaultdict(list)
-    for business in ordered:
-        by_owner[business.owner_nik].append(records[business.nib])
-
+    directory = Directory(source.businesses.values())
     app = FastAPI(title="OSS RBA API", docs_url=None, redoc_url=None, openapi_url=None)
+    settings = install_faults(app, _STYLE, faults)
+    office = LicensingOffice(directory, settings, clock, jakarta_now)
+    journal = install_journal(app)
+    install_writes(app, office, directory, journal)
 
     @app.get("/oss/v2/pelaku-usaha")
     async def businesses_of(request: Request) -> Response:
@@ -123,7 +84,8 @@ def create_app(world: World | None = None, faults: FaultSettings | None = None) 
             return _bad_request("per_page minimal 1")
         if per_page > MAX_PER_PAGE:
             return _bad_request(f"per_page maksimal {MAX_PER_PAGE}")
-        owned = by_owner.get(nik, [])
+        office.settle()
+        owned = directory.of_owner(nik)
         items = owned[(page - 1) * per_page : page * per_page]
         meta = json.dumps(
             {
@@ -146,17 +108,26 @@ def create_app(world: World | None = None, faults: FaultSettings | None = None) 
     async def by_nib(nib: str) -> Response:
         if _THIRTEEN_DIGITS.fullmatch(nib) is None:
             return _bad_request("NIB harus 13 digit")
-        record = records.get(nib)
+        office.settle()
+        record = directory.records.get(nib)
         if record is None:
-            return _reply({"responCode": 404, "responMessage": "NIB tidak ditemukan"}, 404)
+            return refusal(404, "NIB tidak ditemukan").response()
         body = b'{"responCode": 200, "responMessage": "Sukses", "data": ' + record + b"}"
         return Response(body, media_type="application/json")
+
+    @app.get("/oss/v2/permohonan/{number}")
+    async def application_status(number: str) -> Response:
+        application = office.find(number)
+        if application is None:
+            return refusal(404, "Permohonan tidak ditemukan").response()
+        return json_reply(
+            {"responCode": 200, "responMessage": "Sukses", "data": application.view()}
+        ).response()
 
     @app.get("/oss/v2/health")
     async def health() -> dict[str, Any]:
         return {"responCode": 200, "responMessage": "OK", "data": {"versi": VERSION}}
 
-    install_faults(app, _STYLE, faults)
     return app
 
 

@@ -21,6 +21,7 @@ CLEAN = {
     "down": False,
     "malformed": False,
     "wrong_schema": False,
+    "verification_seconds": 3.0,
 }
 
 
@@ -93,7 +94,10 @@ async def test_control_get_put_delete(agency: Agency) -> None:
     assert (await client.get("/_control/faults")).json() == CLEAN
 
 
-@pytest.mark.parametrize("update", [{"error_rate": 1.5}, {"latency_ms": -1}, {"slow": True}])
+@pytest.mark.parametrize(
+    "update",
+    [{"error_rate": 1.5}, {"latency_ms": -1}, {"slow": True}, {"verification_seconds": -1}],
+)
 async def test_control_rejects_bad_settings(agency: Agency, update: dict[str, Any]) -> None:
     client = agency.client
     assert (await client.put("/_control/faults", json=update)).status_code == 422
@@ -168,10 +172,16 @@ def test_settings_from_environment() -> None:
             "SIM_DOWN": "true",
             "SIM_MALFORMED": "1",
             "SIM_WRONG_SCHEMA": "no",
+            "SIM_VERIFICATION_SECONDS": "0.5",
         }
     )
     assert settings == FaultSettings(
-        latency_ms=150, error_rate=0.1, down=True, malformed=True, wrong_schema=False
+        latency_ms=150,
+        error_rate=0.1,
+        down=True,
+        malformed=True,
+        wrong_schema=False,
+        verification_seconds=0.5,
     )
     assert FaultSettings.from_env({}) == FaultSettings()
     with pytest.raises(ValueError, match="error_rate"):

@@ -8,7 +8,8 @@ import pytest
 from defusedxml.ElementTree import fromstring
 
 from simulators.faults import FaultSettings
-from simulators.vehicle_tax.app import create_app, normalise_plate, rupiah
+from simulators.vehicle_tax.app import create_app
+from simulators.vehicle_tax.records import normalise_plate, rupiah
 from simulators.vehicle_tax.tax import assess
 from simulators.world import World
 from tests.simulators.conftest import REFERENCE_DATE

@@ -1,0 +1,70 @@
+"""What a gateway process opens once and closes once: the database, the migrations, the
+HTTP client pool and the adapters. Shared by the API's lifespan and the standalone worker."""
+
+import logging
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.bus.registry import AdapterRegistry
+from app.config import Settings
+from app.db.migrate import apply_migrations, ensure_current
+from app.db.session import make_engine, make_sessionmaker
+from app.http_client import build_http_client
+from app.schemas.identifiers import warm_region_table
+from app.workflows.engine import Engine
+from app.workflows.webhooks import WebhookSender
+from app.workflows.worker import Worker, new_worker_id
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    http: httpx.AsyncClient
+    registry: AdapterRegistry
+    owns_http: bool
+
+    async def close(self) -> None:
+        if self.owns_http:
+            await self.http.aclose()
+        await self.engine.dispose()
+
+
+async def open_runtime(settings: Settings, http_client: httpx.AsyncClient | None) -> Runtime:
+    logging.basicConfig(level=settings.log_level)
+    # httpx logs every agency URL at INFO, and those URLs carry NIKs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if settings.auto_migrate:
+        await apply_migrations(settings.database_url)
+    engine = make_engine(settings.database_url)
+    await ensure_current(engine, settings.database_url)
+    warm_region_table()
+    http = http_client or build_http_client(settings)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        http=http,
+        registry=AdapterRegistry.discover(settings.agencies, http),
+        owns_http=http_client is None,
+    )
+
+
+def build_worker(runtime: Runtime) -> Worker:
+    settings = runtime.settings
+    engine = Engine(
+        runtime.sessions,
+        runtime.registry,
+        new_worker_id(),
+        lease_s=settings.worker_lease_s,
+        step_pause_s=settings.worker_step_pause_ms / 1000,
+    )
+    webhooks = WebhookSender(
+        runtime.sessions, runtime.http, settings.webhook_secret.get_secret_value()
+    )
+    return Worker(
+        runtime.sessions, engine, webhooks, poll_interval_s=settings.worker_poll_interval_ms / 1000
+    )

@@ -1,0 +1,301 @@
+"""Service requests: submit, follow, pay, cancel. The workers do the agency work; these use
+cases only record what the citizen asked for and wake a worker."""
+
+import base64
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.bus.registry import AdapterRegistry
+from app.db.models import ServiceRequestRecord
+from app.problems import ProblemError, ProblemKind
+from app.schemas.identifiers import check_nik
+from app.schemas.problem import FieldError
+from app.schemas.service_requests import (
+    FINAL_STATUSES,
+    Payment,
+    PaymentConfirmation,
+    RequestStatus,
+    ServiceCode,
+    ServiceRequest,
+    ServiceRequestCreate,
+    ServiceRequestPage,
+    Step,
+    StepState,
+    TimelineEntry,
+)
+from app.services import idempotency
+from app.services.context import Caller
+from app.workflows.calendar import add_working_days, jakarta_today
+from app.workflows.definitions import SERVICES
+from app.workflows.engine import add_event, new_step, now
+
+
+@dataclass(frozen=True)
+class Requests:
+    sessions: async_sessionmaker[AsyncSession]
+    registry: AdapterRegistry
+    wake_worker: Callable[[], None]
+
+
+def view(request: ServiceRequestRecord) -> ServiceRequest:
+    awaiting_payment = request.status == RequestStatus.AWAITING_PAYMENT.value
+    return ServiceRequest(
+        id=request.id,
+        service=ServiceCode(request.service),
+        nik=request.nik,
+        status=RequestStatus(request.status),
+        submitted_at=request.submitted_at,
+        updated_at=request.updated_at,
+        sla_deadline=request.sla_deadline,
+        data=request.data,
+        steps=[
+            Step(
+                name=s.name,
+                agency=s.agency,
+                state=StepState(s.state),
+                attempts=s.attempts,
+                agency_reference=s.agency_reference,
+                started_at=s.started_at,
+                finished_at=s.finished_at,
+                detail=s.detail,
+            )
+            for s in request.steps
+        ],
+        payment=Payment(**request.payment) if request.payment and awaiting_payment else None,
+        product=request.product,
+        rejection_reason=request.rejection_reason,
+        timeline=[
+            TimelineEntry(at=e.at, status=RequestStatus(e.status), message=e.message)
+            for e in request.events
+        ],
+    )
+
+
+def _invalid(errors: list[FieldError]) -> ProblemError:
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    return ProblemError(ProblemKind.VALIDATION, detail, errors=errors)
+
+
+def validated_input(body: ServiceRequestCreate) -> dict[str, Any]:
+    """Checked before anything is stored: the NIK, and the data against the service's model."""
+    errors = []
+    try:
+        check_nik(body.nik)
+    except ValueError as exc:
+        errors.append(FieldError(field="nik", location="body", message=str(exc)))
+    model = SERVICES[body.service].input_model
+    data: dict[str, Any] = {}
+    try:
+        data = model.model_validate(body.data).model_dump(mode="json")
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = ".".join(str(p) for p in ("data", *err["loc"]))
+            message = str(err["msg"]).removeprefix("Value error, ")
+            errors.append(FieldError(field=field, location="body", message=message))
+    if errors:
+        raise _invalid(errors)
+    return data
+
+
+async def submit(
+    requests: Requests, caller: Caller, body: ServiceRequestCreate, key: str | None
+) -> ServiceRequest:
+    data = validated_input(body)
+    definition = SERVICES[body.service]
+
+    async def create(session: AsyncSession) -> idempotency.Answer:
+        at = now()
+        request_id = str(uuid.uuid4())
+        request = ServiceRequestRecord(
+            id=request_id,
+            service=body.service.value,
+            nik=body.nik,
+            client_id=caller.client_id,
+            status=RequestStatus.SUBMITTED.value,
+            data=data,
+            callback_url=str(body.callback_url) if body.callback_url else None,
+            sla_deadline=add_working_days(jakarta_today(at), definition.sla_working_days(data)),
+            submitted_at=at,
+            updated_at=at,
+            next_run_at=at,
+            steps=[
+                new_step(requests.registry, request_id, position, spec)
+                for position, spec in enumerate(definition.steps, start=1)
+            ],
+            events=[],
+        )
+        add_event(request, RequestStatus.SUBMITTED, f"{definition.name_en}: received")
+        session.add(request)
+        await session.flush()
+        return 202, view(request).model_dump(mode="json")
+
+    payload = body.model_dump(mode="json")
+    _, answer = await idempotency.once(
+        requests.sessions, caller.client_id, key, "service-request.create", payload, create
+    )
+    requests.wake_worker()
+    return ServiceRequest.model_validate(answer)
+
+
+async def _load(session: AsyncSession, request_id: str) -> ServiceRequestRecord:
+    request = await session.get(ServiceRequestRecord, request_id, populate_existing=True)
+    if request is None:
+        raise ProblemError(
+            ProblemKind.SERVICE_REQUEST_NOT_FOUND, f"no service request {request_id}"
+        )
+    return request
+
+
+async def get(requests: Requests, request_id: str) -> ServiceRequest:
+    async with requests.sessions() as session:
+        return view(await _load(session, request_id))
+
+
+def _encode_cursor(request: ServiceRequestRecord) -> str:
+    raw = json.dumps([request.submitted_at.isoformat(), request.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, request_id = json.loads(base64.urlsafe_b64decode(padded))
+        return dt.datetime.fromisoformat(at), str(request_id)
+    except (ValueError, TypeError) as exc:
+        raise _invalid(
+            [FieldError(field="cursor", location="query", message="not a cursor from this API")]
+        ) from exc
+
+
+async def search(
+    requests: Requests,
+    nik: str | None,
+    status: RequestStatus | None,
+    service: ServiceCode | None,
+    cursor: str | None,
+    limit: int,
+) -> ServiceRequestPage:
+    query = select(ServiceRequestRecord)
+    if nik:
+        query = query.where(ServiceRequestRecord.nik == nik)
+    if status:
+        query = query.where(ServiceRequestRecord.status == status.value)
+    if service:
+        query = query.where(ServiceRequestRecord.service == service.value)
+    if cursor:
+        at, request_id = _decode_cursor(cursor)
+        query = query.where(
+            or_(
+                ServiceRequestRecord.submitted_at < at,
+                and_(ServiceRequestRecord.submitted_at == at, ServiceRequestRecord.id < request_id),
+            )
+        )
+    query = query.order_by(
+        ServiceRequestRecord.submitted_at.desc(), ServiceRequestRecord.id.desc()
+    ).limit(limit + 1)
+    async with requests.sessions() as session:
+        found = list((await session.scalars(query)).all())
+    more = len(found) > limit
+    page = found[:limit]
+    return ServiceRequestPage(
+        items=[view(r) for r in page],
+        next_cursor=_encode_cursor(page[-1]) if more else None,
+    )
+
+
+async def _change(
+    requests: Requests,
+    caller: Caller,
+    key: str | None,
+    operation: str,
+    payload: Any,
+    change: Callable[[ServiceRequestRecord], None],
+    request_id: str,
+) -> ServiceRequest:
+    """Apply a citizen's change to a request a worker may be advancing at the same moment:
+    the row's version makes the loser of a race re-read and re-decide instead of overwriting."""
+
+    async def effect(session: AsyncSession) -> idempotency.Answer:
+        request = await _load(session, request_id)
+        change(request)
+        request.next_run_at = now()
+        request.updated_at = now()
+        await session.flush()
+        return 202, view(request).model_dump(mode="json")
+
+    for _ in range(5):
+        try:
+            _, answer = await idempotency.once(
+                requests.sessions, caller.client_id, key, operation, payload, effect
+            )
+            break
+        except StaleDataError:
+            continue
+    else:
+        raise ProblemError(ProblemKind.CONFLICT, "the request kept changing; try again")
+    requests.wake_worker()
+    return ServiceRequest.model_validate(answer)
+
+
+def _wrong_state(request: ServiceRequestRecord, action: str) -> ProblemError:
+    return ProblemError(
+        ProblemKind.INVALID_STATE, f"cannot {action} a request that is {request.status}"
+    )
+
+
+async def confirm_payment(
+    requests: Requests,
+    caller: Caller,
+    request_id: str,
+    payment: PaymentConfirmation,
+    key: str | None,
+) -> ServiceRequest:
+    def pay(request: ServiceRequestRecord) -> None:
+        if request.status != RequestStatus.AWAITING_PAYMENT.value or request.closing_status:
+            raise _wrong_state(request, "pay")
+        due = request.payment or {}
+        if (payment.payment_code, payment.amount) != (due.get("payment_code"), due.get("amount")):
+            raise ProblemError(
+                ProblemKind.PAYMENT_MISMATCH,
+                f"the request awaits payment code {due.get('payment_code')} "
+                f"for Rp {due.get('amount')}",
+            )
+        request.payment_confirmed = payment.model_dump()
+        add_event(request, RequestStatus.IN_PROGRESS, "payment confirmed; paying at SAMSAT")
+
+    return await _change(
+        requests,
+        caller,
+        key,
+        f"service-request.pay:{request_id}",
+        payment.model_dump(),
+        pay,
+        request_id,
+    )
+
+
+async def cancel(
+    requests: Requests, caller: Caller, request_id: str, key: str | None
+) -> ServiceRequest:
+    def stop(request: ServiceRequestRecord) -> None:
+        if (
+            request.status in FINAL_STATUSES
+            or request.closing_status
+            or request.payment_confirmed is not None
+        ):
+            raise _wrong_state(request, "cancel")
+        request.closing_status = RequestStatus.CANCELLED.value
+        request.rejection_reason = "cancelled at the citizen's request"
+
+    return await _change(
+        requests, caller, key, f"service-request.cancel:{request_id}", None, stop, request_id
+    )

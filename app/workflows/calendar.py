@@ -1,0 +1,39 @@
+"""Service deadlines count working days in Asia/Jakarta: Monday to Friday, without national
+public holidays and collective leave (cuti bersama), from the maintained `holidays` package
+(its `public` and `government` categories for Indonesia), not a hand list."""
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+@lru_cache(maxsize=8)
+def _holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays(
+        "ID", years=[year, year + 1], categories=(holidays.PUBLIC, holidays.GOVERNMENT)
+    )
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and day not in _holidays(day.year)
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """The day on which `days` working days after `start` have passed. With 0, the first
+    working day from `start` on: a service promised "at once" on a Sunday is due on Monday."""
+    day = start
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    for _ in range(days):
+        day += dt.timedelta(days=1)
+        while not is_working_day(day):
+            day += dt.timedelta(days=1)
+    return day
+
+
+def jakarta_today(now: dt.datetime) -> dt.date:
+    return now.astimezone(JAKARTA).date()

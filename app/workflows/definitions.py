@@ -1,0 +1,121 @@
+"""The services the bus offers, as their published standard defines them: input, steps in
+order, what undoes a step when the request cannot finish, time to complete, and product."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.adapters.base import Capability
+from app.schemas.service_requests import (
+    SERVICE_INPUTS,
+    ServiceCode,
+    StrictModel,
+)
+from app.workflows import steps
+from app.workflows.steps import StepSpec
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    code: ServiceCode
+    name_id: str
+    name_en: str
+    steps: tuple[StepSpec, ...]
+    sla_working_days: Callable[[dict[str, Any]], int]
+    product: Callable[[dict[str, dict[str, Any]]], dict[str, Any]]
+    compensations: dict[str, StepSpec] = field(default_factory=dict)
+
+    @property
+    def input_model(self) -> type[StrictModel]:
+        return SERVICE_INPUTS[self.code]
+
+
+def _renewal_product(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {"receipt": results["pay_tax"]}
+
+
+def _registration_product(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    decision = results["await_decision"]
+    return {"nib": decision["nib"], "risk_level": decision["risk_level"]}
+
+
+def _address_product(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "registration_number": results["record_address"]["registration_number"],
+        "acknowledged_by": {
+            "vehicle_tax": results["tell_vehicle_tax"],
+            "investment_licensing": results["tell_investment_licensing"],
+        },
+    }
+
+
+# Low and medium-low risk businesses get their NIB at once; medium-high and high risk wait
+# for the authority's verification (PP 28/2025 sets per-stage deadlines). The risk level is
+# the agency's to decide, so the published deadline allows for verification.
+_REGISTRATION_WORKING_DAYS = 10
+
+SERVICES: dict[ServiceCode, ServiceDefinition] = {
+    definition.code: definition
+    for definition in (
+        ServiceDefinition(
+            code=ServiceCode.VEHICLE_TAX_RENEWAL,
+            name_id="Pengesahan STNK dan pembayaran PKB tahunan",
+            name_en="Yearly vehicle tax payment and registration validation",
+            steps=(
+                StepSpec("verify_owner", Capability.IDENTITY_VERIFY, steps.verify_vehicle_owner),
+                StepSpec(
+                    "issue_payment_code", Capability.VEHICLE_TAX_PAYMENT, steps.issue_payment_code
+                ),
+                StepSpec("pay_tax", Capability.VEHICLE_TAX_PAYMENT, steps.pay_vehicle_tax),
+            ),
+            compensations={
+                "issue_payment_code": StepSpec(
+                    "void_payment_code", Capability.VEHICLE_TAX_PAYMENT, steps.void_payment_code
+                )
+            },
+            sla_working_days=lambda _data: 1,
+            product=_renewal_product,
+        ),
+        ServiceDefinition(
+            code=ServiceCode.BUSINESS_REGISTRATION,
+            name_id="Pendaftaran usaha dan penerbitan NIB (OSS RBA)",
+            name_en="Business registration and NIB issuance (risk-based OSS)",
+            steps=(
+                StepSpec("verify_citizen", Capability.IDENTITY_LOOKUP, steps.verify_citizen_alive),
+                StepSpec(
+                    "submit_registration",
+                    Capability.BUSINESS_REGISTER,
+                    steps.submit_business_registration,
+                ),
+                StepSpec(
+                    "await_decision", Capability.BUSINESS_REGISTER, steps.await_licensing_decision
+                ),
+            ),
+            sla_working_days=lambda _data: _REGISTRATION_WORKING_DAYS,
+            product=_registration_product,
+        ),
+        ServiceDefinition(
+            code=ServiceCode.ADDRESS_CHANGE,
+            name_id="Perubahan alamat (lapor sekali untuk semua instansi)",
+            name_en="Change of address, told once to every agency",
+            steps=(
+                StepSpec("verify_citizen", Capability.IDENTITY_LOOKUP, steps.verify_citizen_alive),
+                StepSpec(
+                    "record_address", Capability.IDENTITY_UPDATE_ADDRESS, steps.record_new_address
+                ),
+                StepSpec(
+                    "tell_vehicle_tax",
+                    Capability.VEHICLE_UPDATE_OWNER_ADDRESS,
+                    steps.tell_agency(Capability.VEHICLE_UPDATE_OWNER_ADDRESS),
+                ),
+                StepSpec(
+                    "tell_investment_licensing",
+                    Capability.BUSINESS_UPDATE_OWNER_ADDRESS,
+                    steps.tell_agency(Capability.BUSINESS_UPDATE_OWNER_ADDRESS),
+                ),
+            ),
+            sla_working_days=lambda _data: 3,
+            product=_address_product,
+        ),
+    )
+}

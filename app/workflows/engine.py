@@ -1,0 +1,303 @@
+"""Advancing one service request, durably.
+
+Each step is written to the database as running before its agency is called and written
+again with the outcome after, in separate transactions, so that a worker killed at any point
+leaves a request another worker can pick up: a step found `running` is simply run again with
+the same reference, and the agency applies it once. The request row carries a version, so a
+change made meanwhile by the API (a payment, a cancellation) is never overwritten; the worker
+re-reads and re-decides instead.
+"""
+
+import asyncio
+import datetime as dt
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.adapters.base import AgencyError, AgencyNotFound, AgencyRejected, Capability
+from app.bus.registry import AdapterRegistry
+from app.db.models import RequestEventRecord, RequestStepRecord, ServiceRequestRecord
+from app.schemas.service_requests import FINAL_STATUSES, RequestStatus, ServiceCode, StepState
+from app.workflows.definitions import SERVICES, ServiceDefinition
+from app.workflows.steps import Done, Outcome, Reject, StepInput, StepSpec, Wait
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+MAX_BACKOFF_S = 60.0
+
+
+class NoAgency(AgencyError):
+    """No enabled agency serves a capability a step needs: like an agency that is down."""
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def retry_delay(attempts: int) -> float:
+    """Exponential backoff with jitter, so retries of many requests do not arrive together."""
+    return float(min(MAX_BACKOFF_S, 2.0**attempts) * random.uniform(0.5, 1.0))
+
+
+def step_reference(request_id: str, position: int, name: str) -> str:
+    return f"{request_id}:{position}:{name}"
+
+
+def add_event(request: ServiceRequestRecord, status: RequestStatus, message: str) -> None:
+    """The timeline entry, and the webhook outbox entry when the citizen asked for one."""
+    at = now()
+    request.status = status.value
+    request.updated_at = at
+    request.events.append(
+        RequestEventRecord(
+            at=at,
+            status=status.value,
+            message=message,
+            deliver_after=at if request.callback_url else None,
+            delivery_attempts=0,
+        )
+    )
+
+
+def new_step(
+    registry: AdapterRegistry, request_id: str, position: int, spec: StepSpec
+) -> RequestStepRecord:
+    provider = registry.provider(spec.capability, object)
+    return RequestStepRecord(
+        position=position,
+        name=spec.name,
+        agency=provider.agency.code if provider else spec.capability.value.split(".")[0],
+        state=StepState.PENDING.value,
+        reference=step_reference(request_id, position, spec.name),
+        attempts=0,
+    )
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    step_position: int
+    spec: StepSpec
+    step_input: StepInput
+
+
+class Engine:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        registry: AdapterRegistry,
+        worker_id: str,
+        lease_s: float = 30.0,
+        step_pause_s: float = 0.0,
+    ) -> None:
+        self._sessions = sessions
+        self._registry = registry
+        self.worker_id = worker_id
+        self.lease_s = lease_s
+        self._step_pause_s = step_pause_s
+
+    def _provide(self, capability: Capability, protocol: type[Any]) -> Any:
+        provider = self._registry.provider(capability, protocol)
+        if provider is None or not provider.agency.endpoint.enabled:
+            raise NoAgency(f"no enabled agency serves {capability.value}")
+        return provider.impl
+
+    def _timeout_s(self, capability: Capability) -> float:
+        provider = self._registry.provider(capability, object)
+        return provider.agency.endpoint.timeout_ms / 1000 if provider else 1.0
+
+    async def run(self, request_id: str) -> None:
+        """Advance a request this worker holds the lease on, until it waits or ends."""
+        while True:
+            claimed = await self._start_next_step(request_id)
+            if claimed is None:
+                return
+            outcome = await self._execute(claimed)
+            if not await self._record_outcome(request_id, claimed, outcome):
+                return
+            if self._step_pause_s:
+                await asyncio.sleep(self._step_pause_s)
+
+    async def _load(self, session: AsyncSession, request_id: str) -> ServiceRequestRecord | None:
+        request = await session.get(ServiceRequestRecord, request_id, populate_existing=True)
+        if request is None or request.lease_owner != self.worker_id:
+            return None
+        return request
+
+    async def _start_next_step(self, request_id: str) -> _Claimed | None:
+        for _ in range(5):
+            try:
+                async with self._sessions.begin() as session:
+                    request = await self._load(session, request_id)
+                    if request is None:
+                        return None
+                    return self._mark_next_running(request)
+            except StaleDataError:
+                continue
+        return None
+
+    def _mark_next_running(self, request: ServiceRequestRecord) -> _Claimed | None:
+        definition = SERVICES[ServiceCode(request.service)]
+        if request.closing_status:
+            self._plan_compensations(request, definition)
+        step = next(
+            (
+                s
+                for s in request.steps
+                if s.state in (StepState.PENDING, StepState.RUNNING, StepState.WAITING)
+            ),
+            None,
+        )
+        if step is None:
+            self._finish(request, definition)
+            return None
+        spec = self._spec(definition, step.name)
+        at = now()
+        step.state = StepState.RUNNING.value
+        step.attempts += 1
+        step.started_at = step.started_at or at
+        if request.status == RequestStatus.SUBMITTED.value:
+            add_event(request, RequestStatus.IN_PROGRESS, "the agencies are working on it")
+        request.lease_expires_at = at + dt.timedelta(seconds=self.lease_s)
+        results = {s.name: s.result for s in request.steps if s.result is not None}
+        return _Claimed(
+            step.position,
+            spec,
+            StepInput(
+                request_id=request.id,
+                nik=request.nik,
+                data=request.data,
+                results=results,
+                payment_confirmed=request.payment_confirmed,
+                reference=step.reference,
+            ),
+        )
+
+    @staticmethod
+    def _spec(definition: ServiceDefinition, name: str) -> StepSpec:
+        for spec in (*definition.steps, *definition.compensations.values()):
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    def _plan_compensations(
+        self, request: ServiceRequestRecord, definition: ServiceDefinition
+    ) -> None:
+        """A request that will not complete skips what is left and undoes what must not
+        outlive it, once: the compensation steps are appended the first time."""
+        names = {s.name for s in request.steps}
+        compensations = [
+            definition.compensations[s.name]
+            for s in request.steps
+            if s.state == StepState.DONE and s.name in definition.compensations
+        ]
+        for step in request.steps:
+            if step.state in (StepState.PENDING, StepState.WAITING):
+                step.state = StepState.SKIPPED.value
+        position = max(s.position for s in request.steps)
+        for spec in reversed(compensations):
+            if spec.name not in names:
+                position += 1
+                request.steps.append(new_step(self._registry, request.id, position, spec))
+
+    def _finish(self, request: ServiceRequestRecord, definition: ServiceDefinition) -> None:
+        request.lease_owner = None
+        request.lease_expires_at = None
+        request.next_run_at = None
+        if request.status in FINAL_STATUSES:
+            return
+        if request.closing_status:
+            status = RequestStatus(request.closing_status)
+            add_event(request, status, request.rejection_reason or f"request {status.value}")
+            return
+        results = {s.name: s.result or {} for s in request.steps}
+        request.product = definition.product(results)
+        add_event(request, RequestStatus.COMPLETED, "completed; the product is ready")
+
+    async def _execute(self, claimed: _Claimed) -> Outcome | Exception:
+        try:
+            async with asyncio.timeout(self._timeout_s(claimed.spec.capability) * 2):
+                return await claimed.spec.run(claimed.step_input, self._provide)
+        except AgencyNotFound as exc:
+            return Reject(str(exc))
+        except AgencyRejected as exc:
+            return Reject(str(exc))
+        except (AgencyError, httpx.HTTPError, TimeoutError) as exc:
+            return exc
+        except Exception as exc:
+            log.exception("step %s failed", claimed.spec.name)
+            return exc
+
+    async def _record_outcome(
+        self, request_id: str, claimed: _Claimed, outcome: Outcome | Exception
+    ) -> bool:
+        """Persist what the agency said. Returns whether to go on with the next step."""
+        for conflict in range(5):
+            try:
+                async with self._sessions.begin() as session:
+                    request = await self._load(session, request_id)
+                    if request is None:
+                        return False
+                    step = next(s for s in request.steps if s.position == claimed.step_position)
+                    return self._apply(request, step, outcome, changed_meanwhile=conflict > 0)
+            except StaleDataError:
+                continue
+        return False
+
+    def _apply(
+        self,
+        request: ServiceRequestRecord,
+        step: RequestStepRecord,
+        outcome: Outcome | Exception,
+        changed_meanwhile: bool,
+    ) -> bool:
+        at = now()
+        if isinstance(outcome, Done):
+            step.state = StepState.DONE.value
+            step.result = outcome.result
+            step.agency_reference = outcome.agency_reference
+            step.finished_at = at
+            step.detail = None
+            if step.name == "issue_payment_code":
+                request.payment = outcome.result
+            return True
+        if isinstance(outcome, Reject):
+            step.state = StepState.FAILED.value
+            step.finished_at = at
+            step.detail = outcome.reason
+            request.rejection_reason = outcome.reason
+            request.closing_status = request.closing_status or RequestStatus.REJECTED.value
+            return True
+        if isinstance(outcome, Wait):
+            step.state = StepState.WAITING.value
+            step.detail = outcome.detail
+            if changed_meanwhile or request.closing_status:
+                return True
+            if request.status != outcome.status.value:
+                add_event(request, outcome.status, outcome.detail)
+            self._release(request, outcome.poll_after_s)
+            return False
+        step.detail = f"{type(outcome).__name__}: {outcome}"[:500]
+        if step.attempts >= MAX_ATTEMPTS:
+            step.state = StepState.FAILED.value
+            step.finished_at = at
+            request.rejection_reason = f"{step.agency} did not answer after {step.attempts} tries"
+            request.closing_status = request.closing_status or RequestStatus.FAILED.value
+            return True
+        step.state = StepState.PENDING.value
+        self._release(request, retry_delay(step.attempts))
+        return False
+
+    @staticmethod
+    def _release(request: ServiceRequestRecord, run_after_s: float | None) -> None:
+        request.lease_owner = None
+        request.lease_expires_at = None
+        request.next_run_at = (
+            None if run_after_s is None else now() + dt.timedelta(seconds=run_after_s)
+        )
+        request.updated_at = now()

@@ -1,0 +1,239 @@
+"""The steps services are made of. Each step asks one agency one thing, identified by the
+step's idempotency reference, and says how the request goes on: done, wait, or reject.
+
+Steps raise for transient trouble (timeouts, an agency down); the engine retries them later
+with the same reference, so the agency applies each step once however often it is asked.
+"""
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.adapters.base import (
+    AgencyNotFound,
+    AgencyRejected,
+    BusinessApplication,
+    Capability,
+    IdentityProvider,
+    IdentityVerifier,
+    NewAddress,
+    OwnerAddressBook,
+    RegistrationStatus,
+    ResidenceRegistry,
+    VehicleProvider,
+    VehicleTaxCashier,
+)
+from app.adapters.base import BusinessRegistrar as Registrar
+from app.schemas.service_requests import RequestStatus
+
+AGENCY_POLL_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Done:
+    result: dict[str, Any] = field(default_factory=dict)
+    agency_reference: str | None = None
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Not finished, through no fault: the citizen must pay, or the agency must decide."""
+
+    status: RequestStatus
+    detail: str
+    poll_after_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Reject:
+    reason: str
+
+
+Outcome = Done | Wait | Reject
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """What a step may know: the request, its earlier steps' results, and its own reference."""
+
+    request_id: str
+    nik: str
+    data: dict[str, Any]
+    results: dict[str, dict[str, Any]]
+    payment_confirmed: dict[str, Any] | None
+    reference: str
+
+
+Provide = Callable[[Capability, type[Any]], Any]
+StepRun = Callable[[StepInput, Provide], Awaitable[Outcome]]
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    name: str
+    capability: Capability
+    run: StepRun
+
+
+def _new_address(data: dict[str, Any]) -> NewAddress:
+    return NewAddress(
+        street=data["street"], rt=data["rt"], rw=data["rw"], village_code=data["village_code"]
+    )
+
+
+async def verify_vehicle_owner(step: StepInput, provide: Provide) -> Outcome:
+    """At the counter the owner's KTP must match the vehicle's registration: the plate must be
+    on this NIK, and the civil registry must know this NIK under the registered name, alive."""
+    plate = step.data["plate_number"]
+    vehicles: VehicleProvider = provide(Capability.VEHICLE_LOOKUP, VehicleProvider)
+    try:
+        vehicle = await vehicles.get_vehicle(plate)
+    except AgencyNotFound:
+        return Reject(f"vehicle tax has no vehicle with plate {plate}")
+    if vehicle.owner_nik != step.nik:
+        return Reject(f"the vehicle {plate} is not registered to this NIK")
+    registry: IdentityVerifier = provide(Capability.IDENTITY_VERIFY, IdentityVerifier)
+    try:
+        match = await registry.verify_identity(step.nik, vehicle.owner_name)
+    except AgencyNotFound:
+        return Reject("the civil registry has no citizen with this NIK")
+    if not match.alive:
+        return Reject("the civil registry records the owner as deceased")
+    if not match.name_matches:
+        return Reject("the owner's name on the vehicle registration differs from the KTP")
+    return Done({"owner_name": vehicle.owner_name, "blocked": vehicle.blocked})
+
+
+async def issue_payment_code(step: StepInput, provide: Provide) -> Outcome:
+    cashier: VehicleTaxCashier = provide(Capability.VEHICLE_TAX_PAYMENT, VehicleTaxCashier)
+    try:
+        code = await cashier.issue_payment_code(step.data["plate_number"], step.nik, step.reference)
+    except AgencyRejected as exc:
+        return Reject(str(exc))
+    return Done(
+        {
+            "payment_code": code.code,
+            "amount": code.amount,
+            "valid_until": code.valid_until.isoformat(),
+        },
+        agency_reference=code.code,
+    )
+
+
+async def pay_vehicle_tax(step: StepInput, provide: Provide) -> Outcome:
+    if step.payment_confirmed is None:
+        return Wait(RequestStatus.AWAITING_PAYMENT, "waiting for the citizen to pay")
+    cashier: VehicleTaxCashier = provide(Capability.VEHICLE_TAX_PAYMENT, VehicleTaxCashier)
+    try:
+        receipt = await cashier.pay(
+            step.payment_confirmed["payment_code"],
+            step.payment_confirmed["amount"],
+            step.reference,
+        )
+    except AgencyRejected as exc:
+        return Reject(str(exc))
+    return Done(
+        {
+            "receipt_number": receipt.number,
+            "plate_number": receipt.plate_number,
+            "amount": receipt.amount,
+            "paid_at": receipt.paid_at.isoformat(),
+            "next_due_date": receipt.next_due_date.isoformat(),
+        },
+        agency_reference=receipt.number,
+    )
+
+
+async def void_payment_code(step: StepInput, provide: Provide) -> Outcome:
+    """Compensation: a payment code must not stay payable for a request that ended."""
+    cashier: VehicleTaxCashier = provide(Capability.VEHICLE_TAX_PAYMENT, VehicleTaxCashier)
+    code = step.results["issue_payment_code"]["payment_code"]
+    try:
+        await cashier.void_payment_code(code, step.reference)
+    except AgencyRejected as exc:
+        return Done({"voided": False, "note": str(exc)})
+    return Done({"voided": True, "payment_code": code})
+
+
+async def verify_citizen_alive(step: StepInput, provide: Provide) -> Outcome:
+    """A deceased citizen cannot start a service; the NIK must be known to the registry."""
+    identity: IdentityProvider = provide(Capability.IDENTITY_LOOKUP, IdentityProvider)
+    try:
+        person = await identity.get_identity(step.nik)
+    except AgencyNotFound:
+        return Reject("the civil registry has no citizen with this NIK")
+    if person.deceased:
+        return Reject("the civil registry records this citizen as deceased")
+    return Done({"full_name": person.full_name})
+
+
+async def submit_business_registration(step: StepInput, provide: Provide) -> Outcome:
+    registrar: Registrar = provide(Capability.BUSINESS_REGISTER, Registrar)
+    address = step.data["address"]
+    application = BusinessApplication(
+        business_name=step.data["business_name"],
+        kbli=step.data["kbli"],
+        street=address["street"],
+        village_code=address["village_code"],
+    )
+    try:
+        registration = await registrar.register_business(step.nik, application, step.reference)
+    except AgencyRejected as exc:
+        return Reject(str(exc))
+    return Done(
+        {
+            "application_id": registration.application_id,
+            "risk_level": registration.risk_level.value,
+            "status": registration.status.value,
+            "nib": registration.nib,
+        },
+        agency_reference=registration.application_id,
+    )
+
+
+async def await_licensing_decision(step: StepInput, provide: Provide) -> Outcome:
+    """Low-risk businesses have their NIB already; higher risk waits for verification."""
+    submitted = step.results["submit_registration"]
+    if submitted["status"] == RegistrationStatus.ISSUED.value:
+        return Done({"nib": submitted["nib"], "risk_level": submitted["risk_level"]})
+    registrar: Registrar = provide(Capability.BUSINESS_REGISTER, Registrar)
+    registration = await registrar.registration_status(submitted["application_id"])
+    if registration.status is RegistrationStatus.PENDING:
+        return Wait(
+            RequestStatus.AWAITING_AGENCY,
+            f"the licensing agency is verifying a {registration.risk_level.value}-risk activity",
+            poll_after_s=AGENCY_POLL_SECONDS,
+        )
+    if registration.status is RegistrationStatus.REJECTED:
+        return Reject(f"the licensing agency rejected it: {registration.rejection_reason}")
+    return Done({"nib": registration.nib, "risk_level": registration.risk_level.value})
+
+
+async def record_new_address(step: StepInput, provide: Provide) -> Outcome:
+    registry: ResidenceRegistry = provide(Capability.IDENTITY_UPDATE_ADDRESS, ResidenceRegistry)
+    try:
+        number = await registry.update_address(step.nik, _new_address(step.data), step.reference)
+    except AgencyRejected as exc:
+        return Reject(str(exc))
+    return Done({"registration_number": number}, agency_reference=number)
+
+
+def tell_agency(capability: Capability) -> StepRun:
+    """'Tell us once': an agency holding its own copy of the address learns of the move."""
+
+    async def run(step: StepInput, provide: Provide) -> Outcome:
+        book: OwnerAddressBook = provide(capability, OwnerAddressBook)
+        try:
+            changed = await book.update_owner_address(
+                step.nik, _new_address(step.data), step.reference
+            )
+        except AgencyRejected as exc:
+            return Reject(str(exc))
+        return Done({"records_updated": changed, "acknowledged_at": _now().isoformat()})
+
+    return run
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

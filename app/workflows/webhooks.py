@@ -1,0 +1,133 @@
+"""Webhook delivery from the transactional outbox (the request's timeline events).
+
+An event is written in the same transaction as the status change it reports, so none is lost;
+delivery is at least once: a sender takes an event by pushing its `deliver_after` forward
+(a short lease), POSTs it, and marks it delivered only on a 2xx. Failures back off
+exponentially with jitter, and give up after `MAX_ATTEMPTS`, recording why.
+
+Each POST is signed: `X-Satupintu-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of
+"<t>.<body>">`, keyed with the gateway's webhook secret, so a receiver can check both origin
+and freshness.
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import random
+import time
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db.models import RequestEventRecord, ServiceRequestRecord
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+SEND_LEASE_S = 30
+BATCH = 20
+SIGNATURE_HEADER = "X-Satupintu-Signature"
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(3600.0, 2.0**attempts) * random.uniform(0.5, 1.0))
+
+
+class WebhookSender:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        http: httpx.AsyncClient,
+        secret: str,
+        timeout_s: float = 5.0,
+    ) -> None:
+        self._sessions = sessions
+        self._http = http
+        self._secret = secret
+        self._timeout_s = timeout_s
+
+    async def _take_due(self) -> list[tuple[int, str, bytes]]:
+        at = dt.datetime.now(dt.UTC)
+        taken = []
+        async with self._sessions.begin() as session:
+            rows = (
+                await session.execute(
+                    select(RequestEventRecord, ServiceRequestRecord.callback_url)
+                    .join(ServiceRequestRecord)
+                    .where(
+                        RequestEventRecord.deliver_after <= at,
+                        RequestEventRecord.delivered_at.is_(None),
+                    )
+                    .order_by(RequestEventRecord.id)
+                    .limit(BATCH)
+                    .with_for_update(skip_locked=True, of=RequestEventRecord)
+                )
+            ).all()
+            for event, url in rows:
+                leased = await session.execute(
+                    update(RequestEventRecord)
+                    .where(
+                        RequestEventRecord.id == event.id,
+                        RequestEventRecord.deliver_after == event.deliver_after,
+                    )
+                    .values(deliver_after=at + dt.timedelta(seconds=SEND_LEASE_S))
+                    .execution_options(synchronize_session=False)
+                )
+                if leased.rowcount == 1 and url:  # type: ignore[attr-defined]
+                    body = json.dumps(
+                        {
+                            "event_id": event.id,
+                            "request_id": event.request_id,
+                            "status": event.status,
+                            "message": event.message,
+                            "at": event.at.isoformat(),
+                        }
+                    ).encode()
+                    taken.append((event.id, url, body))
+        return taken
+
+    async def _send(self, url: str, body: bytes) -> str | None:
+        """None when the receiver took it; otherwise why not."""
+        headers = {
+            "content-type": "application/json",
+            SIGNATURE_HEADER: sign(self._secret, int(time.time()), body),
+        }
+        try:
+            response = await self._http.post(
+                url, content=body, headers=headers, timeout=self._timeout_s
+            )
+        except httpx.HTTPError as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return None if response.is_success else f"HTTP {response.status_code}"
+
+    async def deliver_due(self) -> int:
+        delivered = 0
+        for event_id, url, body in await self._take_due():
+            error = await self._send(url, body)
+            async with self._sessions.begin() as session:
+                event = await session.get(RequestEventRecord, event_id)
+                if event is None:
+                    continue
+                event.delivery_attempts += 1
+                if error is None:
+                    event.delivered_at = dt.datetime.now(dt.UTC)
+                    event.delivery_error = None
+                    delivered += 1
+                elif event.delivery_attempts >= MAX_ATTEMPTS:
+                    event.deliver_after = None
+                    event.delivery_error = f"gave up after {MAX_ATTEMPTS} attempts: {error}"
+                    log.warning("webhook for event %s abandoned: %s", event_id, error)
+                else:
+                    event.deliver_after = dt.datetime.now(dt.UTC) + _backoff(
+                        event.delivery_attempts
+                    )
+                    event.delivery_error = error
+        return delivered
