@@ -48,6 +48,7 @@ def create_app(
         app.state.requests = Requests(
             sessions=runtime.sessions,
             registry=runtime.registry,
+            access_log=access_log,
             wake_worker=worker.wake if worker else lambda: None,
         )
         if worker:

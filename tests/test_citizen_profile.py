@@ -6,7 +6,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from app.db.models import AccessRecord
+from app.db.models import AccessRecord, Base
 from app.main import create_app
 from tests.conftest import gateway_settings
 
@@ -289,7 +289,7 @@ async def test_every_read_is_recorded_with_who_asked_and_how_it_went(
 
 
 async def test_no_data_leaves_when_its_read_cannot_be_recorded(gateway, gateway_app, personas):
-    table = AccessRecord.__table__
+    table = Base.metadata.tables[AccessRecord.__tablename__]
     async with gateway_app.state.engine.begin() as conn:
         await conn.run_sync(table.drop)
     try:

@@ -18,7 +18,8 @@ def _overdue_plate(agencies, persona) -> str:
     from simulators.world import default_world
 
     world = default_world()
-    return next(p for p in persona.plates if world.vehicles[p].pkb_due < world.reference_date)
+    plate: str = next(p for p in persona.plates if world.vehicles[p].pkb_due < world.reference_date)
+    return plate
 
 
 async def test_vehicle_tax_renewal_from_payment_code_to_receipt(gateway, agencies, personas):
@@ -64,7 +65,7 @@ async def test_vehicle_tax_renewal_from_payment_code_to_receipt(gateway, agencie
     assert receipt["next_due_date"] == due.replace(year=due.year + 1).isoformat()
     after = (await gateway.get(f"/v1/vehicles/{plate}")).json()["vehicle"]["tax"]
     assert after["status"] == "paid"
-    assert [e["status"] for e in done["timeline"]][0] == "submitted"
+    assert done["timeline"][0]["status"] == "submitted"
     assert done["timeline"][-1]["status"] == "completed"
     assert all(s["agency_reference"] for s in done["steps"] if s["name"] != "verify_owner")
 
@@ -447,3 +448,38 @@ async def test_an_unknown_village_is_refused_before_any_agency_is_asked(
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "data.village_code"
     assert agencies.total_calls() == 0
+
+
+async def test_who_submitted_and_read_a_request_is_recorded(gateway, gateway_app, personas):
+    from app.db.models import AccessRecord
+
+    nik = personas["family"].nik
+    created = await gateway.post(
+        "/v1/service-requests",
+        json={
+            "service": "vehicle-tax-renewal",
+            "nik": nik,
+            "data": {"plate_number": personas["family"].plates[0]},
+        },
+        headers={"X-Client-ID": "samsat-online"},
+    )
+    read = await gateway.get(
+        f"/v1/service-requests/{created.json()['id']}", headers={"X-Client-ID": "portal"}
+    )
+
+    async with gateway_app.state.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(AccessRecord.client_id, AccessRecord.operation, AccessRecord.subject_nik)
+                .where(
+                    AccessRecord.request_id.in_(
+                        [created.headers["x-request-id"], read.headers["x-request-id"]]
+                    )
+                )
+                .order_by(AccessRecord.id)
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("samsat-online", "service_request.submit", nik),
+        ("portal", "service_request.read", nik),
+    ]

@@ -90,7 +90,7 @@ def test_a_killed_worker_leaves_nothing_lost_or_done_twice(stack, personas):
 
         def address_recorded() -> bool:
             states = {s["name"]: s["state"] for s in request(stack, request_id)["steps"]}
-            return states["record_address"] == "done"
+            return bool(states["record_address"] == "done")
 
         wait_until(address_recorded)
         first.kill()

@@ -81,13 +81,14 @@ async def submit_service_request(
 )
 async def list_service_requests(
     requests: RequestsDep,
+    caller: CallerDep,
     nik: Annotated[str | None, Query(pattern=r"^\d{16}$")] = None,
     status: RequestStatus | None = None,
     service: ServiceCode | None = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ServiceRequestPage:
-    return await service_requests.search(requests, nik, status, service, cursor, limit)
+    return await service_requests.search(requests, caller, nik, status, service, cursor, limit)
 
 
 @router.get(
@@ -102,8 +103,10 @@ async def list_service_requests(
         **problem_responses(ProblemKind.SERVICE_REQUEST_NOT_FOUND),
     },
 )
-async def get_service_request(request_id: RequestId, requests: RequestsDep) -> ServiceRequest:
-    return await service_requests.get(requests, request_id)
+async def get_service_request(
+    request_id: RequestId, requests: RequestsDep, caller: CallerDep
+) -> ServiceRequest:
+    return await service_requests.get(requests, caller, request_id)
 
 
 @router.post(

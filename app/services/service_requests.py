@@ -33,6 +33,7 @@ from app.schemas.service_requests import (
     TimelineEntry,
 )
 from app.services import idempotency
+from app.services.access_log import AccessEvent, AccessLog, AccessLogUnavailable
 from app.services.context import Caller
 from app.workflows.calendar import add_working_days, jakarta_today
 from app.workflows.definitions import SERVICES
@@ -43,7 +44,29 @@ from app.workflows.engine import add_event, new_step, now
 class Requests:
     sessions: async_sessionmaker[AsyncSession]
     registry: AdapterRegistry
+    access_log: AccessLog
     wake_worker: Callable[[], None]
+
+
+async def _record(
+    requests: Requests, caller: Caller, operation: str, nik: str | None, status: int
+) -> None:
+    """Requests hold personal data (NIK, addresses): who touched which is recorded too."""
+    try:
+        await requests.access_log.record(
+            AccessEvent(
+                request_id=caller.request_id,
+                client_id=caller.client_id,
+                operation=operation,
+                outcome="complete",
+                http_status=status,
+                duration_ms=0,
+                calls=[],
+                subject_nik=nik,
+            )
+        )
+    except AccessLogUnavailable as exc:
+        raise ProblemError(ProblemKind.ACCESS_LOG_UNAVAILABLE, str(exc)) from exc
 
 
 def view(request: ServiceRequestRecord) -> ServiceRequest:
@@ -143,6 +166,7 @@ async def submit(
         requests.sessions, caller.client_id, key, "service-request.create", payload, create
     )
     requests.wake_worker()
+    await _record(requests, caller, "service_request.submit", body.nik, 202)
     return ServiceRequest.model_validate(answer)
 
 
@@ -155,9 +179,11 @@ async def _load(session: AsyncSession, request_id: str) -> ServiceRequestRecord:
     return request
 
 
-async def get(requests: Requests, request_id: str) -> ServiceRequest:
+async def get(requests: Requests, caller: Caller, request_id: str) -> ServiceRequest:
     async with requests.sessions() as session:
-        return view(await _load(session, request_id))
+        found = view(await _load(session, request_id))
+    await _record(requests, caller, "service_request.read", found.nik, 200)
+    return found
 
 
 def _encode_cursor(request: ServiceRequestRecord) -> str:
@@ -178,6 +204,7 @@ def _decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
 
 async def search(
     requests: Requests,
+    caller: Caller,
     nik: str | None,
     status: RequestStatus | None,
     service: ServiceCode | None,
@@ -206,6 +233,7 @@ async def search(
         found = list((await session.scalars(query)).all())
     more = len(found) > limit
     page = found[:limit]
+    await _record(requests, caller, "service_request.search", nik, 200)
     return ServiceRequestPage(
         items=[view(r) for r in page],
         next_cursor=_encode_cursor(page[-1]) if more else None,
@@ -243,7 +271,9 @@ async def _change(
     else:
         raise ProblemError(ProblemKind.CONFLICT, "the request kept changing; try again")
     requests.wake_worker()
-    return ServiceRequest.model_validate(answer)
+    changed = ServiceRequest.model_validate(answer)
+    await _record(requests, caller, operation.split(":")[0], changed.nik, 202)
+    return changed
 
 
 def _wrong_state(request: ServiceRequestRecord, action: str) -> ProblemError:

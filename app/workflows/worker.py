@@ -7,6 +7,7 @@ behind each other's rows. A lease that expires (its worker died) makes the reque
 """
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import uuid
@@ -113,7 +114,5 @@ class Worker:
             if busy:
                 continue
             self._wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
-            except TimeoutError:
-                pass
