@@ -1,7 +1,8 @@
 """Webhook delivery from the transactional outbox (the request's timeline events).
 
 An event is written in the same transaction as the status change it reports, so none is lost;
-delivery is at least once: a sender takes an event by pushing its `deliver_after` forward
+delivery is at least once and in order per request (an event waits while an earlier one of
+its request is still undelivered, so a receiver never sees `completed` before `submitted`): a sender takes an event by pushing its `deliver_after` forward
 (a short lease), POSTs it, and marks it delivered only on a 2xx. Failures back off
 exponentially with jitter, and give up after `MAX_ATTEMPTS`, recording why.
 
@@ -21,6 +22,7 @@ import time
 import httpx
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from app.db.models import RequestEventRecord, ServiceRequestRecord
 
@@ -56,6 +58,17 @@ class WebhookSender:
 
     async def _take_due(self) -> list[tuple[int, str, bytes]]:
         at = dt.datetime.now(dt.UTC)
+        earlier = aliased(RequestEventRecord)
+        earlier_pending = (
+            select(earlier.id)
+            .where(
+                earlier.request_id == RequestEventRecord.request_id,
+                earlier.id < RequestEventRecord.id,
+                earlier.delivered_at.is_(None),
+                earlier.deliver_after.is_not(None),
+            )
+            .exists()
+        )
         taken = []
         async with self._sessions.begin() as session:
             rows = (
@@ -65,6 +78,7 @@ class WebhookSender:
                     .where(
                         RequestEventRecord.deliver_after <= at,
                         RequestEventRecord.delivered_at.is_(None),
+                        ~earlier_pending,
                     )
                     .order_by(RequestEventRecord.id)
                     .limit(BATCH)

@@ -1,0 +1,80 @@
+"""Webhooks: every status change reaches the citizen's callback, signed, retried until taken."""
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from app.workflows.webhooks import SIGNATURE_HEADER, sign
+from simulators.stack import free_port
+from tests.service_request_helpers import wait_for
+
+
+class Receiver:
+    """A real HTTP endpoint on loopback that fails its first `failures` deliveries."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.failures = failures
+        self.received: list[tuple[dict[str, Any], str, bytes]] = []
+        self.refused = 0
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if self.refused < self.failures:
+            self.refused += 1
+            return web.Response(status=500)
+        self.received.append((json.loads(body), request.headers[SIGNATURE_HEADER], body))
+        return web.Response(status=204)
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
+    hook = Receiver(failures=1)
+    app = web.Application()
+    app.router.add_post("/hook", hook.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    yield hook, f"http://127.0.0.1:{port}/hook"
+    await runner.cleanup()
+
+
+async def test_status_changes_arrive_signed_and_in_order_despite_a_failure(
+    gateway, settings, receiver, personas
+):
+    hook, url = receiver
+    response = await gateway.post(
+        "/v1/service-requests",
+        json={
+            "service": "business-registration",
+            "nik": personas["nothing"].nik,
+            "data": {
+                "business_name": "Warung Webhook",
+                "kbli": ["56102"],
+                "address": {"street": "Jl. Mawar 3", "village_code": "34.71.07.1001"},
+            },
+            "callback_url": url,
+        },
+    )
+    request_id = response.json()["id"]
+    await wait_for(gateway, request_id, {"completed"})
+    ends_at = time.monotonic() + 15
+    while time.monotonic() < ends_at and not any(
+        event["status"] == "completed" for event, _, _ in hook.received
+    ):
+        await asyncio.sleep(0.1)
+
+    assert hook.refused == 1
+    statuses = [event["status"] for event, _, _ in hook.received]
+    assert statuses == ["submitted", "in_progress", "completed"]
+    secret = settings.webhook_secret.get_secret_value()
+    for event, signature, body in hook.received:
+        assert event["request_id"] == request_id
+        timestamp = int(signature.split(",")[0].removeprefix("t="))
+        assert signature == sign(secret, timestamp, body)
+        assert abs(time.time() - timestamp) < 60
