@@ -1,10 +1,11 @@
 """Webhook delivery from the transactional outbox (the request's timeline events).
 
-An event is written in the same transaction as the status change it reports, so none is lost;
-delivery is at least once and in order per request (an event waits while an earlier one of
-its request is still undelivered, so a receiver never sees `completed` before `submitted`): a sender takes an event by pushing its `deliver_after` forward
-(a short lease), POSTs it, and marks it delivered only on a 2xx. Failures back off
-exponentially with jitter, and give up after `MAX_ATTEMPTS`, recording why.
+An event is written in the same transaction as the status change it reports, so none is lost.
+Delivery is at least once, and in order per request: an event waits while an earlier one of
+its request is undelivered, so a receiver never sees `completed` before `submitted`. A sender
+takes an event by pushing its `deliver_after` forward (a short lease), POSTs it, and marks it
+delivered only on a 2xx. Failures back off exponentially with jitter, and give up after
+`MAX_ATTEMPTS`, recording why.
 
 Each POST is signed: `X-Satupintu-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of
 "<t>.<body>">`, keyed with the gateway's webhook secret, so a receiver can check both origin
