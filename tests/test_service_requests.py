@@ -5,7 +5,7 @@ import asyncio
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.db.models import ServiceRequestRecord
 from app.workflows.calendar import add_working_days, is_working_day
@@ -483,3 +483,31 @@ async def test_who_submitted_and_read_a_request_is_recorded(gateway, gateway_app
         ("samsat-online", "service_request.submit", nik),
         ("portal", "service_request.read", nik),
     ]
+
+
+async def test_an_unpaid_code_that_expires_ends_the_request_and_is_voided(
+    gateway, gateway_app, agencies, personas, monkeypatch
+):
+    from app.workflows import steps as workflow_steps
+
+    persona = personas["several_vehicles_overdue"]
+    created = await submit(
+        gateway,
+        "vehicle-tax-renewal",
+        persona.nik,
+        plate_number=_overdue_plate(agencies, persona),
+    )
+    awaiting = await wait_for(gateway, created["id"], {"awaiting_payment"})
+    valid_until = dt.datetime.fromisoformat(awaiting["payment"]["valid_until"])
+    monkeypatch.setattr(workflow_steps, "_now", lambda: valid_until + dt.timedelta(seconds=1))
+    # the citizen looks again after expiry: nudging the request makes the worker re-check it
+    async with gateway_app.state.engine.begin() as conn:
+        await conn.execute(
+            update(ServiceRequestRecord)
+            .where(ServiceRequestRecord.id == created["id"])
+            .values(next_run_at=dt.datetime.now(dt.UTC))
+        )
+    expired = await wait_for(gateway, created["id"], {"rejected"})
+
+    assert expired["rejection_reason"] == "the payment code expired before it was paid"
+    assert steps(expired)["void_payment_code"] == "done"

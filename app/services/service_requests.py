@@ -293,6 +293,8 @@ async def confirm_payment(
         if request.status != RequestStatus.AWAITING_PAYMENT.value or request.closing_status:
             raise _wrong_state(request, "pay")
         due = request.payment or {}
+        if dt.datetime.fromisoformat(due["valid_until"]) < now():
+            raise ProblemError(ProblemKind.INVALID_STATE, "the payment code has expired")
         if (payment.payment_code, payment.amount) != (due.get("payment_code"), due.get("amount")):
             raise ProblemError(
                 ProblemKind.PAYMENT_MISMATCH,

@@ -122,8 +122,16 @@ async def issue_payment_code(step: StepInput, provide: Provide) -> Outcome:
 
 
 async def pay_vehicle_tax(step: StepInput, provide: Provide) -> Outcome:
+    """Waits for the citizen's payment until the code expires; an unpaid, expired code ends
+    the request (and its compensation voids the code at SAMSAT)."""
     if step.payment_confirmed is None:
-        return Wait(RequestStatus.AWAITING_PAYMENT, "waiting for the citizen to pay")
+        valid_until = dt.datetime.fromisoformat(step.results["issue_payment_code"]["valid_until"])
+        left_s = (valid_until - _now()).total_seconds()
+        if left_s <= 0:
+            return Reject("the payment code expired before it was paid")
+        return Wait(
+            RequestStatus.AWAITING_PAYMENT, "waiting for the citizen to pay", poll_after_s=left_s
+        )
     cashier: VehicleTaxCashier = provide(Capability.VEHICLE_TAX_PAYMENT, VehicleTaxCashier)
     try:
         receipt = await cashier.pay(
