@@ -3,6 +3,7 @@
 import asyncio
 import json
 import signal
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,8 @@ openapi_cli = typer.Typer(help="The committed OpenAPI document.", no_args_is_hel
 db_cli = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
 cli.add_typer(openapi_cli, name="openapi")
 cli.add_typer(db_cli, name="db")
+adapters_cli = typer.Typer(help="Agency adapters on the bus.", no_args_is_help=True)
+cli.add_typer(adapters_cli, name="adapters")
 
 OPENAPI_PATH = Path("openapi/openapi.json")
 
@@ -59,6 +62,70 @@ def db_upgrade(revision: str = "head") -> None:
 def db_downgrade(revision: str) -> None:
     """Undo migrations down to a revision (`base` for none)."""
     migrate.downgrade(get_settings().database_url, revision)
+
+
+@adapters_cli.command("list")
+def adapters_list() -> None:
+    """The adapters installed in this environment (entry points), configured or not."""
+    from app.bus.registry import ENTRY_POINT_GROUP
+
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        version = entry.dist.version if entry.dist else "unknown"
+        typer.echo(f"{entry.name:<24} {version:<10} {entry.value}")
+
+
+@adapters_cli.command("check")
+def adapters_check(
+    code: Annotated[str, typer.Argument(help="The agency code, e.g. vehicle_tax.")],
+    base_url: Annotated[
+        str | None, typer.Option(help="Check this endpoint instead of the configured one.")
+    ] = None,
+) -> None:
+    """Run the conformance suite against an adapter and its live backend."""
+    passed = asyncio.run(_check(code, base_url))
+    raise typer.Exit(0 if passed else 1)
+
+
+async def _check(code: str, base_url: str | None) -> bool:
+    import httpx
+    from rich.console import Console
+    from rich.table import Table
+
+    from app.agencies.conformance import CheckResult, check_agency
+    from app.bus.registry import AdapterRegistry
+    from app.config import AgencyEndpoint
+
+    console = Console()
+    settings = get_settings()
+    async with httpx.AsyncClient() as http:
+        registry = AdapterRegistry.discover(settings.agencies, http)
+        if code not in {i.code for i in registry.installed()}:
+            console.print(f"[red]no adapter {code!r} is installed[/red]")
+            return False
+        configured = settings.agencies.get(code)
+        if base_url is None and configured is None:
+            console.print(f"[red]{code} has no configured endpoint; pass --base-url[/red]")
+            return False
+        endpoint = (
+            configured.model_copy(update={"base_url": base_url})
+            if configured and base_url
+            else configured or AgencyEndpoint(base_url=str(base_url))
+        )
+        console.print(f"checking [bold]{code}[/bold] against {endpoint.base_url}")
+
+        def progress(result: CheckResult) -> None:
+            mark = "[green]pass[/green]" if result.passed else "[red]FAIL[/red]"
+            console.print(f"  {mark}  {result.name}  [dim]{result.duration_ms} ms[/dim]")
+
+        results = await check_agency(registry, code, endpoint, on_result=progress)
+    failed = [r for r in results if not r.passed]
+    table = Table(title=f"{code}: {len(results) - len(failed)} of {len(results)} checks passed")
+    for column in ("check", "result", "detail"):
+        table.add_column(column)
+    for result in results:
+        table.add_row(result.name, "pass" if result.passed else "FAIL", result.detail)
+    console.print(table)
+    return not failed
 
 
 @cli.command("worker")

@@ -80,6 +80,17 @@ class Settings(BaseSettings):
         default=SecretStr("satupintu-development-webhook-secret"),
         description="HMAC key for webhook signatures; set a real one in production.",
     )
+    secret_key: SecretStr = Field(
+        default=SecretStr("satupintu-development-secret-key"),
+        description="Encrypts agency credentials at rest; set a real one in production.",
+    )
+    agency_url_allowlist: list[str] = Field(
+        default_factory=list,
+        description="Hosts or networks agency endpoints may use despite being internal.",
+    )
+    agency_refresh_interval_ms: int = Field(
+        default=2000, gt=0, description="How often a process looks for endpoint changes."
+    )
     cors_allow_origins: list[str] = Field(default_factory=lambda: ["*"])
     problem_base_uri: str = DEFAULT_PROBLEM_BASE_URI
     log_level: str = "INFO"

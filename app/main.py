@@ -11,9 +11,10 @@ from app.bus.bus import Bus
 from app.config import Settings, get_settings
 from app.middleware import REQUEST_ID_HEADER, RequestIdMiddleware
 from app.problems import install_problem_handlers
-from app.routers import citizens, health, service_requests, vehicles
-from app.runtime import build_worker, open_runtime
+from app.routers import agencies, catalogue, citizens, health, service_requests, vehicles
+from app.runtime import build_watcher, build_worker, open_runtime
 from app.services.access_log import AccessLog
+from app.services.agencies import AgencyAdmin
 from app.services.context import Services
 from app.services.service_requests import Requests
 
@@ -39,6 +40,7 @@ def create_app(
         access_log = AccessLog(runtime.sessions)
         await access_log.start()
         worker = build_worker(runtime) if settings.worker_enabled else None
+        watcher = build_watcher(runtime)
         app.state.engine = runtime.engine
         app.state.services = Services(
             bus=Bus(runtime.registry),
@@ -51,6 +53,13 @@ def create_app(
             access_log=access_log,
             wake_worker=worker.wake if worker else lambda: None,
         )
+        app.state.agency_admin = AgencyAdmin(
+            sessions=runtime.sessions,
+            registry=runtime.registry,
+            secrets=runtime.secrets,
+            url_allowlist=settings.agency_url_allowlist,
+        )
+        watcher.start()
         if worker:
             worker.start()
         try:
@@ -58,6 +67,7 @@ def create_app(
         finally:
             if worker:
                 await worker.stop()
+            await watcher.stop()
             await access_log.stop()
             await runtime.close()
 
@@ -73,6 +83,8 @@ def create_app(
     app.include_router(citizens.router)
     app.include_router(vehicles.router)
     app.include_router(service_requests.router)
+    app.include_router(catalogue.router)
+    app.include_router(agencies.router)
     app.include_router(health.router)
     app.add_middleware(
         CORSMiddleware,

@@ -77,6 +77,31 @@ class ProblemKind(Kind, Enum):
         422,
         "The payment code or amount differs from what the request awaits.",
     )
+    AGENCY_NOT_FOUND = (
+        "agency-not-found",
+        "Agency not found",
+        404,
+        "No adapter with this code is installed on the bus.",
+    )
+    SERVICE_NOT_FOUND = (
+        "service-not-found",
+        "Service not found",
+        404,
+        "No agency on the bus declares a service with this code.",
+    )
+    ENDPOINT_REFUSED = (
+        "endpoint-refused",
+        "Endpoint URL refused",
+        422,
+        "Wrong scheme, credentials in the URL, or an internal address nobody allow-listed.",
+    )
+    CONFORMANCE_FAILED = (
+        "conformance-failed",
+        "Endpoint failed the conformance check",
+        422,
+        "The adapter and this endpoint do not pass the contract suite; `failures` lists why. "
+        "Nothing was changed.",
+    )
     NOT_FOUND = ("not-found", "Not found", 404, "No such resource.")
     METHOD_NOT_ALLOWED = ("method-not-allowed", "Method not allowed", 405, "Wrong HTTP method.")
     AGENCY_BAD_REPLY = (
@@ -127,12 +152,14 @@ class ProblemError(Exception):
         *,
         errors: list[FieldError] | None = None,
         sources: dict[str, Any] | None = None,
+        extensions: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail or kind.title)
         self.kind = kind
         self.detail = detail
         self.errors = errors
         self.sources = sources
+        self.extensions = extensions or {}
 
 
 def problem_type(base_uri: str, kind: ProblemKind) -> str:
@@ -155,6 +182,7 @@ def problem_response(request: Request, error: ProblemError) -> Response:
         request_id=_request_id(request),
         errors=error.errors,
         sources=error.sources,
+        **error.extensions,
     )
     return Response(
         body.model_dump_json(exclude_none=True),
@@ -210,11 +238,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _on_unexpected)
 
 
-def problem_responses(*kinds: ProblemKind) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for a personal-data route: one entry per status, every kind under it
-    as an example. Validation and the access log can fail on every such route."""
+def problem_responses(
+    *kinds: ProblemKind, personal_data: bool = True
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for a route: one entry per status, every kind under it as an
+    example. Validation can fail on every route, the access log on every personal-data one."""
+    always = (ProblemKind.ACCESS_LOG_UNAVAILABLE,) if personal_data else ()
     by_status: dict[int, list[ProblemKind]] = {}
-    for kind in (ProblemKind.VALIDATION, *kinds, ProblemKind.ACCESS_LOG_UNAVAILABLE):
+    for kind in (ProblemKind.VALIDATION, *kinds, *always):
         by_status.setdefault(kind.status, []).append(kind)
     responses: dict[int | str, dict[str, Any]] = {}
     for status, group in sorted(by_status.items()):

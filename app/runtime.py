@@ -7,12 +7,14 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.agencies.secrets import SecretBox
 from app.bus.registry import AdapterRegistry
 from app.config import Settings
 from app.db.migrate import apply_migrations, ensure_current
 from app.db.session import make_engine, make_sessionmaker
 from app.http_client import build_http_client
 from app.schemas.identifiers import warm_region_table
+from app.services.agencies import EndpointWatcher, stored_endpoints
 from app.workflows.engine import Engine
 from app.workflows.webhooks import WebhookSender
 from app.workflows.worker import Worker, new_worker_id
@@ -25,6 +27,7 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     http: httpx.AsyncClient
     registry: AdapterRegistry
+    secrets: SecretBox
     owns_http: bool
 
     async def close(self) -> None:
@@ -43,13 +46,26 @@ async def open_runtime(settings: Settings, http_client: httpx.AsyncClient | None
     await ensure_current(engine, settings.database_url)
     warm_region_table()
     http = http_client or build_http_client(settings)
+    sessions = make_sessionmaker(engine)
+    secrets = SecretBox(settings.secret_key.get_secret_value())
+    endpoints = {**settings.agencies, **await stored_endpoints(sessions, secrets)}
     return Runtime(
         settings=settings,
         engine=engine,
-        sessions=make_sessionmaker(engine),
+        sessions=sessions,
         http=http,
-        registry=AdapterRegistry.discover(settings.agencies, http),
+        registry=AdapterRegistry.discover(endpoints, http),
+        secrets=secrets,
         owns_http=http_client is None,
+    )
+
+
+def build_watcher(runtime: Runtime) -> EndpointWatcher:
+    return EndpointWatcher(
+        runtime.sessions,
+        runtime.registry,
+        runtime.secrets,
+        runtime.settings.agency_refresh_interval_ms / 1000,
     )
 
 

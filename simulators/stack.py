@@ -107,7 +107,13 @@ def plan(
         code: Process(code, f"simulators.{code}.app:app", port, AGENCY_HEALTH[code])
         for code, port in agency_ports.items()
     }
-    env = {"DATABASE_URL": database_url, **(gateway_env or {})}
+    # Every agency of this local stack lives on loopback, which agency administrators may
+    # then use through the admin API too.
+    env = {
+        "DATABASE_URL": database_url,
+        "SATUPINTU_AGENCY_URL_ALLOWLIST": '["127.0.0.1"]',
+        **(gateway_env or {}),
+    }
     for code, process in agencies.items():
         env[f"SATUPINTU_AGENCIES__{code.upper()}__BASE_URL"] = process.url
     gateway = Process("gateway", "app.main:create_app", gateway_port, "/healthz", env, True)

@@ -34,6 +34,8 @@ SIMULATOR_FACTORIES = {
     "vehicle_tax": vehicle_tax_app,
     "investment_licensing": investment_licensing_app,
 }
+# A second vehicle-tax backend, for moving an agency to a new endpoint.
+SPARE_VEHICLE_TAX = "http://vehicle-tax-b.test"
 EXTERNAL_DATABASE = os.environ.get("DATABASE_URL")
 
 
@@ -56,15 +58,18 @@ class Agencies:
     def __init__(self) -> None:
         self.apps = {code: factory() for code, factory in SIMULATOR_FACTORIES.items()}
         self.calls: Counter[str] = Counter()
+        hosts = {**AGENCY_HOSTS, "spare_vehicle_tax": SPARE_VEHICLE_TAX}
+        self.apps["spare_vehicle_tax"] = vehicle_tax_app()
         self.http = httpx.AsyncClient(
             mounts={
                 host: RecordingTransport(httpx.ASGITransport(app=self.apps[code]), self.calls)
-                for code, host in AGENCY_HOSTS.items()
+                for code, host in hosts.items()
             }
         )
 
     def called(self, code: str) -> int:
-        return self.calls[httpx.URL(AGENCY_HOSTS[code]).host]
+        host = SPARE_VEHICLE_TAX if code == "spare_vehicle_tax" else AGENCY_HOSTS[code]
+        return self.calls[httpx.URL(host).host]
 
     def total_calls(self) -> int:
         return sum(self.calls.values())
@@ -96,11 +101,14 @@ async def agencies() -> AsyncIterator[Agencies]:
 
 
 def gateway_settings(
-    database_url: str, timeout_ms: int = 1000, deadline_ms: int = 2000
+    database_url: str, timeout_ms: int = 1000, deadline_ms: int = 2000, **overrides: Any
 ) -> Settings:
     return Settings(
         database_url=database_url,
         request_deadline_ms=deadline_ms,
+        worker_poll_interval_ms=50,
+        agency_refresh_interval_ms=50,
+        **overrides,
         agencies={
             code: AgencyEndpoint(
                 base_url=host,

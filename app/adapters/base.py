@@ -28,6 +28,7 @@ import httpx
 from app.config import AgencyEndpoint
 from app.schemas.business import Business, RiskLevel
 from app.schemas.citizen import Family, Identity
+from app.schemas.social_security import Membership
 from app.schemas.vehicle import Vehicle
 
 
@@ -51,6 +52,7 @@ class Capability(StrEnum):
     VEHICLE_UPDATE_OWNER_ADDRESS = "vehicle.update_owner_address"
     BUSINESS_REGISTER = "business.register"
     BUSINESS_UPDATE_OWNER_ADDRESS = "business.update_owner_address"
+    SOCIAL_SECURITY_MEMBERSHIPS = "social_security.memberships"
 
 
 class AgencyError(Exception):
@@ -146,12 +148,44 @@ class Registration:
     rejection_reason: str | None = None
 
 
+@dataclass(frozen=True)
+class ServiceStandard:
+    """A service as its published standard (Standar Pelayanan, UU 25/2009 and PermenPANRB
+    15/2014) declares it to the public; the gateway's catalogue is made of these."""
+
+    code: str
+    name_id: str
+    name_en: str
+    category: str
+    requirements: tuple[str, ...]
+    procedure: tuple[str, ...]
+    working_days: int
+    fee: str
+    product: str
+    complaint_channel: str
+    legal_basis: tuple[str, ...]
+    responsible_unit: str
+
+
+@dataclass(frozen=True)
+class ConformanceFixtures:
+    """Identifiers the agency's test backend answers for, so `satupintu adapters check` can
+    call every declared capability: one that exists and one that does not."""
+
+    known_nik: str | None = None
+    unknown_nik: str | None = None
+    known_plate_number: str | None = None
+    unknown_plate_number: str | None = None
+
+
 @runtime_checkable
 class AgencyAdapter(Protocol):
     code: str
     name: str
     level: AgencyLevel
     capabilities: frozenset[Capability]
+    services: tuple[ServiceStandard, ...]
+    conformance: ConformanceFixtures
 
     async def health(self) -> None:
         """Return when the backend answers its own health check; raise an AgencyError if not."""
@@ -214,6 +248,13 @@ class BusinessRegistrar(Protocol):
     ) -> Registration: ...
 
     async def registration_status(self, application_id: str) -> Registration: ...
+
+
+@runtime_checkable
+class MembershipProvider(Protocol):
+    async def list_memberships(self, nik: str) -> list[Membership]:
+        """Every social-security programme the citizen is enrolled in; empty when none."""
+        ...
 
 
 @runtime_checkable

@@ -14,8 +14,10 @@ from app.adapters.base import (
     AgencyReplyError,
     AgencyUnavailable,
     Capability,
+    ConformanceFixtures,
     IdentityMatch,
     NewAddress,
+    ServiceStandard,
     backend_failure,
 )
 from app.schemas.citizen import (
@@ -143,6 +145,28 @@ class CivilRegistryAdapter:
             Capability.IDENTITY_UPDATE_ADDRESS,
         }
     )
+
+    services: tuple[ServiceStandard, ...] = (
+        ServiceStandard(
+            code="address-change",
+            name_id="Perubahan alamat (pindah datang) dan pemberitahuan ke instansi lain",
+            name_en="Change of address, told once to every agency",
+            category="civil-registration",
+            requirements=("KTP-el", "Kartu Keluarga", "Alamat baru dengan RT/RW dan kelurahan"),
+            procedure=(
+                "Isi permohonan dengan alamat baru",
+                "Dukcapil mencatat alamat baru dan menerbitkan nomor registrasi",
+                "Instansi lain yang menyimpan alamat diberi tahu",
+            ),
+            working_days=3,
+            fee="Gratis (UU 24/2013 jo. UU 23/2006)",
+            product="Nomor registrasi perubahan alamat; data di semua instansi diperbarui",
+            complaint_channel="SP4N-LAPOR! (lapor.go.id) atau Dukcapil kabupaten/kota",
+            legal_basis=("UU 23/2006 jo. UU 24/2013 Administrasi Kependudukan",),
+            responsible_unit="Dinas Kependudukan dan Pencatatan Sipil kabupaten/kota",
+        ),
+    )
+    conformance = ConformanceFixtures(known_nik="3374091203840001", unknown_nik="3171074508900999")
 
     def __init__(self, context: AdapterContext) -> None:
         self._http = context.http

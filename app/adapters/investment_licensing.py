@@ -17,9 +17,11 @@ from app.adapters.base import (
     BusinessApplication,
     BusinessPage,
     Capability,
+    ConformanceFixtures,
     NewAddress,
     Registration,
     RegistrationStatus,
+    ServiceStandard,
     backend_failure,
 )
 from app.schemas.business import (
@@ -124,6 +126,29 @@ class InvestmentLicensingAdapter:
             Capability.BUSINESS_UPDATE_OWNER_ADDRESS,
         }
     )
+
+    services: tuple[ServiceStandard, ...] = (
+        ServiceStandard(
+            code="business-registration",
+            name_id="Pendaftaran usaha dan penerbitan NIB berbasis risiko (OSS RBA)",
+            name_en="Business registration and NIB issuance (risk-based OSS)",
+            category="business",
+            requirements=("KTP-el pemilik", "Kode KBLI 2020", "Alamat lokasi usaha"),
+            procedure=(
+                "Identitas pemilik dicocokkan dengan Dukcapil",
+                "Permohonan diajukan ke OSS dengan KBLI dan lokasi",
+                "Risiko rendah dan menengah rendah: NIB terbit seketika",
+                "Risiko menengah tinggi dan tinggi: verifikasi oleh instansi berwenang",
+            ),
+            working_days=10,
+            fee="Gratis",
+            product="Nomor Induk Berusaha (NIB), sertifikat standar atau izin sesuai risiko",
+            complaint_channel="SP4N-LAPOR! atau helpdesk OSS",
+            legal_basis=("PP 28/2025 Perizinan Berusaha Berbasis Risiko", "UU 6/2023 Cipta Kerja"),
+            responsible_unit="Kementerian Investasi dan Hilirisasi/BKPM, DPMPTSP daerah",
+        ),
+    )
+    conformance = ConformanceFixtures(known_nik="3273064811790001", unknown_nik="3171074508900999")
 
     def __init__(self, context: AdapterContext) -> None:
         self._http = context.http

@@ -18,9 +18,11 @@ from app.adapters.base import (
     AgencyReplyError,
     AgencyUnavailable,
     Capability,
+    ConformanceFixtures,
     NewAddress,
     PaymentCode,
     Receipt,
+    ServiceStandard,
     backend_failure,
 )
 from app.schemas.vehicle import TaxAssessment, TaxStatus, Vehicle, VehicleClass
@@ -125,6 +127,38 @@ class VehicleTaxAdapter:
             Capability.VEHICLE_TAX_PAYMENT,
             Capability.VEHICLE_UPDATE_OWNER_ADDRESS,
         }
+    )
+
+    services: tuple[ServiceStandard, ...] = (
+        ServiceStandard(
+            code="vehicle-tax-renewal",
+            name_id="Pengesahan STNK dan pembayaran PKB tahunan",
+            name_en="Yearly vehicle tax payment and registration validation",
+            category="vehicles",
+            requirements=("KTP-el pemilik sesuai STNK", "STNK asli", "Nomor polisi"),
+            procedure=(
+                "Identitas pemilik dicocokkan dengan Dukcapil",
+                "SAMSAT menetapkan PKB, opsen, SWDKLLJ dan denda serta menerbitkan kode bayar",
+                "Pembayaran melalui bank persepsi",
+                "Notice pajak (bukti bayar) diterbitkan",
+            ),
+            working_days=1,
+            fee="PKB + opsen PKB + SWDKLLJ + denda keterlambatan sesuai penetapan",
+            product="Notice pajak kendaraan dan pengesahan STNK tahunan",
+            complaint_channel="SP4N-LAPOR! atau layanan pengaduan SAMSAT provinsi",
+            legal_basis=(
+                "UU 1/2022 Hubungan Keuangan Pusat dan Daerah",
+                "PMK 36/2008 dan 37/2008 (SWDKLLJ)",
+                "Perpres 5/2015 Penyelenggaraan SAMSAT",
+            ),
+            responsible_unit="Badan Pendapatan Daerah provinsi (SAMSAT)",
+        ),
+    )
+    conformance = ConformanceFixtures(
+        known_nik="3174101704820001",
+        unknown_nik="3171074508900999",
+        known_plate_number="H 1524 Z",
+        unknown_plate_number="B 1 QQQ",
     )
 
     def __init__(self, context: AdapterContext) -> None:

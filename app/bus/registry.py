@@ -41,33 +41,81 @@ class Provider(Generic[P]):
     impl: P
 
 
+@dataclass(frozen=True)
+class Installed:
+    """An adapter package found through its entry point, configured or not."""
+
+    code: str
+    factory: AdapterFactory
+    version: str
+
+    def describe(self, attribute: str, default: Any) -> Any:
+        return getattr(self.factory, attribute, default)
+
+
 class AdapterRegistry:
-    def __init__(self, agencies: list[Agency]) -> None:
-        self._agencies = {agency.code: agency for agency in agencies}
+    def __init__(
+        self,
+        installed: dict[str, Installed],
+        endpoints: dict[str, AgencyEndpoint],
+        http: httpx.AsyncClient,
+    ) -> None:
+        self._installed = installed
+        self._http = http
+        self._agencies: dict[str, Agency] = {}
         self._providers: dict[tuple[Capability, type], Provider[Any] | None] = {}
+        for code, endpoint in endpoints.items():
+            if code in installed:
+                self.configure(code, endpoint)
+            else:
+                log.warning("agency %s is configured but no adapter is installed for it", code)
 
     @classmethod
     def discover(
         cls, endpoints: dict[str, AgencyEndpoint], http: httpx.AsyncClient
     ) -> "AdapterRegistry":
-        agencies = []
+        installed = {}
         for entry in entry_points(group=ENTRY_POINT_GROUP):
-            endpoint = endpoints.get(entry.name)
-            if endpoint is None:
-                log.warning("adapter %s is installed but has no endpoint configured", entry.name)
-                continue
-            factory: AdapterFactory = entry.load()
-            adapter = factory(AdapterContext(code=entry.name, endpoint=endpoint, http=http))
             version = entry.dist.version if entry.dist else "unknown"
-            agencies.append(Agency(entry.name, endpoint, adapter, version))
-        return cls(agencies)
+            try:
+                factory = entry.load()
+            except Exception:
+                log.exception("adapter %s cannot be loaded; it is left out", entry.name)
+                continue
+            installed[entry.name] = Installed(entry.name, factory, version)
+        for code in installed.keys() - endpoints.keys():
+            log.warning("adapter %s is installed but has no endpoint configured", code)
+        return cls(installed, endpoints, http)
+
+    def installed(self) -> list[Installed]:
+        return list(self._installed.values())
 
     def agencies(self) -> list[Agency]:
         return list(self._agencies.values())
 
+    def agency(self, code: str) -> Agency | None:
+        return self._agencies.get(code)
+
+    def build(
+        self, code: str, endpoint: AgencyEndpoint, http: httpx.AsyncClient | None = None
+    ) -> Agency:
+        """A new adapter for `code` on `endpoint`, not yet taking traffic: a candidate to check."""
+        installed = self._installed[code]
+        context = AdapterContext(code=code, endpoint=endpoint, http=http or self._http)
+        adapter = installed.factory(context)
+        return Agency(code, endpoint, adapter, installed.version)
+
+    def configure(self, code: str, endpoint: AgencyEndpoint) -> Agency:
+        """Point `code` at `endpoint` from the next request on, without a restart."""
+        agency = self.build(code, endpoint)
+        self._agencies[code] = agency
+        self._providers.clear()
+        return agency
+
     def provider(self, capability: Capability, protocol: type[P]) -> Provider[P] | None:
         """The agency serving `capability`, preferring an enabled one. Memoised: a
-        runtime-checkable Protocol's isinstance check is slow, and the answer never changes."""
+        runtime-checkable Protocol's isinstance check is slow, and the answer only changes
+        when an agency is reconfigured."""
         key = (capability, protocol)
         if key not in self._providers:
             self._providers[key] = self._find(capability, protocol)

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -169,3 +170,33 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class AgencySettingRecord(Base):
+    """An agency's endpoint as its administrator set it at run time, over the defaults from
+    the settings. The password is stored encrypted, never in clear and never returned."""
+
+    __tablename__ = "agency_settings"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    base_url: Mapped[str] = mapped_column(String(2048))
+    timeout_ms: Mapped[int] = mapped_column(Integer)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    username: Mapped[str | None] = mapped_column(String(128))
+    password_encrypted: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str] = mapped_column(String(128))
+
+
+class AgencySettingChange(Base):
+    """Who changed which agency's endpoint, when, and to what (secrets shown only as set)."""
+
+    __tablename__ = "agency_setting_changes"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    code: Mapped[str] = mapped_column(String(64), index=True)
+    changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    changed_by: Mapped[str] = mapped_column(String(128))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)

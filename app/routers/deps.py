@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from app.services.agencies import AgencyAdmin
 from app.services.context import Caller, Services
 from app.services.service_requests import Requests
 
@@ -11,6 +12,11 @@ from app.services.service_requests import Requests
 def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
+
+
+def get_agency_admin(request: Request) -> AgencyAdmin:
+    admin: AgencyAdmin = request.app.state.agency_admin
+    return admin
 
 
 def get_requests(request: Request) -> Requests:
@@ -34,3 +40,4 @@ def get_caller(
 ServicesDep = Annotated[Services, Depends(get_services)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
 RequestsDep = Annotated[Requests, Depends(get_requests)]
+AgencyAdminDep = Annotated[AgencyAdmin, Depends(get_agency_admin)]

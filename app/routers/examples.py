@@ -76,3 +76,7 @@ SERVICE_REQUEST_BODIES = {
         },
     },
 }
+AGENCIES = {"agencies": _example("Agencies on the bus, with live health", "agencies")}
+AGENCY = {"agency": _example("The vehicle-tax agency", "agency")}
+SERVICES = {"vehicles": _example("The catalogue, filtered to one category", "services")}
+SERVICE = {"service": _example("One service as its standard declares it", "service")}

@@ -32,7 +32,7 @@ from app.schemas.service_requests import (
     StepState,
     TimelineEntry,
 )
-from app.services import idempotency
+from app.services import catalogue, idempotency
 from app.services.access_log import AccessEvent, AccessLog, AccessLogUnavailable
 from app.services.context import Caller
 from app.workflows.calendar import add_working_days, jakarta_today
@@ -134,6 +134,7 @@ async def submit(
 ) -> ServiceRequest:
     data = validated_input(body)
     definition = SERVICES[body.service]
+    standard = catalogue.service(requests.registry, body.service.value)
 
     async def create(session: AsyncSession) -> idempotency.Answer:
         at = now()
@@ -146,7 +147,7 @@ async def submit(
             status=RequestStatus.SUBMITTED.value,
             data=data,
             callback_url=str(body.callback_url) if body.callback_url else None,
-            sla_deadline=add_working_days(jakarta_today(at), definition.sla_working_days(data)),
+            sla_deadline=add_working_days(jakarta_today(at), standard.working_days),
             submitted_at=at,
             updated_at=at,
             next_run_at=at,
@@ -156,7 +157,7 @@ async def submit(
             ],
             events=[],
         )
-        add_event(request, RequestStatus.SUBMITTED, f"{definition.name_en}: received")
+        add_event(request, RequestStatus.SUBMITTED, f"{standard.name_en}: received")
         session.add(request)
         await session.flush()
         return 202, view(request).model_dump(mode="json")

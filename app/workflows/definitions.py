@@ -1,5 +1,6 @@
-"""The services the bus offers, as their published standard defines them: input, steps in
-order, what undoes a step when the request cannot finish, time to complete, and product."""
+"""How the bus runs the services the agencies declare: input, steps in order, what undoes a
+step when the request cannot finish, and the product. What the public is promised (time to
+complete, fee, requirements) is the agencies' declaration, in the service catalogue."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,10 +19,7 @@ from app.workflows.steps import StepSpec
 @dataclass(frozen=True)
 class ServiceDefinition:
     code: ServiceCode
-    name_id: str
-    name_en: str
     steps: tuple[StepSpec, ...]
-    sla_working_days: Callable[[dict[str, Any]], int]
     product: Callable[[dict[str, dict[str, Any]]], dict[str, Any]]
     compensations: dict[str, StepSpec] = field(default_factory=dict)
 
@@ -49,18 +47,11 @@ def _address_product(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-# Low and medium-low risk businesses get their NIB at once; medium-high and high risk wait
-# for the authority's verification (PP 28/2025 sets per-stage deadlines). The risk level is
-# the agency's to decide, so the published deadline allows for verification.
-_REGISTRATION_WORKING_DAYS = 10
-
 SERVICES: dict[ServiceCode, ServiceDefinition] = {
     definition.code: definition
     for definition in (
         ServiceDefinition(
             code=ServiceCode.VEHICLE_TAX_RENEWAL,
-            name_id="Pengesahan STNK dan pembayaran PKB tahunan",
-            name_en="Yearly vehicle tax payment and registration validation",
             steps=(
                 StepSpec("verify_owner", Capability.IDENTITY_VERIFY, steps.verify_vehicle_owner),
                 StepSpec(
@@ -73,13 +64,10 @@ SERVICES: dict[ServiceCode, ServiceDefinition] = {
                     "void_payment_code", Capability.VEHICLE_TAX_PAYMENT, steps.void_payment_code
                 )
             },
-            sla_working_days=lambda _data: 1,
             product=_renewal_product,
         ),
         ServiceDefinition(
             code=ServiceCode.BUSINESS_REGISTRATION,
-            name_id="Pendaftaran usaha dan penerbitan NIB (OSS RBA)",
-            name_en="Business registration and NIB issuance (risk-based OSS)",
             steps=(
                 StepSpec("verify_citizen", Capability.IDENTITY_LOOKUP, steps.verify_citizen_alive),
                 StepSpec(
@@ -91,13 +79,10 @@ SERVICES: dict[ServiceCode, ServiceDefinition] = {
                     "await_decision", Capability.BUSINESS_REGISTER, steps.await_licensing_decision
                 ),
             ),
-            sla_working_days=lambda _data: _REGISTRATION_WORKING_DAYS,
             product=_registration_product,
         ),
         ServiceDefinition(
             code=ServiceCode.ADDRESS_CHANGE,
-            name_id="Perubahan alamat (lapor sekali untuk semua instansi)",
-            name_en="Change of address, told once to every agency",
             steps=(
                 StepSpec("verify_citizen", Capability.IDENTITY_LOOKUP, steps.verify_citizen_alive),
                 StepSpec(
@@ -114,7 +99,6 @@ SERVICES: dict[ServiceCode, ServiceDefinition] = {
                     steps.tell_agency(Capability.BUSINESS_UPDATE_OWNER_ADDRESS),
                 ),
             ),
-            sla_working_days=lambda _data: 3,
             product=_address_product,
         ),
     )

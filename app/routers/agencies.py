@@ -1,0 +1,88 @@
+"""Agencies on the bus, and their administration."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from app.problems import ProblemKind, problem_responses
+from app.routers import examples
+from app.routers.deps import AgencyAdminDep, CallerDep
+from app.schemas.agencies import AgencyList, AgencyView, EndpointPatch, EndpointUpdate
+from app.services import agencies
+
+router = APIRouter(prefix="/v1/agencies", tags=["agencies"])
+
+AgencyCode = Annotated[str, Path(max_length=64, examples=["vehicle_tax"])]
+_CHANGE_ERRORS = (
+    ProblemKind.AGENCY_NOT_FOUND,
+    ProblemKind.ENDPOINT_REFUSED,
+    ProblemKind.CONFORMANCE_FAILED,
+)
+_CHANGE_DESCRIPTION = (
+    "The URL is checked first: http or https only, no credentials in it, and no loopback, "
+    "link-local or private address unless the operator allow-listed it "
+    "(`SATUPINTU_AGENCY_URL_ALLOWLIST`). An endpoint to be enabled must then pass the "
+    "conformance suite against its live backend, or nothing changes and the failures are "
+    "returned. The change takes effect from the next request, with no restart, and is "
+    "recorded with the caller (`X-Client-ID`). The password is stored encrypted and never "
+    "returned."
+)
+
+
+@router.get(
+    "",
+    summary="Every agency on the bus",
+    description=(
+        "Every installed adapter, configured or not: its version, capabilities, declared "
+        "services, endpoint, whether it is enabled, and its live health."
+    ),
+    responses={
+        200: {"content": {"application/json": {"examples": examples.AGENCIES}}},
+        **problem_responses(personal_data=False),
+    },
+)
+async def list_agencies(admin: AgencyAdminDep) -> AgencyList:
+    return await agencies.list_agencies(admin)
+
+
+@router.get(
+    "/{code}",
+    summary="One agency",
+    description="The same view as in the list, for one agency.",
+    responses={
+        200: {"content": {"application/json": {"examples": examples.AGENCY}}},
+        **problem_responses(ProblemKind.AGENCY_NOT_FOUND, personal_data=False),
+    },
+)
+async def get_agency(code: AgencyCode, admin: AgencyAdminDep) -> AgencyView:
+    return await agencies.get_agency(admin, code)
+
+
+@router.put(
+    "/{code}",
+    summary="Set an agency's endpoint",
+    description=_CHANGE_DESCRIPTION,
+    responses={
+        200: {"content": {"application/json": {"examples": examples.AGENCY}}},
+        **problem_responses(*_CHANGE_ERRORS, personal_data=False),
+    },
+)
+async def replace_endpoint(
+    code: AgencyCode, body: EndpointUpdate, admin: AgencyAdminDep, caller: CallerDep
+) -> AgencyView:
+    return await agencies.replace_endpoint(admin, caller, code, body)
+
+
+@router.patch(
+    "/{code}",
+    summary="Change part of an agency's endpoint",
+    description=_CHANGE_DESCRIPTION + " Fields left out keep their value.",
+    responses={
+        200: {"content": {"application/json": {"examples": examples.AGENCY}}},
+        **problem_responses(*_CHANGE_ERRORS, personal_data=False),
+    },
+)
+async def change_endpoint(
+    code: AgencyCode, body: EndpointPatch, admin: AgencyAdminDep, caller: CallerDep
+) -> AgencyView:
+    return await agencies.change_endpoint(admin, caller, code, body)

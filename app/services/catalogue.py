@@ -1,0 +1,65 @@
+"""The public service catalogue: every service the agencies on the bus declare, with every
+agency that takes part, as a public service mall's front desk would show it."""
+
+from app.bus.registry import AdapterRegistry
+from app.problems import ProblemError, ProblemKind
+from app.schemas.agencies import ServiceList, ServiceView
+from app.schemas.service_requests import ServiceCode
+from app.workflows.definitions import SERVICES
+
+
+def _taking_part(registry: AdapterRegistry, code: str, declared_by: str) -> list[str]:
+    """The declaring agency, and for a service the bus runs, every agency of its steps."""
+    agencies = [declared_by]
+    if code in SERVICES:
+        for step in SERVICES[ServiceCode(code)].steps:
+            provider = registry.provider(step.capability, object)
+            if provider and provider.agency.code not in agencies:
+                agencies.append(provider.agency.code)
+    return agencies
+
+
+def services(
+    registry: AdapterRegistry, agency: str | None = None, category: str | None = None
+) -> ServiceList:
+    views: dict[str, ServiceView] = {}
+    for declaring in sorted(registry.agencies(), key=lambda a: a.code):
+        for service in declaring.adapter.services:
+            if service.code in views:
+                continue
+            taking_part = _taking_part(registry, service.code, declaring.code)
+            enabled = all(
+                (found := registry.agency(code)) is not None and found.endpoint.enabled
+                for code in taking_part
+            )
+            views[service.code] = ServiceView(
+                code=service.code,
+                name_id=service.name_id,
+                name_en=service.name_en,
+                category=service.category,
+                agencies=taking_part,
+                requirements=list(service.requirements),
+                procedure=list(service.procedure),
+                working_days=service.working_days,
+                fee=service.fee,
+                product=service.product,
+                complaint_channel=service.complaint_channel,
+                legal_basis=list(service.legal_basis),
+                responsible_unit=service.responsible_unit,
+                online=service.code in SERVICES and enabled,
+            )
+    return ServiceList(
+        items=[
+            view
+            for view in views.values()
+            if (agency is None or agency in view.agencies)
+            and (category is None or view.category == category)
+        ]
+    )
+
+
+def service(registry: AdapterRegistry, code: str) -> ServiceView:
+    for view in services(registry).items:
+        if view.code == code:
+            return view
+    raise ProblemError(ProblemKind.SERVICE_NOT_FOUND, f"no service {code!r} on the bus")

@@ -1,0 +1,240 @@
+"""Agencies join and change their endpoints through the admin API; the catalogue follows."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from app.adapters.vehicle_tax import VehicleTaxAdapter
+from app.agencies.conformance import check_agency, run_checks
+from app.bus.registry import AdapterRegistry
+from app.config import AgencyEndpoint
+from app.db.models import AgencySettingChange, AgencySettingRecord
+from app.main import create_app
+from tests.conftest import AGENCY_HOSTS, SPARE_VEHICLE_TAX, gateway_settings
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+async def admin_gateway(database_url, agencies) -> AsyncIterator[httpx.AsyncClient]:
+    """A gateway whose operator allow-listed the test agencies' private host names."""
+    allowlist = [httpx.URL(h).host for h in (*AGENCY_HOSTS.values(), SPARE_VEHICLE_TAX)]
+    app = create_app(
+        gateway_settings(database_url, agency_url_allowlist=allowlist), http_client=agencies.http
+    )
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
+        ) as client,
+    ):
+        client.app = app  # type: ignore[attr-defined]
+        yield client
+
+
+async def test_every_agency_is_listed_with_its_adapter_and_health(gateway):
+    body = (await gateway.get("/v1/agencies")).json()
+    agencies = {a["code"]: a for a in body["items"]}
+
+    assert set(agencies) >= set(AGENCY_HOSTS)
+    vehicle_tax = agencies["vehicle_tax"]
+    assert "vehicle.lookup" in vehicle_tax["capabilities"]
+    assert vehicle_tax["services"] == ["vehicle-tax-renewal"]
+    assert vehicle_tax["endpoint"]["base_url"] == AGENCY_HOSTS["vehicle_tax"]
+    assert vehicle_tax["health"]["status"] == "up"
+    assert vehicle_tax["adapter_version"]
+    assert agencies["civil_registry"]["endpoint"]["password_set"] is True
+    assert "satupintu-demo" not in str(body)
+
+
+async def test_unknown_agency_is_404(gateway):
+    response = await gateway.get("/v1/agencies/land_registry")
+
+    assert response.status_code == 404
+    assert response.json()["type"].endswith("/agency-not-found")
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://169.254.169.254/latest/meta-data", "link-local"),
+        ("http://127.0.0.1:8102", "loopback"),
+        ("http://10.0.0.5/samsat", "private"),
+        ("http://[::1]:8102", "loopback"),
+        ("file:///etc/passwd", "scheme 'file'"),
+        ("http://samsat:secret@vehicle-tax.test", "credentials"),
+        ("gopher://vehicle-tax.test", "scheme 'gopher'"),
+    ],
+)
+async def test_ssrf_style_endpoints_are_refused_and_change_nothing(gateway, agencies, url, reason):
+    response = await gateway.put("/v1/agencies/vehicle_tax", json={"base_url": url})
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["type"].endswith("/endpoint-refused")
+    assert response.json()["errors"][0]["field"] == "base_url"
+    assert reason in response.json()["detail"]
+    current = (await gateway.get("/v1/agencies/vehicle_tax")).json()
+    assert current["endpoint"]["base_url"] == AGENCY_HOSTS["vehicle_tax"]
+
+
+async def test_an_allow_listed_endpoint_that_passes_takes_traffic_without_restart(
+    admin_gateway, agencies, personas
+):
+    response = await admin_gateway.put(
+        "/v1/agencies/vehicle_tax",
+        json={"base_url": SPARE_VEHICLE_TAX, "timeout_ms": 1500},
+        headers={"X-Client-ID": "samsat-admin"},
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["endpoint"]["base_url"] == SPARE_VEHICLE_TAX
+    assert response.json()["updated_by"] == "samsat-admin"
+    before = agencies.called("spare_vehicle_tax")
+    vehicle = await admin_gateway.get(f"/v1/vehicles/{personas['family'].plates[0]}")
+    assert vehicle.status_code == 200
+    assert agencies.called("spare_vehicle_tax") == before + 1
+
+
+async def test_an_endpoint_failing_conformance_cannot_be_enabled(admin_gateway, agencies, personas):
+    response = await admin_gateway.put(
+        "/v1/agencies/vehicle_tax", json={"base_url": AGENCY_HOSTS["civil_registry"]}
+    )
+
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["type"].endswith("/conformance-failed")
+    failed = {f["check"] for f in problem["failures"]}
+    assert "health" in failed
+    assert "vehicle.lookup: known plate" in failed
+    current = (await admin_gateway.get("/v1/agencies/vehicle_tax")).json()
+    assert current["endpoint"]["base_url"] == AGENCY_HOSTS["vehicle_tax"]
+    assert (
+        await admin_gateway.get(f"/v1/vehicles/{personas['family'].plates[0]}")
+    ).status_code == 200
+
+
+async def test_patch_records_who_changed_what_and_keeps_the_password_secret(admin_gateway):
+    response = await admin_gateway.patch(
+        "/v1/agencies/civil_registry",
+        json={"timeout_ms": 900, "password": "satupintu-demo"},
+        headers={"X-Client-ID": "dukcapil-admin"},
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["endpoint"]["timeout_ms"] == 900
+    assert response.json()["endpoint"]["password_set"] is True
+    assert "satupintu-demo" not in response.text
+    engine = admin_gateway.app.state.engine
+    async with engine.connect() as conn:
+        stored = (await conn.execute(select(AgencySettingRecord))).one()
+        change = (await conn.execute(select(AgencySettingChange))).one()
+    assert stored.password_encrypted
+    assert "satupintu-demo" not in stored.password_encrypted
+    assert change.changed_by == "dukcapil-admin"
+    assert change.changes == {"timeout_ms": 900, "password": "(changed)"}
+
+
+async def test_a_disabled_agency_serves_nothing_and_its_service_goes_offline(gateway, personas):
+    response = await gateway.patch("/v1/agencies/vehicle_tax", json={"enabled": False})
+    assert response.status_code == 200
+    assert response.json()["health"]["status"] == "disabled"
+
+    profile = (await gateway.get(f"/v1/citizens/{personas['family'].nik}")).json()
+    assert profile["sources"]["vehicle_tax"]["status"] == "unavailable"
+    assert profile["sources"]["vehicle_tax"]["detail"] == "agency is disabled"
+    renewal = (await gateway.get("/v1/services/vehicle-tax-renewal")).json()
+    assert renewal["online"] is False
+
+
+async def test_another_gateway_process_picks_up_the_change(database_url, agencies, personas):
+    allowlist = [httpx.URL(SPARE_VEHICLE_TAX).host]
+    first = create_app(
+        gateway_settings(database_url, agency_url_allowlist=allowlist), http_client=agencies.http
+    )
+    second = create_app(gateway_settings(database_url), http_client=agencies.http)
+    async with first.router.lifespan_context(first), second.router.lifespan_context(second):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=first), base_url="http://a.test"
+        ) as a:
+            changed = await a.put("/v1/agencies/vehicle_tax", json={"base_url": SPARE_VEHICLE_TAX})
+            assert changed.status_code == 200
+        for _ in range(100):
+            agency = second.state.agency_admin.registry.agency("vehicle_tax")
+            if agency.endpoint.base_url == SPARE_VEHICLE_TAX:
+                break
+            await asyncio.sleep(0.02)
+        assert agency.endpoint.base_url == SPARE_VEHICLE_TAX
+
+
+async def test_catalogue_lists_every_declared_service_with_its_agencies(gateway):
+    services = {s["code"]: s for s in (await gateway.get("/v1/services")).json()["items"]}
+
+    assert set(services) >= {"vehicle-tax-renewal", "business-registration", "address-change"}
+    renewal = services["vehicle-tax-renewal"]
+    assert renewal["agencies"] == ["vehicle_tax", "civil_registry"]
+    assert renewal["online"] is True
+    assert renewal["working_days"] == 1
+    assert renewal["legal_basis"]
+    assert services["address-change"]["agencies"] == [
+        "civil_registry",
+        "vehicle_tax",
+        "investment_licensing",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"agency": "investment_licensing"}, {"business-registration", "address-change"}),
+        ({"category": "vehicles"}, {"vehicle-tax-renewal"}),
+        ({"agency": "nobody"}, set()),
+    ],
+)
+async def test_catalogue_filters(gateway, query, expected):
+    items = (await gateway.get("/v1/services", params=query)).json()["items"]
+
+    assert {s["code"] for s in items} == expected
+
+
+async def test_unknown_service_is_404(gateway):
+    response = await gateway.get("/v1/services/passport-renewal")
+
+    assert response.status_code == 404
+    assert response.json()["type"].endswith("/service-not-found")
+
+
+async def test_builtin_adapters_pass_the_conformance_suite(agencies):
+    endpoints = gateway_settings("sqlite://").agencies
+    registry = AdapterRegistry.discover(endpoints, agencies.http)
+    for code in AGENCY_HOSTS:
+        results = await check_agency(registry, code, endpoints[code])
+        assert all(r.passed for r in results), (code, [r for r in results if not r.passed])
+        assert any(r.name == "a timeout is reported as timeout" for r in results)
+
+
+class SwallowingVehicleTax(VehicleTaxAdapter):
+    """A careless adapter: every trouble becomes 'no vehicles'."""
+
+    async def list_vehicles_by_owner(self, nik: str):
+        try:
+            return await super().list_vehicles_by_owner(nik)
+        except Exception:
+            return []
+
+
+async def test_an_adapter_that_swallows_timeouts_fails_conformance(agencies):
+    from app.adapters.base import AdapterContext
+    from app.agencies.conformance import AlwaysTimesOut
+
+    endpoint = AgencyEndpoint(base_url=AGENCY_HOSTS["vehicle_tax"])
+    adapter = SwallowingVehicleTax(AdapterContext("vehicle_tax", endpoint, agencies.http))
+    async with httpx.AsyncClient(transport=AlwaysTimesOut()) as dead:
+        probe = SwallowingVehicleTax(AdapterContext("vehicle_tax", endpoint, dead))
+        results = {r.name: r for r in await run_checks(adapter, probe)}
+
+    assert results["vehicle.lookup: known plate"].passed
+    assert not results["a timeout is reported as timeout"].passed
