@@ -1,6 +1,8 @@
 """The whole system as separate processes over real sockets, as `make run` starts it."""
 
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
@@ -58,6 +60,33 @@ def test_slow_agency_over_real_sockets_is_cut_at_its_deadline(stack, personas):
 
     assert response.json()["sources"]["investment_licensing"]["status"] == "timeout"
     assert elapsed < 0.4 + 0.1
+
+
+@pytest.mark.parametrize(
+    ("agency", "backend", "exit_code"),
+    [("vehicle_tax", "vehicle_tax", 0), ("vehicle_tax", "civil_registry", 1)],
+)
+def test_adapters_check_reports_and_exits_by_the_result(stack, agency, backend, exit_code):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "adapters",
+            "check",
+            agency,
+            "--base-url",
+            stack.agencies[backend].url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+    assert result.returncode == exit_code, result.stdout + result.stderr
+    assert "vehicle.lookup: known plate" in result.stdout
+    assert ("6 of 6 checks passed" in result.stdout) == (exit_code == 0)
 
 
 def test_stopped_vehicle_tax_process_gives_a_partial_answer(stack, personas):
