@@ -17,6 +17,7 @@ COPY migrations ./migrations
 COPY app ./app
 RUN mkdir -p /srv/satupintu/data && chown satupintu /srv/satupintu/data
 ENV PATH=/opt/venv/bin:$PATH \
+    SATUPINTU_LOG_FORMAT=json \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DATABASE_URL=sqlite+aiosqlite:////srv/satupintu/data/satupintu.db

@@ -60,6 +60,18 @@ class Settings(BaseSettings):
         gt=0,
         description="Budget for a whole combined read; no agency call outlives it.",
     )
+    breaker_failure_threshold: int = Field(
+        default=5, gt=0, description="Failed calls in a row that open an agency's circuit."
+    )
+    breaker_recovery_s: float = Field(
+        default=5.0, gt=0, description="How long an open circuit answers at once, untried."
+    )
+    agency_max_concurrency: int = Field(
+        default=64, gt=0, description="Calls in flight to one agency (the bulkhead)."
+    )
+    retry_ratio: float = Field(
+        default=0.1, ge=0, le=1, description="Retries earned per read call (the retry budget)."
+    )
     http_transport: Literal["aiohttp", "httpx"] = Field(
         default="aiohttp",
         description="The pool under the adapters' httpx API; aiohttp measured faster.",
@@ -94,6 +106,9 @@ class Settings(BaseSettings):
     cors_allow_origins: list[str] = Field(default_factory=lambda: ["*"])
     problem_base_uri: str = DEFAULT_PROBLEM_BASE_URI
     log_level: str = "INFO"
+    log_format: Literal["console", "json"] = Field(
+        default="console", description="`json` lines for production log collectors."
+    )
 
     @field_validator("agencies", mode="before")
     @classmethod

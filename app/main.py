@@ -7,11 +7,12 @@ import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from app.bus.bus import Bus
+from app.bus.bus import Bus, ResilienceSettings
 from app.config import Settings, get_settings
-from app.middleware import REQUEST_ID_HEADER, RequestIdMiddleware
+from app.middleware import RequestContextMiddleware
+from app.observability import REQUEST_ID_HEADER, TRACEPARENT_HEADER
 from app.problems import install_problem_handlers
-from app.routers import agencies, catalogue, citizens, health, service_requests, vehicles
+from app.routers import agencies, catalogue, citizens, health, metrics, service_requests, vehicles
 from app.runtime import build_watcher, build_worker, open_runtime
 from app.services.access_log import AccessLog
 from app.services.agencies import AgencyAdmin
@@ -43,7 +44,15 @@ def create_app(
         watcher = build_watcher(runtime)
         app.state.engine = runtime.engine
         app.state.services = Services(
-            bus=Bus(runtime.registry),
+            bus=Bus(
+                runtime.registry,
+                ResilienceSettings(
+                    failure_threshold=settings.breaker_failure_threshold,
+                    recovery_s=settings.breaker_recovery_s,
+                    max_concurrency=settings.agency_max_concurrency,
+                    retry_ratio=settings.retry_ratio,
+                ),
+            ),
             access_log=access_log,
             request_deadline_ms=settings.request_deadline_ms,
         )
@@ -86,12 +95,13 @@ def create_app(
     app.include_router(catalogue.router)
     app.include_router(agencies.router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_allow_origins,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         allow_headers=["*"],
-        expose_headers=[REQUEST_ID_HEADER],
+        expose_headers=[REQUEST_ID_HEADER, TRACEPARENT_HEADER],
     )
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestContextMiddleware)
     return app

@@ -1,7 +1,6 @@
 """What a gateway process opens once and closes once: the database, the migrations, the
 HTTP client pool and the adapters. Shared by the API's lifespan and the standalone worker."""
 
-import logging
 from dataclasses import dataclass
 
 import httpx
@@ -13,6 +12,7 @@ from app.config import Settings
 from app.db.migrate import apply_migrations, ensure_current
 from app.db.session import make_engine, make_sessionmaker
 from app.http_client import build_http_client
+from app.observability import configure_logging, propagate
 from app.schemas.identifiers import warm_region_table
 from app.services.agencies import EndpointWatcher, stored_endpoints
 from app.workflows.engine import Engine
@@ -37,15 +37,15 @@ class Runtime:
 
 
 async def open_runtime(settings: Settings, http_client: httpx.AsyncClient | None) -> Runtime:
-    logging.basicConfig(level=settings.log_level)
-    # httpx logs every agency URL at INFO, and those URLs carry NIKs.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(settings.log_level, settings.log_format)
     if settings.auto_migrate:
         await apply_migrations(settings.database_url)
     engine = make_engine(settings.database_url)
     await ensure_current(engine, settings.database_url)
     warm_region_table()
     http = http_client or build_http_client(settings)
+    if propagate not in http.event_hooks["request"]:
+        http.event_hooks["request"].append(propagate)
     sessions = make_sessionmaker(engine)
     secrets = SecretBox(settings.secret_key.get_secret_value())
     endpoints = {**settings.agencies, **await stored_endpoints(sessions, secrets)}

@@ -1,0 +1,102 @@
+"""Request ids, W3C trace context, metrics and logs: one request can be followed from the
+client, through every agency call, into every log line, and counted.
+
+The ids live in context variables set by the middleware, so the shared HTTP client can put
+them on every agency call (an httpx request hook) without any adapter knowing about them.
+"""
+
+import logging
+import re
+import secrets
+from contextvars import ContextVar
+
+import httpx
+from prometheus_client import Counter, Gauge, Histogram
+from pythonjsonlogger.json import JsonFormatter
+
+REQUEST_ID_HEADER = "x-request-id"
+TRACEPARENT_HEADER = "traceparent"
+_TRACEPARENT = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
+
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+trace_id: ContextVar[str | None] = ContextVar("trace_id", default=None)
+
+HTTP_REQUESTS = Counter(
+    "satupintu_http_requests_total", "Requests answered.", ["method", "route", "status"]
+)
+HTTP_DURATION = Histogram(
+    "satupintu_http_request_duration_seconds", "Time to answer a request.", ["route"]
+)
+HTTP_IN_FLIGHT = Gauge("satupintu_http_requests_in_flight", "Requests being answered now.")
+AGENCY_DURATION = Histogram(
+    "satupintu_agency_call_duration_seconds",
+    "Time spent on one agency call, whatever its outcome.",
+    ["agency", "part"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+AGENCY_OUTCOMES = Counter(
+    "satupintu_agency_calls_total", "Agency calls by outcome.", ["agency", "status"]
+)
+BREAKER_STATE = Gauge(
+    "satupintu_agency_breaker_open",
+    "Circuit breaker per agency: 0 closed, 1 half-open, 2 open.",
+    ["agency"],
+)
+
+
+def new_span_id() -> str:
+    return secrets.token_hex(8)
+
+
+def incoming_trace(header: str | None) -> str:
+    """The caller's trace id when it sent a valid `traceparent`, otherwise a new trace."""
+    if header:
+        match = _TRACEPARENT.fullmatch(header.strip().lower())
+        if match and match.group(1) != "0" * 32:
+            return match.group(1)
+    return secrets.token_hex(16)
+
+
+def traceparent(trace: str, span: str) -> str:
+    return f"00-{trace}-{span}-01"
+
+
+async def propagate(request: httpx.Request) -> None:
+    """httpx request hook: every agency call carries the request id and a child span."""
+    current_request = request_id.get()
+    current_trace = trace_id.get()
+    if current_request:
+        request.headers[REQUEST_ID_HEADER] = current_request
+    if current_trace:
+        request.headers[TRACEPARENT_HEADER] = traceparent(current_trace, new_span_id())
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.get() or "-"
+        record.trace_id = trace_id.get() or "-"
+        return True
+
+
+def configure_logging(level: str, log_format: str) -> None:
+    """JSON lines in production (`json`), readable lines in development (`console`); every
+    line carries the request id and trace id of the request it belongs to."""
+    handler = logging.StreamHandler()
+    handler.addFilter(_RequestIdFilter())
+    if log_format == "json":
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(trace_id)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            )
+        )
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s")
+        )
+    handler.name = "satupintu"
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if h.name != "satupintu"] + [handler]
+    root.setLevel(level)
+    # httpx logs every agency URL at INFO, and those URLs carry NIKs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
