@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     worker_lease_s: float = Field(
         default=30.0, gt=0, description="How long a worker holds a request before others may."
     )
+    worker_retry_base_ms: int = Field(
+        default=1000, gt=0, description="First retry of a failed step after about 2x this."
+    )
     worker_step_pause_ms: int = Field(
         default=0, ge=0, description="Pause between steps; lets demos and tests watch them."
     )

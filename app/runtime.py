@@ -77,6 +77,7 @@ def build_worker(runtime: Runtime) -> Worker:
         new_worker_id(),
         lease_s=settings.worker_lease_s,
         step_pause_s=settings.worker_step_pause_ms / 1000,
+        retry_base_s=settings.worker_retry_base_ms / 1000,
     )
     webhooks = WebhookSender(
         runtime.sessions, runtime.http, settings.webhook_secret.get_secret_value()

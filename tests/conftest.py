@@ -42,13 +42,17 @@ EXTERNAL_DATABASE = os.environ.get("DATABASE_URL")
 class RecordingTransport(httpx.AsyncBaseTransport):
     """Counts requests per agency host (control calls excluded) on their way through."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, calls: Counter[str]) -> None:
+    def __init__(
+        self, inner: httpx.AsyncBaseTransport, calls: Counter[str], seen: list[httpx.Request]
+    ) -> None:
         self._inner = inner
         self._calls = calls
+        self._seen = seen
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if not request.url.path.startswith("/_control"):
             self._calls[request.url.host] += 1
+            self._seen.append(request)
         return await self._inner.handle_async_request(request)
 
 
@@ -58,11 +62,14 @@ class Agencies:
     def __init__(self) -> None:
         self.apps = {code: factory() for code, factory in SIMULATOR_FACTORIES.items()}
         self.calls: Counter[str] = Counter()
+        self.requests: list[httpx.Request] = []
         hosts = {**AGENCY_HOSTS, "spare_vehicle_tax": SPARE_VEHICLE_TAX}
         self.apps["spare_vehicle_tax"] = vehicle_tax_app()
         self.http = httpx.AsyncClient(
             mounts={
-                host: RecordingTransport(httpx.ASGITransport(app=self.apps[code]), self.calls)
+                host: RecordingTransport(
+                    httpx.ASGITransport(app=self.apps[code]), self.calls, self.requests
+                )
                 for code, host in hosts.items()
             }
         )
@@ -108,6 +115,7 @@ def gateway_settings(
         request_deadline_ms=deadline_ms,
         worker_poll_interval_ms=50,
         agency_refresh_interval_ms=50,
+        worker_retry_base_ms=100,
         **overrides,
         agencies={
             code: AgencyEndpoint(

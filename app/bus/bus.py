@@ -119,14 +119,11 @@ class Bus:
                     f"trying again in {breaker.open_remaining:.1f} s"
                 ),
             )
-        try:
-            await asyncio.wait_for(
-                guard.bulkhead.acquire(), deadline.seconds_left(agency.endpoint.timeout_ms)
-            )
-        except TimeoutError:
+        if guard.bulkhead.locked():
             return CallResult(
                 agency.code, part, SourceStatus.UNAVAILABLE, 0, detail="too many calls in flight"
             )
+        await guard.bulkhead.acquire()
         try:
             result = await self._through_breaker(agency, guard, part, operation, deadline)
         finally:

@@ -5,8 +5,8 @@ bulkhead (concurrency limit) per agency, and a retry budget for safe reads.
   unusable replies; a `not_found` is an answer, not a failure), answers at once while open,
   lets calls through again after `recovery_s` (half-open) and closes on the first success.
 - The bulkhead caps the calls in flight to one agency, so a slow agency cannot take every
-  connection and every worker; a call that cannot get a place before its deadline is
-  `unavailable` at once.
+  connection and every worker; a call that finds it full is `unavailable` at once rather
+  than queueing behind calls that are already late.
 - A read that failed for a reason a second try may fix is retried once, after a short jittered
   pause, only if time remains and the agency's retry budget allows: retries are earned at
   `retry_ratio` per call, so they can never multiply the load on an agency that is failing.

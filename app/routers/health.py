@@ -21,13 +21,15 @@ async def healthz() -> Liveness:
     return Liveness(status="ok")
 
 
-async def _agency_health(agency: Agency) -> AgencyHealthReport:
+async def _agency_health(agency: Agency, circuit: str) -> AgencyHealthReport:
     if not agency.endpoint.enabled:
-        return AgencyHealthReport(status="disabled")
+        return AgencyHealthReport(status="disabled", circuit=circuit)
     result = await call_agency(agency.code, "health", agency.adapter.health, HEALTH_TIMEOUT_S)
     if result.status is SourceStatus.OK:
-        return AgencyHealthReport(status="up", latency_ms=result.latency_ms)
-    return AgencyHealthReport(status="down", latency_ms=result.latency_ms, detail=result.detail)
+        return AgencyHealthReport(status="up", latency_ms=result.latency_ms, circuit=circuit)
+    return AgencyHealthReport(
+        status="down", latency_ms=result.latency_ms, detail=result.detail, circuit=circuit
+    )
 
 
 async def _database_ok(request: Request) -> bool:
@@ -45,14 +47,17 @@ async def _database_ok(request: Request) -> bool:
     description=(
         "200 `ready` when the database and every agency answer, 200 `degraded` when an agency "
         "is down (the gateway still serves partial answers), 503 `not_ready` when the database "
-        "cannot be reached."
+        "cannot be reached. Each agency shows its circuit breaker's state."
     ),
     responses={503: {"model": Readiness, "description": "The database cannot be reached."}},
 )
 async def readyz(request: Request, response: Response) -> Readiness:
-    agencies = request.app.state.services.bus.registry.agencies()
+    bus = request.app.state.services.bus
+    agencies = bus.registry.agencies()
     database_check = asyncio.create_task(_database_ok(request))
-    reports = await asyncio.gather(*(_agency_health(a) for a in agencies))
+    reports = await asyncio.gather(
+        *(_agency_health(a, bus.guard(a).breaker.state) for a in agencies)
+    )
     database_ok = await database_check
     by_code = {agency.code: report for agency, report in zip(agencies, reports, strict=True)}
     if not database_ok:

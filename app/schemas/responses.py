@@ -57,9 +57,12 @@ class Liveness(BaseModel):
 
 
 class AgencyHealthReport(BaseModel):
-    status: str = Field(description="`up`, `down` or `disabled`.")
+    status: str = Field(description="`up`, `down`, `disabled` or `unconfigured`.")
     latency_ms: int | None = None
     detail: str | None = None
+    circuit: str | None = Field(
+        default=None, description="The agency's circuit breaker: `closed`, `half_open`, `open`."
+    )
 
 
 class Readiness(BaseModel):

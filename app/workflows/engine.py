@@ -40,9 +40,9 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def retry_delay(attempts: int) -> float:
+def retry_delay(attempts: int, base_s: float = 1.0) -> float:
     """Exponential backoff with jitter, so retries of many requests do not arrive together."""
-    return float(min(MAX_BACKOFF_S, 2.0**attempts) * random.uniform(0.5, 1.0))
+    return float(min(MAX_BACKOFF_S, base_s * 2.0**attempts) * random.uniform(0.5, 1.0))
 
 
 def step_reference(request_id: str, position: int, name: str) -> str:
@@ -94,12 +94,14 @@ class Engine:
         worker_id: str,
         lease_s: float = 30.0,
         step_pause_s: float = 0.0,
+        retry_base_s: float = 1.0,
     ) -> None:
         self._sessions = sessions
         self._registry = registry
         self.worker_id = worker_id
         self.lease_s = lease_s
         self._step_pause_s = step_pause_s
+        self._retry_base_s = retry_base_s
 
     def _provide(self, capability: Capability, protocol: type[Any]) -> Any:
         provider = self._registry.provider(capability, protocol)
@@ -290,7 +292,7 @@ class Engine:
             request.closing_status = request.closing_status or RequestStatus.FAILED.value
             return True
         step.state = StepState.PENDING.value
-        self._release(request, retry_delay(step.attempts))
+        self._release(request, retry_delay(step.attempts, self._retry_base_s))
         return False
 
     @staticmethod
