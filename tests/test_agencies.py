@@ -5,7 +5,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, inspect, select
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.adapters.vehicle_tax import VehicleTaxAdapter
 from app.agencies.conformance import check_agency, run_checks
@@ -16,6 +17,20 @@ from app.main import create_app
 from tests.conftest import AGENCY_HOSTS, SPARE_VEHICLE_TAX, gateway_settings
 
 PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(autouse=True)
+async def forget_endpoint_changes(database_url) -> AsyncIterator[None]:
+    """Endpoint changes are durable by design; on a database shared by the whole run (CI's
+    PostgreSQL) they must not follow this test into the next one."""
+    yield
+    engine = create_async_engine(database_url)
+    async with engine.begin() as conn:
+        tables = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+        if AgencySettingRecord.__tablename__ in tables:
+            await conn.execute(delete(AgencySettingChange))
+            await conn.execute(delete(AgencySettingRecord))
+    await engine.dispose()
 
 
 @pytest.fixture
