@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     retry_ratio: float = Field(
         default=0.1, ge=0, le=1, description="Retries earned per read call (the retry budget)."
     )
+    reference_ttl_s: float = Field(
+        default=3600.0, gt=0, description="How long reference data (KBLI) is fresh."
+    )
     http_transport: Literal["aiohttp", "httpx"] = Field(
         default="aiohttp",
         description="The pool under the adapters' httpx API; aiohttp measured faster.",

@@ -12,11 +12,21 @@ from app.config import Settings, get_settings
 from app.middleware import RequestContextMiddleware
 from app.observability import REQUEST_ID_HEADER, TRACEPARENT_HEADER
 from app.problems import install_problem_handlers
-from app.routers import agencies, catalogue, citizens, health, metrics, service_requests, vehicles
+from app.routers import (
+    agencies,
+    catalogue,
+    citizens,
+    health,
+    metrics,
+    reference,
+    service_requests,
+    vehicles,
+)
 from app.runtime import build_watcher, build_worker, open_runtime
 from app.services.access_log import AccessLog
 from app.services.agencies import AgencyAdmin
 from app.services.context import Services
+from app.services.reference import ReferenceCache
 from app.services.service_requests import Requests
 
 DESCRIPTION = """
@@ -43,16 +53,17 @@ def create_app(
         worker = build_worker(runtime) if settings.worker_enabled else None
         watcher = build_watcher(runtime)
         app.state.engine = runtime.engine
-        app.state.services = Services(
-            bus=Bus(
-                runtime.registry,
-                ResilienceSettings(
-                    failure_threshold=settings.breaker_failure_threshold,
-                    recovery_s=settings.breaker_recovery_s,
-                    max_concurrency=settings.agency_max_concurrency,
-                    retry_ratio=settings.retry_ratio,
-                ),
+        bus = Bus(
+            runtime.registry,
+            ResilienceSettings(
+                failure_threshold=settings.breaker_failure_threshold,
+                recovery_s=settings.breaker_recovery_s,
+                max_concurrency=settings.agency_max_concurrency,
+                retry_ratio=settings.retry_ratio,
             ),
+        )
+        app.state.services = Services(
+            bus=bus,
             access_log=access_log,
             request_deadline_ms=settings.request_deadline_ms,
         )
@@ -61,6 +72,9 @@ def create_app(
             registry=runtime.registry,
             access_log=access_log,
             wake_worker=worker.wake if worker else lambda: None,
+        )
+        app.state.reference = ReferenceCache(
+            bus, settings.reference_ttl_s, settings.request_deadline_ms
         )
         app.state.agency_admin = AgencyAdmin(
             sessions=runtime.sessions,
@@ -93,6 +107,7 @@ def create_app(
     app.include_router(vehicles.router)
     app.include_router(service_requests.router)
     app.include_router(catalogue.router)
+    app.include_router(reference.router)
     app.include_router(agencies.router)
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -26,7 +26,7 @@ from typing import Protocol, runtime_checkable
 import httpx
 
 from app.config import AgencyEndpoint
-from app.schemas.business import Business, RiskLevel
+from app.schemas.business import Business, KbliEntry, RiskLevel
 from app.schemas.citizen import Family, Identity
 from app.schemas.social_security import Membership
 from app.schemas.vehicle import Vehicle
@@ -53,6 +53,7 @@ class Capability(StrEnum):
     BUSINESS_REGISTER = "business.register"
     BUSINESS_UPDATE_OWNER_ADDRESS = "business.update_owner_address"
     SOCIAL_SECURITY_MEMBERSHIPS = "social_security.memberships"
+    BUSINESS_KBLI_REFERENCE = "business.kbli_reference"
 
 
 class AgencyError(Exception):
@@ -248,6 +249,13 @@ class BusinessRegistrar(Protocol):
     ) -> Registration: ...
 
     async def registration_status(self, application_id: str) -> Registration: ...
+
+
+@runtime_checkable
+class KbliReference(Protocol):
+    async def list_kbli(self) -> list[KbliEntry]:
+        """Every KBLI code the agency licenses, with its risk level: reference data."""
+        ...
 
 
 @runtime_checkable

@@ -28,6 +28,7 @@ from app.schemas.business import (
     Business,
     BusinessActivity,
     BusinessAddress,
+    KbliEntry,
     OwnerType,
     Permit,
     PermitStatus,
@@ -124,6 +125,7 @@ class InvestmentLicensingAdapter:
             Capability.BUSINESS_LIST_BY_OWNER,
             Capability.BUSINESS_REGISTER,
             Capability.BUSINESS_UPDATE_OWNER_ADDRESS,
+            Capability.BUSINESS_KBLI_REFERENCE,
         }
     )
 
@@ -244,6 +246,23 @@ class InvestmentLicensingAdapter:
             return int(data["jumlah_usaha"])
         except (KeyError, ValueError) as exc:
             raise AgencyReplyError(f"OSS address reply is incomplete: {exc!r}") from exc
+
+    async def list_kbli(self) -> list[KbliEntry]:
+        response = await self._http.get(f"{self._base}/oss/v2/referensi/kbli")
+        if failure := backend_failure(response):
+            raise failure
+        try:
+            body = response.json()
+            return [
+                KbliEntry(
+                    kbli=row["kode_kbli"],
+                    title=row["judul_kbli"],
+                    risk_level=_RISK[row["kd_resiko"]],
+                )
+                for row in body["data"]
+            ]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AgencyReplyError(f"OSS KBLI list is not readable: {exc!r}") from exc
 
     async def health(self) -> None:
         response = await self._http.get(f"{self._base}/oss/v2/health")

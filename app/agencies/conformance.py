@@ -27,6 +27,7 @@ from app.adapters.base import (
     Capability,
     IdentityProvider,
     IdentityVerifier,
+    KbliReference,
     MembershipProvider,
     OwnerAddressBook,
     ResidenceRegistry,
@@ -37,7 +38,7 @@ from app.adapters.base import (
 from app.bus.calls import call_agency
 from app.bus.registry import AdapterRegistry
 from app.config import AgencyEndpoint
-from app.schemas.business import Business
+from app.schemas.business import Business, KbliEntry
 from app.schemas.citizen import Family, Identity
 from app.schemas.social_security import Membership
 from app.schemas.sources import SourceStatus
@@ -56,6 +57,7 @@ CAPABILITY_PROTOCOLS: dict[Capability, type[Any]] = {
     Capability.BUSINESS_REGISTER: BusinessRegistrar,
     Capability.BUSINESS_UPDATE_OWNER_ADDRESS: OwnerAddressBook,
     Capability.SOCIAL_SECURITY_MEMBERSHIPS: MembershipProvider,
+    Capability.BUSINESS_KBLI_REFERENCE: KbliReference,
 }
 WRITE_CAPABILITIES = frozenset(
     {
@@ -170,6 +172,15 @@ def _reads(adapter: Any, capability: Capability) -> list[tuple[str, Callable[[],
                 _valid(Business, item)
 
         return [("businesses of an owner, page 1", businesses)]
+    if capability is Capability.BUSINESS_KBLI_REFERENCE:
+
+        async def kbli() -> None:
+            entries = await adapter.list_kbli()
+            _require(bool(entries), "the KBLI reference list is empty")
+            for entry in entries:
+                _valid(KbliEntry, entry)
+
+        return [("KBLI reference list", kbli)]
     if capability is Capability.SOCIAL_SECURITY_MEMBERSHIPS:
         nik = _fixture(fixtures.known_nik, capability, "known_nik")
         unknown = _fixture(fixtures.unknown_nik, capability, "unknown_nik")

@@ -80,3 +80,4 @@ AGENCIES = {"agencies": _example("Agencies on the bus, with live health", "agenc
 AGENCY = {"agency": _example("The vehicle-tax agency", "agency")}
 SERVICES = {"vehicles": _example("The catalogue, filtered to one category", "services")}
 SERVICE = {"service": _example("One service as its standard declares it", "service")}
+KBLI = {"kbli": _example("The KBLI reference list, fresh from OSS", "kbli")}

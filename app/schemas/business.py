@@ -62,3 +62,9 @@ class Business(BaseModel):
     address: BusinessAddress
     registered_on: dt.date
     activities: list[BusinessActivity]
+
+
+class KbliEntry(BaseModel):
+    kbli: str = Field(examples=["56101"])
+    title: str
+    risk_level: RiskLevel

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from app.schemas.business import Business
+from app.schemas.business import Business, KbliEntry
 from app.schemas.citizen import Family, Identity
 from app.schemas.sources import SourceReport, Sources
 from app.schemas.vehicle import Vehicle
@@ -69,3 +69,12 @@ class Readiness(BaseModel):
     status: str = Field(description="`ready`, `degraded` (an agency is down) or `not_ready`.")
     database: str
     agencies: dict[str, AgencyHealthReport]
+
+
+class KbliList(BaseModel):
+    items: list[KbliEntry]
+    fetched_at: dt.datetime = Field(description="When the agency last gave this list.")
+    stale: bool = Field(
+        description="True when the cached list expired and the agency could not be asked now."
+    )
+    source: SourceReport = Field(description="How the latest attempt to refresh it went.")

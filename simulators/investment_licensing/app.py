@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
+from simulators.catalog import KBLI_TABLE
 from simulators.dates import jakarta_now
 from simulators.faults import FailureStyle, FaultSettings, install_faults
 from simulators.investment_licensing.applications import LicensingOffice
@@ -123,6 +124,22 @@ def create_app(
         return json_reply(
             {"responCode": 200, "responMessage": "Sukses", "data": application.view()}
         ).response()
+
+    kbli_reference = json.dumps(
+        {
+            "responCode": 200,
+            "responMessage": "Sukses",
+            "data": [
+                {"kode_kbli": k.code, "judul_kbli": k.title, "kd_resiko": k.risk}
+                for k in KBLI_TABLE
+            ],
+        }
+    ).encode()
+
+    @app.get("/oss/v2/referensi/kbli")
+    async def kbli_list() -> Response:
+        """Reference data: changes with regulations, rarely; gateways are expected to cache it."""
+        return Response(kbli_reference, media_type="application/json")
 
     @app.get("/oss/v2/health")
     async def health() -> dict[str, Any]:
