@@ -5,6 +5,7 @@ socket is replaced by httpx's ASGI transport, mounted per agency host. A recordi
 counts what reached each agency, so tests can prove that bad input called nobody.
 """
 
+import gc
 import os
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -84,6 +85,14 @@ class Agencies:
     async def set_faults(self, code: str, **faults: Any) -> None:
         response = await self.http.put(f"{AGENCY_HOSTS[code]}/_control/faults", json=faults)
         response.raise_for_status()
+
+
+@pytest.fixture
+def settled_heap() -> None:
+    """For tests that bound a request's time: collect the garbage earlier tests left (every
+    test builds fresh simulators with their own worlds), so a full collection does not land
+    inside the measured request."""
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

@@ -201,6 +201,7 @@ async def test_broken_business_agency_costs_only_its_part(
     assert body["complete"] is False
 
 
+@pytest.mark.usefixtures("settled_heap")
 async def test_slow_agency_is_cut_at_its_deadline(database_url, agencies, personas):
     settings = gateway_settings(database_url, timeout_ms=300, deadline_ms=2000)
     await agencies.set_faults("vehicle_tax", latency_ms=1500)
@@ -221,6 +222,7 @@ async def test_slow_agency_is_cut_at_its_deadline(database_url, agencies, person
     assert elapsed_ms < 300 + 100
 
 
+@pytest.mark.usefixtures("settled_heap")
 async def test_combined_read_takes_the_slowest_agency_not_the_sum(gateway, agencies, personas):
     for code in ("civil_registry", "vehicle_tax", "investment_licensing"):
         await agencies.set_faults(code, latency_ms=250)

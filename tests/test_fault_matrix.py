@@ -18,6 +18,8 @@ from simulators.world import default_world
 from tests.conftest import AGENCY_HOSTS, gateway_settings
 from tests.service_request_helpers import wait_for
 
+pytestmark = pytest.mark.usefixtures("settled_heap")
+
 TIMEOUT_MS = 300
 BOUND_S = (TIMEOUT_MS + 100) / 1000
 FAULTS: dict[str, dict[str, Any]] = {

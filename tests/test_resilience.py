@@ -28,6 +28,7 @@ def tuned(database_url, agencies):
     return start
 
 
+@pytest.mark.usefixtures("settled_heap")
 async def test_an_open_breaker_answers_at_once_and_spares_the_agency(tuned, agencies, personas):
     async for gateway in tuned(breaker_failure_threshold=3, breaker_recovery_s=0.3, retry_ratio=0):
         await agencies.set_faults("vehicle_tax", down=True)
