@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     worker_step_pause_ms: int = Field(
         default=0, ge=0, description="Pause between steps; lets demos and tests watch them."
     )
+    webhook_url_allowlist: list[str] = Field(
+        default_factory=list,
+        description="Hosts or networks webhook callbacks may use despite being internal.",
+    )
     webhook_secret: SecretStr = Field(
         default=SecretStr("satupintu-development-webhook-secret"),
         description="HMAC key for webhook signatures; set a real one in production.",

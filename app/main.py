@@ -71,6 +71,7 @@ def create_app(
             sessions=runtime.sessions,
             registry=runtime.registry,
             access_log=access_log,
+            callback_allowlist=settings.webhook_url_allowlist,
             wake_worker=worker.wake if worker else lambda: None,
         )
         app.state.reference = ReferenceCache(

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from app.workflows.webhooks import SIGNATURE_HEADER, sign
 from simulators.stack import free_port
+from tests.conftest import gateway_settings
 from tests.service_request_helpers import wait_for
 
 
@@ -48,6 +49,12 @@ async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
     await runner.cleanup()
 
 
+@pytest.fixture
+def settings(database_url):
+    """The operator lets callbacks reach this machine's loopback, where the receiver runs."""
+    return gateway_settings(database_url, webhook_url_allowlist=["127.0.0.1"])
+
+
 async def test_status_changes_arrive_signed_and_in_order_despite_a_failure(
     gateway, settings, receiver, personas
 ):
@@ -78,3 +85,21 @@ async def test_status_changes_arrive_signed_and_in_order_despite_a_failure(
         timestamp = int(signature.split(",")[0].removeprefix("t="))
         assert signature == sign(secret, timestamp, body)
         assert abs(time.time() - timestamp) < 60
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.2:9/hook", "http://169.254.169.254/latest", "http://u:p@example.com"]
+)
+async def test_a_callback_into_the_gateways_own_network_is_refused(gateway, personas, url):
+    response = await gateway.post(
+        "/v1/service-requests",
+        json={
+            "service": "vehicle-tax-renewal",
+            "nik": personas["family"].nik,
+            "data": {"plate_number": personas["family"].plates[0]},
+            "callback_url": url,
+        },
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "callback_url"

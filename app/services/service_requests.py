@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.agencies.endpoint_policy import EndpointRefused, check_endpoint_url
 from app.bus.registry import AdapterRegistry
 from app.db.models import ServiceRequestRecord
 from app.problems import ProblemError, ProblemKind
@@ -46,6 +47,7 @@ class Requests:
     registry: AdapterRegistry
     access_log: AccessLog
     wake_worker: Callable[[], None]
+    callback_allowlist: list[str]
 
 
 async def _record(
@@ -129,10 +131,23 @@ def validated_input(body: ServiceRequestCreate) -> dict[str, Any]:
     return data
 
 
+async def _check_callback(url: str, allowlist: list[str]) -> None:
+    """The gateway will POST to this URL from inside its own network: the same policy as for
+    agency endpoints keeps a citizen-supplied URL from reaching internal services."""
+    try:
+        await check_endpoint_url(url, allowlist)
+    except EndpointRefused as exc:
+        raise _invalid(
+            [FieldError(field="callback_url", location="body", message=str(exc))]
+        ) from exc
+
+
 async def submit(
     requests: Requests, caller: Caller, body: ServiceRequestCreate, key: str | None
 ) -> ServiceRequest:
     data = validated_input(body)
+    if body.callback_url:
+        await _check_callback(str(body.callback_url), requests.callback_allowlist)
     definition = SERVICES[body.service]
     standard = catalogue.service(requests.registry, body.service.value)
 
