@@ -3,14 +3,20 @@
 import asyncio
 import json
 import signal
+from collections.abc import Awaitable, Callable
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.auth.clients import Client, ClientError, ClientStore, IssuedCredentials
+from app.auth.scopes import ClientKind, Scope
 from app.config import get_settings
 from app.db import migrate
+
+T = TypeVar("T")
 
 cli = typer.Typer(help="satupintu gateway administration.", no_args_is_help=True)
 openapi_cli = typer.Typer(help="The committed OpenAPI document.", no_args_is_help=True)
@@ -19,6 +25,10 @@ cli.add_typer(openapi_cli, name="openapi")
 cli.add_typer(db_cli, name="db")
 adapters_cli = typer.Typer(help="Agency adapters on the bus.", no_args_is_help=True)
 cli.add_typer(adapters_cli, name="adapters")
+clients_cli = typer.Typer(help="API clients and their credentials.", no_args_is_help=True)
+cli.add_typer(clients_cli, name="clients")
+audit_cli = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+cli.add_typer(audit_cli, name="audit")
 
 OPENAPI_PATH = Path("openapi/openapi.json")
 
@@ -126,6 +136,137 @@ async def _check(code: str, base_url: str | None) -> bool:
         table.add_row(result.name, "pass" if result.passed else "FAIL", result.detail)
     console.print(table)
     return not failed
+
+
+async def _with_sessions(use: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
+    from app.db.session import make_engine, make_sessionmaker
+
+    settings = get_settings()
+    if settings.auto_migrate:
+        await migrate.apply_migrations(settings.database_url)
+    engine = make_engine(settings.database_url)
+    await migrate.ensure_current(engine, settings.database_url)
+    try:
+        return await use(make_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+
+
+def _shown(issued: IssuedCredentials) -> dict[str, object]:
+    return {
+        "client_id": issued.client.client_id,
+        "client_secret": issued.secret,
+        "api_key": issued.api_key,
+        "kind": issued.client.kind.value,
+        "scopes": sorted(issued.client.scopes),
+    }
+
+
+def _show_credentials(issued: IssuedCredentials, as_json: bool) -> None:
+    shown = _shown(issued)
+    if as_json:
+        typer.echo(json.dumps(shown))
+        return
+    for name, value in shown.items():
+        if value is not None:
+            typer.echo(f"{name:<14} {' '.join(value) if isinstance(value, list) else value}")
+    typer.echo("The secret is shown only now; store it.", err=True)
+
+
+AsJson = Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")]
+
+
+@clients_cli.command("create")
+def clients_create(
+    name: Annotated[str, typer.Argument(help="A name people recognise, e.g. 'SAMSAT counter'.")],
+    kind: Annotated[ClientKind, typer.Option(help="officer, portal or system.")],
+    scope: Annotated[list[Scope], typer.Option(help="Repeat for each scope the client may have.")],
+    api_key: Annotated[
+        bool, typer.Option(help="Also accept `X-API-Key` (system clients only).")
+    ] = False,
+    client_id: Annotated[str | None, typer.Option(help="Choose the id yourself.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Register a client and print its secret (once)."""
+
+    async def create(sessions: async_sessionmaker[AsyncSession]) -> IssuedCredentials:
+        return await ClientStore(sessions, 0).create(
+            name, kind, scope, api_key_enabled=api_key, client_id=client_id
+        )
+
+    _show_credentials(_run_client_change(create), as_json)
+
+
+@clients_cli.command("demo")
+def clients_demo() -> None:
+    """Create the demo clients `make run` uses, or give them new secrets; print them as JSON."""
+    from app.auth.demo import demo_credentials
+
+    async def demo(sessions: async_sessionmaker[AsyncSession]) -> list[IssuedCredentials]:
+        return await demo_credentials(ClientStore(sessions, 0))
+
+    typer.echo(json.dumps([_shown(issued) for issued in asyncio.run(_with_sessions(demo))]))
+
+
+@clients_cli.command("rotate")
+def clients_rotate(client_id: str, as_json: AsJson = False) -> None:
+    """Give a client a new secret; the old one stops working."""
+
+    async def rotate(sessions: async_sessionmaker[AsyncSession]) -> IssuedCredentials:
+        return await ClientStore(sessions, 0).rotate(client_id)
+
+    _show_credentials(_run_client_change(rotate), as_json)
+
+
+@clients_cli.command("disable")
+def clients_disable(client_id: str) -> None:
+    """Refuse the client's secret and API key from now on (issued tokens run out by expiry)."""
+
+    async def disable(sessions: async_sessionmaker[AsyncSession]) -> object:
+        return await ClientStore(sessions, 0).set_enabled(client_id, False)
+
+    _run_client_change(disable)
+    typer.echo(f"{client_id} disabled")
+
+
+@clients_cli.command("list")
+def clients_list() -> None:
+    """Every registered client (secrets are never shown again)."""
+
+    async def every(sessions: async_sessionmaker[AsyncSession]) -> list[Client]:
+        return await ClientStore(sessions, 0).all()
+
+    for client in asyncio.run(_with_sessions(every)):
+        state = "enabled" if client.enabled else "disabled"
+        typer.echo(
+            f"{client.client_id:<32} {client.kind.value:<8} {state:<9} "
+            f"{' '.join(sorted(client.scopes))}"
+        )
+
+
+def _run_client_change(change: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
+    try:
+        return asyncio.run(_with_sessions(change))
+    except ClientError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Walk the whole chain; exit 1 and name the first broken link if any record was edited,
+    deleted or inserted."""
+    from app.audit.verify import verify_chain
+
+    report = asyncio.run(_with_sessions(verify_chain))
+    if not report.intact:
+        where = f" (row id {report.record_id})" if report.record_id is not None else ""
+        typer.echo(f"BROKEN at record {report.broken_at}{where}: {report.reason}", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        f"intact: {report.records} records; head {report.head_seq} {report.head_hash}\n"
+        "Keep the head hash outside this database to detect a rewrite of the whole chain."
+    )
 
 
 @cli.command("worker")

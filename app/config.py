@@ -113,6 +113,36 @@ class Settings(BaseSettings):
     agency_refresh_interval_ms: int = Field(
         default=2000, gt=0, description="How often a process looks for endpoint changes."
     )
+    token_ttl_s: int = Field(
+        default=900, gt=0, le=86400, description="Lifetime of access tokens from /v1/oauth/token."
+    )
+    token_signing_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC key for access tokens; derived from `secret_key` when unset. Every "
+        "gateway process must share it.",
+    )
+    api_key_cache_ttl_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="How long a checked API key is trusted before the database is asked again; "
+        "a rotated key stops working within this time.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for rate-limit counters shared by every gateway process; in-process "
+        "counters when unset.",
+    )
+    rate_limit: str = Field(
+        default="1200/minute",
+        description="Per-client request limit, in `limits` notation (e.g. `100/second`).",
+    )
+    token_rate_limit: str = Field(
+        default="30/minute",
+        description="Token requests per client id and address, to slow secret guessing.",
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024, gt=0, description="Larger request bodies are refused with 413."
+    )
     cors_allow_origins: list[str] = Field(default_factory=lambda: ["*"])
     problem_base_uri: str = DEFAULT_PROBLEM_BASE_URI
     log_level: str = "INFO"

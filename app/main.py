@@ -7,9 +7,13 @@ import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from app.auth.clients import ClientStore
+from app.auth.guard import Guard
+from app.auth.rate_limit import RateLimiter
+from app.auth.tokens import TokenIssuer, signing_key
 from app.bus.bus import Bus, ResilienceSettings
 from app.config import Settings, get_settings
-from app.middleware import RequestContextMiddleware
+from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.observability import REQUEST_ID_HEADER, TRACEPARENT_HEADER
 from app.problems import install_problem_handlers
 from app.routers import (
@@ -18,6 +22,7 @@ from app.routers import (
     citizens,
     health,
     metrics,
+    oauth,
     reference,
     service_requests,
     vehicles,
@@ -36,6 +41,12 @@ are combined into one answer that says, per agency, where each part came from an
 
 Every error is an RFC 9457 `application/problem+json` body with a stable `type` URI.
 Every response carries `X-Request-ID`; send your own to correlate.
+
+Clients authenticate with OAuth 2.0 client credentials (`POST /v1/oauth/token`, then
+`Authorization: Bearer`), or, for system clients, with `X-API-Key`. Scopes decide what each
+client may read or do, and responses carry only what the scopes release. Officer and system
+clients state a purpose (`X-Purpose`) for every use of personal data; every use is recorded in
+a hash-chained audit trail that the citizen can read (`/v1/citizens/{nik}/access-log`).
 """
 
 
@@ -65,7 +76,24 @@ def create_app(
         app.state.services = Services(
             bus=bus,
             access_log=access_log,
+            sessions=runtime.sessions,
             request_deadline_ms=settings.request_deadline_ms,
+        )
+        app.state.clients = ClientStore(runtime.sessions, settings.api_key_cache_ttl_s)
+        app.state.token_issuer = TokenIssuer(
+            signing_key(
+                settings.token_signing_key.get_secret_value()
+                if settings.token_signing_key
+                else None,
+                settings.secret_key.get_secret_value(),
+            ),
+            settings.token_ttl_s,
+        )
+        app.state.token_limiter = RateLimiter(settings.token_rate_limit, settings.redis_url)
+        app.state.guard = Guard(
+            app.state.token_issuer,
+            app.state.clients,
+            RateLimiter(settings.rate_limit, settings.redis_url),
         )
         app.state.requests = Requests(
             sessions=runtime.sessions,
@@ -104,6 +132,7 @@ def create_app(
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    app.include_router(oauth.router)
     app.include_router(citizens.router)
     app.include_router(vehicles.router)
     app.include_router(service_requests.router)
@@ -117,7 +146,8 @@ def create_app(
         allow_origins=settings.cors_allow_origins,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         allow_headers=["*"],
-        expose_headers=[REQUEST_ID_HEADER, TRACEPARENT_HEADER],
+        expose_headers=[REQUEST_ID_HEADER, TRACEPARENT_HEADER, "Retry-After", "WWW-Authenticate"],
     )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app

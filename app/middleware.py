@@ -9,8 +9,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import observability
 from app.observability import REQUEST_ID_HEADER, TRACEPARENT_HEADER
+from app.problems import ProblemError, ProblemKind
 
 _ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
+    ("Cache-Control", "no-store"),
+)
+_CSP = "default-src 'none'; frame-ancestors 'none'"
+# The interactive docs load Swagger UI and ReDoc from a CDN; everything else is data.
+_PAGES = ("/docs", "/redoc")
 
 
 class RequestContextMiddleware:
@@ -45,6 +56,10 @@ class RequestContextMiddleware:
                 response_headers = MutableHeaders(scope=message)
                 response_headers[REQUEST_ID_HEADER] = request_id
                 response_headers[TRACEPARENT_HEADER] = observability.traceparent(trace, span)
+                for name, value in _SECURITY_HEADERS:
+                    response_headers.setdefault(name, value)
+                if not scope["path"].startswith(_PAGES):
+                    response_headers.setdefault("Content-Security-Policy", _CSP)
             await send(message)
 
         started = time.perf_counter()
@@ -58,3 +73,40 @@ class RequestContextMiddleware:
             observability.HTTP_DURATION.labels(route).observe(time.perf_counter() - started)
             observability.request_id.reset(request_token)
             observability.trace_id.reset(trace_token)
+
+
+class BodySizeLimitMiddleware:
+    """Refuse bodies over `max_bytes` with a 413 problem, whether they declare their length or
+    stream it chunked, before anything parses them.
+
+    The problem is raised from `receive`, that is inside the route's own body read, so the
+    app's problem handlers answer it like any other."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        received = int(declared) if declared.isdigit() else 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            if received > self.max_bytes:
+                raise self._too_large()
+            message = await receive()
+            if message["type"] == "http.request" and not declared:
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise self._too_large()
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    def _too_large(self) -> ProblemError:
+        return ProblemError(
+            ProblemKind.PAYLOAD_TOO_LARGE, f"request bodies are limited to {self.max_bytes} bytes"
+        )

@@ -9,6 +9,7 @@ import logging
 import re
 import secrets
 from contextvars import ContextVar
+from typing import TextIO
 
 import httpx
 from prometheus_client import Counter, Gauge, Histogram
@@ -78,25 +79,53 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+_NIK = re.compile(r"(?<!\d)(\d{4})\d{8}(\d{4})(?!\d)")
+
+
+def mask_niks(text: str) -> str:
+    """`3171074508900001` becomes `3171********0001`: enough to tell records apart, not
+    enough to identify anyone. Any 16-digit run is masked, family card numbers included."""
+    return _NIK.sub(r"\1********\2", text)
+
+
+class _MaskingFormatter(logging.Formatter):
+    """Masks the finished line, so NIKs in messages, arguments, URLs and tracebacks are all
+    caught, whoever logged them."""
+
+    def __init__(self, inner: logging.Formatter) -> None:
+        super().__init__()
+        self._inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_niks(self._inner.format(record))
+
+
+def log_handler(stream: TextIO | None, log_format: str) -> logging.Handler:
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(_RequestIdFilter())
+    inner = (
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(trace_id)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+        if log_format == "json"
+        else logging.Formatter("%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s")
+    )
+    handler.setFormatter(_MaskingFormatter(inner))
+    return handler
+
+
 def configure_logging(level: str, log_format: str) -> None:
     """JSON lines in production (`json`), readable lines in development (`console`); every
-    line carries the request id and trace id of the request it belongs to."""
-    handler = logging.StreamHandler()
-    handler.addFilter(_RequestIdFilter())
-    if log_format == "json":
-        handler.setFormatter(
-            JsonFormatter(
-                "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(trace_id)s",
-                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-            )
-        )
-    else:
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s")
-        )
+    line carries the request id and trace id of the request it belongs to, and no NIK."""
+    handler = log_handler(None, log_format)
     handler.name = "satupintu"
     root = logging.getLogger()
     root.handlers[:] = [h for h in root.handlers if h.name != "satupintu"] + [handler]
     root.setLevel(level)
+    # uvicorn's own handlers would print request lines, and their NIKs, unmasked.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
     # httpx logs every agency URL at INFO, and those URLs carry NIKs.
     logging.getLogger("httpx").setLevel(logging.WARNING)

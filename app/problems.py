@@ -102,6 +102,52 @@ class ProblemKind(Kind, Enum):
         "The adapter and this endpoint do not pass the contract suite; `failures` lists why. "
         "Nothing was changed.",
     )
+    UNAUTHENTICATED = (
+        "unauthenticated",
+        "Authentication required",
+        401,
+        "No valid credentials: send `Authorization: Bearer <token>` with a token from "
+        "`POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused.",
+    )
+    INSUFFICIENT_SCOPE = (
+        "insufficient-scope",
+        "Not allowed for this client",
+        403,
+        "The client's scopes do not cover this operation; `required_scopes` lists what it needs.",
+    )
+    PURPOSE_REQUIRED = (
+        "purpose-required",
+        "Purpose required",
+        422,
+        "Officer and system clients must say why they use personal data, in `X-Purpose`; it is "
+        "recorded in the audit trail and shown to the citizen.",
+    )
+    RATE_LIMITED = (
+        "rate-limited",
+        "Too many requests",
+        429,
+        "The client went over its request limit; `Retry-After` says when to try again.",
+    )
+    PAYLOAD_TOO_LARGE = (
+        "payload-too-large",
+        "Request body too large",
+        413,
+        "The body is larger than the gateway accepts; nothing was processed.",
+    )
+    INVALID_CLIENT = (
+        "invalid-client",
+        "Client authentication failed",
+        401,
+        "Unknown client, wrong secret or disabled client (OAuth `error`: `invalid_client`).",
+    )
+    INVALID_TOKEN_REQUEST = (
+        "invalid-token-request",
+        "Token request refused",
+        400,
+        "The token request is malformed or asks for what the client may not have; the OAuth "
+        "`error` member says which (`invalid_request`, `unsupported_grant_type`, "
+        "`invalid_scope`).",
+    )
     NOT_FOUND = ("not-found", "Not found", 404, "No such resource.")
     METHOD_NOT_ALLOWED = ("method-not-allowed", "Method not allowed", 405, "Wrong HTTP method.")
     AGENCY_BAD_REPLY = (
@@ -153,6 +199,7 @@ class ProblemError(Exception):
         errors: list[FieldError] | None = None,
         sources: dict[str, Any] | None = None,
         extensions: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail or kind.title)
         self.kind = kind
@@ -160,6 +207,7 @@ class ProblemError(Exception):
         self.errors = errors
         self.sources = sources
         self.extensions = extensions or {}
+        self.headers = headers
 
 
 def problem_type(base_uri: str, kind: ProblemKind) -> str:
@@ -188,6 +236,7 @@ def problem_response(request: Request, error: ProblemError) -> Response:
         body.model_dump_json(exclude_none=True),
         status_code=error.kind.status,
         media_type=PROBLEM_MEDIA_TYPE,
+        headers=error.headers,
     )
 
 
@@ -238,12 +287,21 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _on_unexpected)
 
 
+_SECURED = (
+    ProblemKind.UNAUTHENTICATED,
+    ProblemKind.INSUFFICIENT_SCOPE,
+    ProblemKind.RATE_LIMITED,
+)
+_PERSONAL_DATA = (ProblemKind.PURPOSE_REQUIRED, ProblemKind.ACCESS_LOG_UNAVAILABLE)
+
+
 def problem_responses(
-    *kinds: ProblemKind, personal_data: bool = True
+    *kinds: ProblemKind, personal_data: bool = True, secured: bool = True
 ) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` for a route: one entry per status, every kind under it as an
-    example. Validation can fail on every route, the access log on every personal-data one."""
-    always = (ProblemKind.ACCESS_LOG_UNAVAILABLE,) if personal_data else ()
+    example. Validation can fail on every route, authentication on every secured one, the
+    purpose check and the access log on every personal-data one."""
+    always = (*(_SECURED if secured else ()), *(_PERSONAL_DATA if personal_data else ()))
     by_status: dict[int, list[ProblemKind]] = {}
     for kind in (ProblemKind.VALIDATION, *kinds, *always):
         by_status.setdefault(kind.status, []).append(kind)

@@ -1,6 +1,7 @@
 """The whole system on one machine: three agency simulators and the gateway, each its own
 process, as `make run` starts them and as the end-to-end tests and the benchmark use them."""
 
+import json
 import os
 import signal
 import socket
@@ -92,9 +93,39 @@ class Process:
 class Stack:
     agencies: dict[str, Process]
     gateway: Process
+    credentials: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The demo clients' credentials by client id, made when the stack starts."""
 
     def processes(self) -> list[Process]:
         return [*self.agencies.values(), self.gateway]
+
+    def create_demo_clients(self) -> None:
+        """Through the operator's CLI, before the gateway starts, so only one process ever
+        migrates the database."""
+        made = subprocess.run(
+            [sys.executable, "-m", "app.cli", "clients", "demo"],
+            env={**os.environ, **self.gateway.env},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        self.credentials = {c["client_id"]: c for c in json.loads(made.stdout)}
+
+    def token(self, client_id: str = "demo-officer", **form: str) -> str:
+        """A real access token from the running gateway's token endpoint."""
+        client = self.credentials[client_id]
+        answer = httpx.post(
+            f"{self.gateway.url}/v1/oauth/token",
+            data={"grant_type": "client_credentials", **form},
+            auth=(client["client_id"], client["client_secret"]),
+            timeout=10,
+        )
+        answer.raise_for_status()
+        token: str = answer.json()["access_token"]
+        return token
+
+    def officer_headers(self, purpose: str = "local testing") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token()}", "X-Purpose": purpose}
 
 
 def plan(
@@ -123,6 +154,7 @@ def plan(
 @contextmanager
 def running(stack: Stack) -> Iterator[Stack]:
     try:
+        stack.create_demo_clients()
         for process in stack.processes():
             process.start()
         for process in stack.processes():
@@ -144,7 +176,22 @@ def _banner(stack: Stack) -> str:
         f"  readiness            {stack.gateway.url}/readyz",
     ]
     lines += [f"  {code:<20} {p.url}" for code, p in stack.agencies.items()]
-    lines.append("  demo citizens:")
+    lines.append("  demo clients (new secrets on every start):")
+    for client in stack.credentials.values():
+        lines.append(
+            f"    {client['client_id']:<14} {client['kind']:<8} secret {client['client_secret']}"
+        )
+    officer = stack.credentials["demo-officer"]
+    lines += [
+        "  get a token, then call with it:",
+        f"    TOKEN=$(curl -s -u {officer['client_id']}:{officer['client_secret']} "
+        f"-d grant_type=client_credentials {stack.gateway.url}/v1/oauth/token "
+        "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')",
+        f'    curl -H "Authorization: Bearer $TOKEN" -H "X-Purpose: trying it out" '
+        f"{stack.gateway.url}/v1/citizens/<nik>",
+        "  a portal acts for one citizen: add -d subject=<nik> to its token request",
+        "  demo citizens:",
+    ]
     for name, persona in personas().items():
         lines.append(f"    {name:<26} {stack.gateway.url}/v1/citizens/{persona.nik}")
     return "\n".join(lines) + "\n"

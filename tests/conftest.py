@@ -8,7 +8,8 @@ counts what reached each agency, so tests can prove that bad input called nobody
 import gc
 import os
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -16,6 +17,8 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from app.auth.scopes import ClientKind, Scope
+from app.auth.tokens import TokenClaims
 from app.config import AgencyEndpoint, Settings
 from app.db.migrate import downgrade
 from app.main import create_app
@@ -150,10 +153,41 @@ async def gateway_app(settings, agencies) -> AsyncIterator[FastAPI]:
         yield app
 
 
+async def credentials(
+    app: FastAPI,
+    scopes: Iterable[Scope] = frozenset(Scope),
+    kind: ClientKind | None = None,
+    subject_nik: str | None = None,
+    purpose: str | None = "automated test",
+    name: str = "test officer",
+) -> dict[str, str]:
+    """Headers of a freshly registered client: a token signed by the app itself, as the token
+    endpoint would issue it (the endpoint has its own tests). A subject makes it a portal."""
+    kind = kind or (ClientKind.PORTAL if subject_nik else ClientKind.OFFICER)
+    issued = await app.state.clients.create(name, kind, scopes)
+    claims = TokenClaims(issued.client.client_id, kind, issued.client.scopes, subject_nik)
+    headers = {"Authorization": f"Bearer {app.state.token_issuer.issue(claims)}"}
+    if purpose:
+        headers["X-Purpose"] = purpose
+    return headers
+
+
+@asynccontextmanager
+async def client_of(
+    app: FastAPI, headers: dict[str, str] | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the in-process gateway; by default an officer with every scope."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://gateway.test",
+        headers=headers if headers is not None else await credentials(app),
+    ) as client:
+        yield client
+
+
 @pytest.fixture
 async def gateway(gateway_app) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=gateway_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+    async with client_of(gateway_app) as client:
         yield client
 
 

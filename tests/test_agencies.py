@@ -10,11 +10,18 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.adapters.vehicle_tax import VehicleTaxAdapter
 from app.agencies.conformance import check_agency, run_checks
+from app.auth.scopes import Scope
 from app.bus.registry import AdapterRegistry
 from app.config import AgencyEndpoint
 from app.db.models import AgencySettingChange, AgencySettingRecord
 from app.main import create_app
-from tests.conftest import AGENCY_HOSTS, SPARE_VEHICLE_TAX, gateway_settings
+from tests.conftest import (
+    AGENCY_HOSTS,
+    SPARE_VEHICLE_TAX,
+    client_of,
+    credentials,
+    gateway_settings,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -42,9 +49,7 @@ async def admin_gateway(database_url, agencies) -> AsyncIterator[httpx.AsyncClie
     )
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-        ) as client,
+        client_of(app) as client,
     ):
         client.app = app  # type: ignore[attr-defined]
         yield client
@@ -102,12 +107,14 @@ async def test_an_allow_listed_endpoint_that_passes_takes_traffic_without_restar
     response = await admin_gateway.put(
         "/v1/agencies/vehicle_tax",
         json={"base_url": SPARE_VEHICLE_TAX, "timeout_ms": 1500},
-        headers={"X-Client-ID": "samsat-admin"},
+        headers=await credentials(
+            admin_gateway.app, [Scope.AGENCIES_ADMIN], purpose=None, name="samsat admin"
+        ),
     )
 
     assert response.status_code == 200, response.text
     assert response.json()["endpoint"]["base_url"] == SPARE_VEHICLE_TAX
-    assert response.json()["updated_by"] == "samsat-admin"
+    assert response.json()["updated_by"].startswith("samsat-admin-")
     before = agencies.called("spare_vehicle_tax")
     vehicle = await admin_gateway.get(f"/v1/vehicles/{personas['family'].plates[0]}")
     assert vehicle.status_code == 200
@@ -136,7 +143,9 @@ async def test_patch_records_who_changed_what_and_keeps_the_password_secret(admi
     response = await admin_gateway.patch(
         "/v1/agencies/civil_registry",
         json={"timeout_ms": 900, "password": "satupintu-demo"},
-        headers={"X-Client-ID": "dukcapil-admin"},
+        headers=await credentials(
+            admin_gateway.app, [Scope.AGENCIES_ADMIN], purpose=None, name="dukcapil admin"
+        ),
     )
 
     assert response.status_code == 200, response.text
@@ -149,7 +158,8 @@ async def test_patch_records_who_changed_what_and_keeps_the_password_secret(admi
         change = (await conn.execute(select(AgencySettingChange))).one()
     assert stored.password_encrypted
     assert "satupintu-demo" not in stored.password_encrypted
-    assert change.changed_by == "dukcapil-admin"
+    assert change.changed_by == response.json()["updated_by"]
+    assert change.changed_by.startswith("dukcapil-admin-")
     assert change.changes == {"timeout_ms": 900, "password": "(changed)"}
 
 
@@ -172,9 +182,7 @@ async def test_another_gateway_process_picks_up_the_change(database_url, agencie
     )
     second = create_app(gateway_settings(database_url), http_client=agencies.http)
     async with first.router.lifespan_context(first), second.router.lifespan_context(second):
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=first), base_url="http://a.test"
-        ) as a:
+        async with client_of(first) as a:
             changed = await a.put("/v1/agencies/vehicle_tax", json={"base_url": SPARE_VEHICLE_TAX})
             assert changed.status_code == 200
         for _ in range(100):

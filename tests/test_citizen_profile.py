@@ -2,13 +2,12 @@
 
 import time
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from app.db.models import AccessRecord, Base
 from app.main import create_app
-from tests.conftest import gateway_settings
+from tests.conftest import client_of, credentials, gateway_settings
 
 PROBLEM = "application/problem+json"
 
@@ -208,9 +207,7 @@ async def test_slow_agency_is_cut_at_its_deadline(database_url, agencies, person
     app = create_app(settings, http_client=agencies.http)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-        ) as gateway,
+        client_of(app) as gateway,
     ):
         started = time.perf_counter()
         response = await gateway.get(f"/v1/citizens/{personas['family'].nik}")
@@ -262,8 +259,11 @@ async def test_every_read_is_recorded_with_who_asked_and_how_it_went(
 ):
     nik = personas["family"].nik
     await agencies.set_faults("vehicle_tax", down=True)
-    response = await gateway.get(f"/v1/citizens/{nik}", headers={"X-Client-ID": "portal-web"})
-    missing = await gateway.get("/v1/citizens/3171074508900999", headers={"X-Client-ID": "cs"})
+    counter = await credentials(gateway_app, name="samsat counter", purpose="renewal, queue 12")
+    response = await gateway.get(f"/v1/citizens/{nik}", headers=counter)
+    missing = await gateway.get(
+        "/v1/citizens/3171074508900999", headers=await credentials(gateway_app, name="cs")
+    )
 
     async with gateway_app.state.engine.connect() as conn:
         rows = (
@@ -275,8 +275,11 @@ async def test_every_read_is_recorded_with_who_asked_and_how_it_went(
                 )
             )
         ).all()
-    by_client = {row.client_id: row for row in rows}
-    partial = by_client["portal-web"]
+    by_request = {row.request_id: row for row in rows}
+    partial = by_request[response.headers["x-request-id"]]
+    assert partial.client_id.startswith("samsat-counter-")
+    assert partial.purpose == "renewal, queue 12"
+    assert partial.released == ["businesses", "family", "identity", "identity.full"]
     assert partial.subject_nik == nik
     assert partial.operation == "citizen.profile"
     assert partial.outcome == "partial"
@@ -286,8 +289,11 @@ async def test_every_read_is_recorded_with_who_asked_and_how_it_went(
         "vehicle_tax": {"vehicles": "unavailable"},
         "investment_licensing": {"businesses": "ok"},
     }
-    assert by_client["cs"].outcome == "not_found"
-    assert by_client["cs"].http_status == 404
+    not_found = by_request[missing.headers["x-request-id"]]
+    assert not_found.client_id.startswith("cs-")
+    assert not_found.outcome == "not_found"
+    assert not_found.http_status == 404
+    assert not_found.released == []
 
 
 async def test_no_data_leaves_when_its_read_cannot_be_recorded(gateway, gateway_app, personas):

@@ -15,7 +15,7 @@ import pytest
 
 from app.main import create_app
 from simulators.world import default_world
-from tests.conftest import AGENCY_HOSTS, gateway_settings
+from tests.conftest import AGENCY_HOSTS, client_of, gateway_settings
 from tests.service_request_helpers import wait_for
 
 pytestmark = pytest.mark.usefixtures("settled_heap")
@@ -50,9 +50,7 @@ async def matrix_gateway(database_url, agencies) -> Any:
     app = create_app(settings, http_client=agencies.http)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-        ) as client,
+        client_of(app) as client,
     ):
         yield client
 

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from app.main import create_app
-from tests.conftest import gateway_settings
+from tests.conftest import client_of, gateway_settings
 
 
 @pytest.fixture
@@ -18,9 +18,7 @@ async def short_lived(database_url, agencies) -> AsyncIterator[httpx.AsyncClient
     )
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-        ) as client,
+        client_of(app) as client,
     ):
         yield client
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from app.main import create_app
-from tests.conftest import gateway_settings
+from tests.conftest import client_of, gateway_settings
 
 
 @pytest.fixture
@@ -19,9 +19,7 @@ def tuned(database_url, agencies):
         app = create_app(gateway_settings(database_url, **overrides), http_client=agencies.http)
         async with (
             app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-            ) as client,
+            client_of(app) as client,
         ):
             yield client
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 
 from app.db.models import ServiceRequestRecord
 from app.workflows.calendar import add_working_days, is_working_day
+from tests.conftest import credentials
 from tests.service_request_helpers import steps, submit, wait_for
 
 PROBLEM = "application/problem+json"
@@ -461,16 +462,22 @@ async def test_who_submitted_and_read_a_request_is_recorded(gateway, gateway_app
             "nik": nik,
             "data": {"plate_number": personas["family"].plates[0]},
         },
-        headers={"X-Client-ID": "samsat-online"},
+        headers=await credentials(gateway_app, name="samsat online", purpose="renewal"),
     )
     read = await gateway.get(
-        f"/v1/service-requests/{created.json()['id']}", headers={"X-Client-ID": "portal"}
+        f"/v1/service-requests/{created.json()['id']}",
+        headers=await credentials(gateway_app, name="portal", subject_nik=nik, purpose=None),
     )
 
     async with gateway_app.state.engine.connect() as conn:
         rows = (
             await conn.execute(
-                select(AccessRecord.client_id, AccessRecord.operation, AccessRecord.subject_nik)
+                select(
+                    AccessRecord.client_id,
+                    AccessRecord.purpose,
+                    AccessRecord.operation,
+                    AccessRecord.subject_nik,
+                )
                 .where(
                     AccessRecord.request_id.in_(
                         [created.headers["x-request-id"], read.headers["x-request-id"]]
@@ -479,10 +486,11 @@ async def test_who_submitted_and_read_a_request_is_recorded(gateway, gateway_app
                 .order_by(AccessRecord.id)
             )
         ).all()
-    assert [tuple(r) for r in rows] == [
-        ("samsat-online", "service_request.submit", nik),
-        ("portal", "service_request.read", nik),
-    ]
+    (submitter, *submitted), (reader, *read_by) = rows
+    assert submitter.startswith("samsat-online-")
+    assert submitted == ["renewal", "service_request.submit", nik]
+    assert reader.startswith("portal-")
+    assert read_by == ["citizen self-service", "service_request.read", nik]
 
 
 async def test_an_unpaid_code_that_expires_ends_the_request_and_is_voided(

@@ -36,18 +36,15 @@ async def test_malformed_plate_is_422_naming_the_field_and_calls_nobody(gateway,
 
 
 async def test_vehicle_tax_timeout_on_single_read_is_504(database_url, agencies, personas):
-    import httpx
 
     from app.main import create_app
-    from tests.conftest import gateway_settings
+    from tests.conftest import client_of, gateway_settings
 
     await agencies.set_faults("vehicle_tax", latency_ms=1000)
     app = create_app(gateway_settings(database_url, timeout_ms=200), http_client=agencies.http)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-        ) as gateway,
+        client_of(app) as gateway,
     ):
         response = await gateway.get(f"/v1/vehicles/{personas['family'].plates[0]}")
 

@@ -48,8 +48,12 @@ class Base(DeclarativeBase):
 
 
 class AccessRecord(Base):
-    """One gateway request that touched personal data: who asked, about whom, whom we asked,
-    and how it ended. Later the citizen's access log and the audit chain build on it."""
+    """One use of personal data: who asked, for whom, why, which agencies were asked, what was
+    released and how it ended.
+
+    Records form a hash chain: `seq` numbers them without gaps and each `hash` covers the row
+    and the previous row's hash, so an edited, deleted or inserted row breaks the chain
+    (`satupintu audit verify`)."""
 
     __tablename__ = "access_records"
     __table_args__ = (
@@ -59,16 +63,50 @@ class AccessRecord(Base):
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     request_id: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     client_id: Mapped[str] = mapped_column(String(128))
+    purpose: Mapped[str | None] = mapped_column(String(200))
     operation: Mapped[str] = mapped_column(String(64))
     subject_nik: Mapped[str | None] = mapped_column(String(16))
     subject_plate: Mapped[str | None] = mapped_column(String(16))
     agencies: Mapped[dict[str, Any]] = mapped_column(JSON)
+    released: Mapped[list[str]] = mapped_column(JSON)
     outcome: Mapped[str] = mapped_column(String(32))
     http_status: Mapped[int] = mapped_column(Integer)
     duration_ms: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """The newest link of the access-record chain, in one row.
+
+    Writers lock it to append, which orders appends from every gateway process; the verifier
+    compares it with the last row, so deleting the newest records is detected too."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class ApiClient(Base):
+    """An application allowed to call the gateway. Only a hash of its secret is kept."""
+
+    __tablename__ = "api_clients"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    api_key_enabled: Mapped[bool] = mapped_column(Boolean)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    secret_rotated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class ServiceRequestRecord(Base):

@@ -4,13 +4,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from app.auth.scopes import Scope
 from app.problems import ProblemKind, problem_responses
 from app.routers import examples
-from app.routers.deps import AgencyAdminDep, CallerDep
+from app.routers.deps import AgencyAdminDep, caller_with
 from app.schemas.agencies import AgencyList, AgencyView, EndpointPatch, EndpointUpdate
 from app.services import agencies
+from app.services.context import Caller
 
-router = APIRouter(prefix="/v1/agencies", tags=["agencies"])
+Administrator = Annotated[Caller, caller_with(Scope.AGENCIES_ADMIN)]
+router = APIRouter(
+    prefix="/v1/agencies", tags=["agencies"], dependencies=[caller_with(Scope.AGENCIES_ADMIN)]
+)
 
 AgencyCode = Annotated[str, Path(max_length=64, examples=["vehicle_tax"])]
 _CHANGE_ERRORS = (
@@ -24,7 +29,7 @@ _CHANGE_DESCRIPTION = (
     "(`SATUPINTU_AGENCY_URL_ALLOWLIST`). An endpoint to be enabled must then pass the "
     "conformance suite against its live backend, or nothing changes and the failures are "
     "returned. The change takes effect from the next request, with no restart, and is "
-    "recorded with the caller (`X-Client-ID`). The password is stored encrypted and never "
+    "recorded with the calling client's id. The password is stored encrypted and never "
     "returned."
 )
 
@@ -68,7 +73,7 @@ async def get_agency(code: AgencyCode, admin: AgencyAdminDep) -> AgencyView:
     },
 )
 async def replace_endpoint(
-    code: AgencyCode, body: EndpointUpdate, admin: AgencyAdminDep, caller: CallerDep
+    code: AgencyCode, body: EndpointUpdate, admin: AgencyAdminDep, caller: Administrator
 ) -> AgencyView:
     return await agencies.replace_endpoint(admin, caller, code, body)
 
@@ -83,6 +88,6 @@ async def replace_endpoint(
     },
 )
 async def change_endpoint(
-    code: AgencyCode, body: EndpointPatch, admin: AgencyAdminDep, caller: CallerDep
+    code: AgencyCode, body: EndpointPatch, admin: AgencyAdminDep, caller: Administrator
 ) -> AgencyView:
     return await agencies.change_endpoint(admin, caller, code, body)

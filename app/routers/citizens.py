@@ -4,13 +4,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from app.auth.scopes import Scope
 from app.problems import ProblemError, ProblemKind, problem_responses
 from app.routers import examples
-from app.routers.deps import CallerDep, ServicesDep
+from app.routers.deps import ServicesDep, caller_with
+from app.schemas.access_log import AccessLogPage
 from app.schemas.identifiers import NIK_DESCRIPTION, Nik
 from app.schemas.problem import FieldError
 from app.schemas.responses import CitizenBusinesses, CitizenProfile, CitizenVehicles, ProfilePart
-from app.services import citizens
+from app.services import citizen_access_log, citizens
+from app.services.context import Caller
 
 router = APIRouter(prefix="/v1/citizens", tags=["citizens"])
 
@@ -22,9 +25,9 @@ _AGENCY_FAILURES = (
 )
 
 
-def profile_parts(include: list[str] | None) -> frozenset[ProfilePart]:
+def profile_parts(include: list[str] | None) -> frozenset[ProfilePart] | None:
     if not include:
-        return frozenset(ProfilePart)
+        return None
     names = [name.strip() for value in include for name in value.split(",") if name.strip()]
     known = {part.value: part for part in ProfilePart}
     unknown = [name for name in names if name not in known]
@@ -49,7 +52,10 @@ def profile_parts(include: list[str] | None) -> frozenset[ProfilePart]:
         "A slow or failing agency does not fail the call: its part is `null`, "
         "`sources.<agency>.status` says why (`timeout`, `unavailable`, `error`) and `complete` is "
         "false. Only an unknown NIK (404) or a civil registry that cannot confirm the identity "
-        "(502/503/504) fails the whole call."
+        "(502/503/504) fails the whole call.\n\n"
+        "Each client gets what its scopes release: `identity:read` gives name, address and "
+        "whether the citizen is alive; `identity:full`, `family:read`, `vehicles:read` and "
+        "`businesses:read` add the rest. `withheld` lists what was kept back."
     ),
     response_model_exclude_none=False,
     responses={
@@ -60,13 +66,14 @@ def profile_parts(include: list[str] | None) -> frozenset[ProfilePart]:
 async def get_citizen(
     nik: NikPath,
     services: ServicesDep,
-    caller: CallerDep,
+    caller: Annotated[Caller, caller_with(Scope.IDENTITY_READ)],
     include: Annotated[
         list[str] | None,
         Query(
             description=(
                 "Parts to fetch besides identity, comma-separated or repeated: "
-                "`family`, `vehicles`, `businesses`. Default: all."
+                "`family`, `vehicles`, `businesses`. Default: every part the client's scopes "
+                "release; naming one they do not release is refused (403)."
             ),
             examples=["vehicles,businesses"],
         ),
@@ -80,15 +87,18 @@ async def get_citizen(
     summary="The vehicles registered to a NIK, with their tax",
     description=(
         "Asks the vehicle-tax agency only. An owner with no vehicle gets an empty list; this "
-        "call does not ask the civil registry whether the NIK exists."
+        "call does not ask the civil registry whether the NIK exists. A client acting for one "
+        "citizen gets 404 for any other NIK."
     ),
     responses={
         200: {"content": {"application/json": {"examples": examples.VEHICLES}}},
-        **problem_responses(*_AGENCY_FAILURES),
+        **problem_responses(ProblemKind.CITIZEN_NOT_FOUND, *_AGENCY_FAILURES),
     },
 )
 async def get_citizen_vehicles(
-    nik: NikPath, services: ServicesDep, caller: CallerDep
+    nik: NikPath,
+    services: ServicesDep,
+    caller: Annotated[Caller, caller_with(Scope.VEHICLES_READ)],
 ) -> CitizenVehicles:
     return await citizens.list_vehicles(services, caller, nik)
 
@@ -98,18 +108,43 @@ async def get_citizen_vehicles(
     summary="The businesses a NIK owns, with their licences, page by page",
     description=(
         "Asks the investment-licensing agency only (OSS), one page at a time. Each business "
-        "lists its KBLI activities with their risk level and the permits that risk requires."
+        "lists its KBLI activities with their risk level and the permits that risk requires. "
+        "A client acting for one citizen gets 404 for any other NIK."
     ),
     responses={
         200: {"content": {"application/json": {"examples": examples.BUSINESSES}}},
-        **problem_responses(*_AGENCY_FAILURES),
+        **problem_responses(ProblemKind.CITIZEN_NOT_FOUND, *_AGENCY_FAILURES),
     },
 )
 async def get_citizen_businesses(
     nik: NikPath,
     services: ServicesDep,
-    caller: CallerDep,
+    caller: Annotated[Caller, caller_with(Scope.BUSINESSES_READ)],
     page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
     page_size: Annotated[int, Query(ge=1, le=50, description="Items per page, at most 50.")] = 20,
 ) -> CitizenBusinesses:
     return await citizens.list_businesses(services, caller, nik, page, page_size)
+
+
+@router.get(
+    "/{nik}/access-log",
+    summary="Who used this citizen's data, when and why",
+    description=(
+        "Every read and write of the citizen's personal data through the gateway, newest "
+        "first: the client, its stated purpose, the agencies asked and what was released. "
+        "The citizen (a client acting for this NIK) may always read it; other clients need "
+        "`audit:read` and a purpose, and their reading appears in the log too."
+    ),
+    responses={
+        200: {"content": {"application/json": {"examples": examples.ACCESS_LOG}}},
+        **problem_responses(ProblemKind.CITIZEN_NOT_FOUND),
+    },
+)
+async def get_access_log(
+    nik: NikPath,
+    services: ServicesDep,
+    caller: Annotated[Caller, caller_with()],
+    page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100, description="Items per page, at most 100.")] = 20,
+) -> AccessLogPage:
+    return await citizen_access_log.access_log(services, caller, nik, page, page_size)

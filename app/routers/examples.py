@@ -25,6 +25,11 @@ PROFILE = {
 }
 VEHICLES = {"vehicles": _example("An owner with several vehicles, one overdue", "vehicles")}
 BUSINESSES = {"page": _example("Page 1 of an owner's businesses, one per page", "businesses")}
+ACCESS_LOG = {
+    "officer read": _example(
+        "A SAMSAT counter read the citizen's identity and vehicles", "access_log"
+    )
+}
 VEHICLE = {"vehicle": _example("A vehicle with two months of arrears", "vehicle")}
 SERVICE_REQUEST_SUBMITTED = {
     "submitted": _example(

@@ -4,9 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 
+from app.auth.scopes import Scope
 from app.problems import ProblemKind, problem_responses
 from app.routers import examples
-from app.routers.deps import CallerDep, RequestsDep
+from app.routers.deps import RequestsDep, caller_with
 from app.schemas.service_requests import (
     PaymentConfirmation,
     RequestStatus,
@@ -16,6 +17,7 @@ from app.schemas.service_requests import (
     ServiceRequestPage,
 )
 from app.services import service_requests
+from app.services.context import Caller
 
 router = APIRouter(prefix="/v1/service-requests", tags=["service requests"])
 
@@ -29,6 +31,8 @@ IdempotencyKey = Annotated[
         ),
     ),
 ]
+Reader = Annotated[Caller, caller_with(Scope.REQUESTS_READ)]
+Writer = Annotated[Caller, caller_with(Scope.REQUESTS_WRITE)]
 RequestId = Annotated[str, Path(max_length=36, description="The id returned on submission.")]
 _WRITE_ERRORS = (
     ProblemKind.SERVICE_REQUEST_NOT_FOUND,
@@ -55,7 +59,11 @@ def _located(response: Response, request: Request, body: ServiceRequest) -> Serv
     ),
     responses={
         202: {"content": {"application/json": {"examples": examples.SERVICE_REQUEST_SUBMITTED}}},
-        **problem_responses(ProblemKind.IDEMPOTENCY_KEY_REUSED),
+        **problem_responses(
+            ProblemKind.CITIZEN_NOT_FOUND,
+            ProblemKind.IDEMPOTENCY_KEY_REUSED,
+            ProblemKind.PAYLOAD_TOO_LARGE,
+        ),
     },
 )
 async def submit_service_request(
@@ -63,7 +71,7 @@ async def submit_service_request(
     request: Request,
     response: Response,
     requests: RequestsDep,
-    caller: CallerDep,
+    caller: Writer,
     idempotency_key: IdempotencyKey = None,
 ) -> ServiceRequest:
     created = await service_requests.submit(requests, caller, body, idempotency_key)
@@ -73,15 +81,18 @@ async def submit_service_request(
 @router.get(
     "",
     summary="Find service requests",
-    description="Newest first, by cursor: pass `next_cursor` back as `cursor` for the next page.",
+    description=(
+        "Newest first, by cursor: pass `next_cursor` back as `cursor` for the next page. A "
+        "client acting for one citizen sees that citizen's requests only; another `nik` is 404."
+    ),
     responses={
         200: {"content": {"application/json": {"examples": examples.SERVICE_REQUEST_PAGE}}},
-        **problem_responses(),
+        **problem_responses(ProblemKind.CITIZEN_NOT_FOUND),
     },
 )
 async def list_service_requests(
     requests: RequestsDep,
-    caller: CallerDep,
+    caller: Reader,
     nik: Annotated[str | None, Query(pattern=r"^\d{16}$")] = None,
     status: RequestStatus | None = None,
     service: ServiceCode | None = None,
@@ -104,7 +115,7 @@ async def list_service_requests(
     },
 )
 async def get_service_request(
-    request_id: RequestId, requests: RequestsDep, caller: CallerDep
+    request_id: RequestId, requests: RequestsDep, caller: Reader
 ) -> ServiceRequest:
     return await service_requests.get(requests, caller, request_id)
 
@@ -119,14 +130,16 @@ async def get_service_request(
     ),
     responses={
         202: {"content": {"application/json": {"examples": examples.SERVICE_REQUEST}}},
-        **problem_responses(*_WRITE_ERRORS, ProblemKind.PAYMENT_MISMATCH),
+        **problem_responses(
+            *_WRITE_ERRORS, ProblemKind.PAYMENT_MISMATCH, ProblemKind.PAYLOAD_TOO_LARGE
+        ),
     },
 )
 async def confirm_payment(
     request_id: RequestId,
     body: PaymentConfirmation,
     requests: RequestsDep,
-    caller: CallerDep,
+    caller: Writer,
     idempotency_key: IdempotencyKey = None,
 ) -> ServiceRequest:
     return await service_requests.confirm_payment(
@@ -150,7 +163,7 @@ async def confirm_payment(
 async def cancel_service_request(
     request_id: RequestId,
     requests: RequestsDep,
-    caller: CallerDep,
+    caller: Writer,
     idempotency_key: IdempotencyKey = None,
 ) -> ServiceRequest:
     return await service_requests.cancel(requests, caller, request_id, idempotency_key)

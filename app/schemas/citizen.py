@@ -42,27 +42,39 @@ class Address(BaseModel):
     province: Region
 
 
+_FULL = " Withheld (null) unless the client has `identity:full`."
+
+
 class Identity(BaseModel):
-    """The KTP-el fields, as the civil registry released them."""
+    """The KTP-el fields, as the civil registry released them. A client with `identity:read`
+    alone gets the name, the address and whether the citizen is alive; the other fields are
+    null and listed in the profile's `withheld`."""
 
     nik: str
-    family_card_number: str = Field(description="Nomor KK of the family card the citizen is on.")
     full_name: str
-    place_of_birth: str
-    date_of_birth: dt.date
-    sex: Sex
-    blood_type: str | None = Field(description="A, B, AB or O; null when unknown.")
-    religion: str
-    marital_status: MaritalStatus
-    occupation: str
-    citizenship: str = Field(examples=["WNI"])
-    family_relationship: FamilyRelationship
     address: Address
     deceased: bool
     date_of_death: dt.date | None = None
-    id_card_valid_until: dt.date | None = Field(
-        default=None, description="Null means valid for life, as every KTP-el now is."
+    family_card_number: str | None = Field(
+        default=None, description="Nomor KK of the family card the citizen is on." + _FULL
     )
+    place_of_birth: str | None = Field(default=None, description=_FULL.strip())
+    date_of_birth: dt.date | None = Field(default=None, description=_FULL.strip())
+    sex: Sex | None = Field(default=None, description=_FULL.strip())
+    blood_type: str | None = Field(
+        default=None, description="A, B, AB or O; null when unknown." + _FULL
+    )
+    religion: str | None = Field(default=None, description=_FULL.strip())
+    marital_status: MaritalStatus | None = Field(default=None, description=_FULL.strip())
+    occupation: str | None = Field(default=None, description=_FULL.strip())
+    citizenship: str | None = Field(default=None, examples=["WNI"], description=_FULL.strip())
+    family_relationship: FamilyRelationship | None = Field(default=None, description=_FULL.strip())
+    id_card_valid_until: dt.date | None = Field(
+        default=None, description="Null means valid for life, as every KTP-el now is." + _FULL
+    )
+
+
+BASIC_IDENTITY_FIELDS = frozenset({"nik", "full_name", "address", "deceased", "date_of_death"})
 
 
 class FamilyMember(BaseModel):

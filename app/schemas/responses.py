@@ -28,6 +28,13 @@ class CitizenProfile(BaseModel):
     businesses: list[Business] | None = None
     sources: Sources
     complete: bool = Field(description="True when every part asked for arrived.")
+    withheld: list[str] = Field(
+        default_factory=list,
+        description="Parts and identity fields this client's scopes do not release (e.g. "
+        "`family`, `identity.religion`). They are null for that reason, not because they are "
+        "unknown.",
+        examples=[["family", "identity.religion"]],
+    )
     retrieved_at: dt.datetime
 
 

@@ -4,6 +4,9 @@ Writes are group-committed: each request hands its record to one writer task and
 the transaction holding it has committed. Under load many requests share one commit, so the
 guarantee (no answer without its record) costs one commit per batch instead of one per
 request, and SQLite's single writer lock stops being a queue every request stands in.
+
+Each batch is appended to the audit hash chain under a lock on the chain's head row, so
+several gateway processes writing at once still build one unbroken chain.
 """
 
 import asyncio
@@ -13,11 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.audit.chain import seal
 from app.bus.calls import CallResult
-from app.db.models import AccessRecord
+from app.db.models import AccessRecord, AuditChainHead
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,8 @@ class AccessEvent:
     calls: Sequence[CallResult[Any]]
     subject_nik: str | None = None
     subject_plate: str | None = None
+    purpose: str | None = None
+    released: Sequence[str] = ()
 
     def row(self) -> dict[str, Any]:
         agencies: dict[str, Any] = {}
@@ -48,10 +54,12 @@ class AccessEvent:
             "request_id": self.request_id,
             "occurred_at": dt.datetime.now(dt.UTC),
             "client_id": self.client_id,
+            "purpose": self.purpose,
             "operation": self.operation,
             "subject_nik": self.subject_nik,
             "subject_plate": self.subject_plate,
             "agencies": agencies,
+            "released": sorted(self.released),
             "outcome": self.outcome,
             "http_status": self.http_status,
             "duration_ms": self.duration_ms,
@@ -91,7 +99,7 @@ class AccessLog:
                 batch.append(self._queue.get_nowait())
             try:
                 async with self._sessions.begin() as session:
-                    await session.execute(insert(AccessRecord), [row for row, _ in batch])
+                    await append(session, [row for row, _ in batch])
             except Exception as exc:
                 log.exception("access log batch of %d records failed", len(batch))
                 failure = AccessLogUnavailable(f"access log write failed: {type(exc).__name__}")
@@ -105,3 +113,24 @@ class AccessLog:
             finally:
                 for _ in batch:
                     self._queue.task_done()
+
+
+async def append(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Number, link and insert `rows` at the end of the chain, inside the caller's transaction.
+
+    Moving the head first takes its row lock (PostgreSQL) or the write lock (SQLite) before
+    anything is read, so two processes never both link to the same predecessor."""
+    moved = await session.execute(
+        update(AuditChainHead)
+        .where(AuditChainHead.id == 1)
+        .values(seq=AuditChainHead.seq + len(rows))
+        .returning(AuditChainHead.seq, AuditChainHead.hash)
+    )
+    last_seq, prev_hash = moved.one()
+    for seq, row in enumerate(rows, start=last_seq - len(rows) + 1):
+        row.update(seq=seq, prev_hash=prev_hash)
+        row["hash"] = prev_hash = seal(row)
+    await session.execute(insert(AccessRecord), rows)
+    await session.execute(
+        update(AuditChainHead).where(AuditChainHead.id == 1).values(hash=prev_hash)
+    )

@@ -21,13 +21,14 @@ from app.adapters.base import (
 from app.bus.calls import CallResult, Deadline
 from app.problems import ProblemKind
 from app.schemas.business import Business
-from app.schemas.citizen import Family, Identity
+from app.schemas.citizen import Family
 from app.schemas.responses import CitizenBusinesses, CitizenProfile, CitizenVehicles, ProfilePart
 from app.schemas.sources import SourceStatus
 from app.schemas.vehicle import Vehicle
 from app.services.context import Caller, Services
 from app.services.outcomes import all_ok, combine_sources
-from app.services.reads import fail_read, record_read
+from app.services.reads import fail_read, record_read, refuse_other_citizen
+from app.services.release import minimise_identity, released_parts, withheld_parts
 
 PROFILE_PAGE_SIZE = 50
 
@@ -45,9 +46,12 @@ async def _every_business(provider: BusinessProvider, nik: str) -> list[Business
 
 
 async def get_profile(
-    services: Services, caller: Caller, nik: str, parts: frozenset[ProfilePart]
+    services: Services, caller: Caller, nik: str, asked: frozenset[ProfilePart] | None
 ) -> CitizenProfile:
+    """`asked` None means every part the caller may see."""
     started = time.perf_counter()
+    refuse_other_citizen(caller, nik)
+    parts = released_parts(caller, asked)
     bus, deadline = services.bus, Deadline(services.request_deadline_ms)
 
     identity_task = asyncio.create_task(
@@ -115,7 +119,10 @@ async def get_profile(
     family: Family | None = value(ProfilePart.FAMILY)
     vehicles: list[Vehicle] | None = value(ProfilePart.VEHICLES)
     businesses: list[Business] | None = value(ProfilePart.BUSINESSES)
-    person: Identity = identity.value
+    person, withheld_fields = minimise_identity(caller, identity.value)
+    released = ["identity", *(part.value for part in results if value(part) is not None)]
+    if not withheld_fields:
+        released.append("identity.full")
     profile = CitizenProfile(
         nik=nik,
         identity=person,
@@ -124,6 +131,7 @@ async def get_profile(
         businesses=businesses,
         sources=combine_sources(calls),
         complete=complete,
+        withheld=[*withheld_parts(caller), *withheld_fields],
         retrieved_at=dt.datetime.now(dt.UTC),
     )
     await record_read(
@@ -134,6 +142,7 @@ async def get_profile(
         calls,
         200,
         "complete" if complete else "partial",
+        released=released,
         subject_nik=nik,
     )
     return profile
@@ -141,6 +150,7 @@ async def get_profile(
 
 async def list_vehicles(services: Services, caller: Caller, nik: str) -> CitizenVehicles:
     started = time.perf_counter()
+    refuse_other_citizen(caller, nik)
     call = await services.bus.call(
         Capability.VEHICLE_LIST_BY_OWNER,
         VehicleProvider,
@@ -160,7 +170,15 @@ async def list_vehicles(services: Services, caller: Caller, nik: str) -> Citizen
             subject_nik=nik,
         )
     await record_read(
-        services, caller, "citizen.vehicles", started, [call], 200, "complete", subject_nik=nik
+        services,
+        caller,
+        "citizen.vehicles",
+        started,
+        [call],
+        200,
+        "complete",
+        released=["vehicles"],
+        subject_nik=nik,
     )
     return CitizenVehicles(nik=nik, items=call.value, source=call.report())
 
@@ -169,6 +187,7 @@ async def list_businesses(
     services: Services, caller: Caller, nik: str, page: int, page_size: int
 ) -> CitizenBusinesses:
     started = time.perf_counter()
+    refuse_other_citizen(caller, nik)
     call: CallResult[BusinessPage] = await services.bus.call(
         Capability.BUSINESS_LIST_BY_OWNER,
         BusinessProvider,
@@ -188,7 +207,15 @@ async def list_businesses(
             subject_nik=nik,
         )
     await record_read(
-        services, caller, "citizen.businesses", started, [call], 200, "complete", subject_nik=nik
+        services,
+        caller,
+        "citizen.businesses",
+        started,
+        [call],
+        200,
+        "complete",
+        released=["businesses"],
+        subject_nik=nik,
     )
     result = call.value
     return CitizenBusinesses(

@@ -2,20 +2,36 @@
 
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.auth.scopes import ClientKind, Scope
 from app.bus.bus import Bus
 from app.services.access_log import AccessLog
 
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is asking. Until client authentication lands this is what the client declares."""
+    """Who is asking, as authentication established it, and why (the stated purpose)."""
 
     request_id: str
     client_id: str
+    kind: ClientKind
+    scopes: frozenset[Scope]
+    subject_nik: str | None = None
+    purpose: str | None = None
+
+    def may(self, scope: Scope) -> bool:
+        return scope in self.scopes
+
+    def acts_for(self, nik: str) -> bool:
+        """False when a client bound to one citizen asks about another: the caller must then
+        answer as if that citizen did not exist, so a portal cannot probe who is registered."""
+        return self.subject_nik is None or self.subject_nik == nik
 
 
 @dataclass(frozen=True)
 class Services:
     bus: Bus
     access_log: AccessLog
+    sessions: async_sessionmaker[AsyncSession]
     request_deadline_ms: int

@@ -23,19 +23,25 @@ async def record_read(
     calls: list[CallResult[Any]],
     http_status: int,
     outcome: str,
-    **subject: str | None,
+    *,
+    released: list[str] | None = None,
+    subject_nik: str | None = None,
+    subject_plate: str | None = None,
 ) -> None:
     try:
         await services.access_log.record(
             AccessEvent(
                 request_id=caller.request_id,
                 client_id=caller.client_id,
+                purpose=caller.purpose,
+                released=released or [],
                 operation=operation,
                 outcome=outcome,
                 http_status=http_status,
                 duration_ms=_elapsed_ms(started),
                 calls=calls,
-                **subject,
+                subject_nik=subject_nik,
+                subject_plate=subject_plate,
             )
         )
     except AccessLogUnavailable as exc:
@@ -50,11 +56,28 @@ async def fail_read(
     essential: CallResult[Any],
     calls: list[CallResult[Any]],
     not_found: ProblemKind,
-    **subject: str | None,
+    *,
+    subject_nik: str | None = None,
+    subject_plate: str | None = None,
 ) -> ProblemError:
     problem = failure(essential, not_found, calls)
     outcome = "not_found" if essential.status is SourceStatus.NOT_FOUND else "failed"
     await record_read(
-        services, caller, operation, started, calls, problem.kind.status, outcome, **subject
+        services,
+        caller,
+        operation,
+        started,
+        calls,
+        problem.kind.status,
+        outcome,
+        subject_nik=subject_nik,
+        subject_plate=subject_plate,
     )
     return problem
+
+
+def refuse_other_citizen(caller: Caller, nik: str) -> None:
+    """A client bound to one citizen gets the same 404 for another citizen as for a NIK that
+    does not exist, so it cannot learn who is registered."""
+    if not caller.acts_for(nik):
+        raise ProblemError(ProblemKind.CITIZEN_NOT_FOUND, "no citizen with this NIK")

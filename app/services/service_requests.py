@@ -36,6 +36,7 @@ from app.schemas.service_requests import (
 from app.services import catalogue, idempotency
 from app.services.access_log import AccessEvent, AccessLog, AccessLogUnavailable
 from app.services.context import Caller
+from app.services.reads import refuse_other_citizen
 from app.workflows.calendar import add_working_days, jakarta_today
 from app.workflows.definitions import SERVICES
 from app.workflows.engine import add_event, new_step, now
@@ -59,6 +60,8 @@ async def _record(
             AccessEvent(
                 request_id=caller.request_id,
                 client_id=caller.client_id,
+                purpose=caller.purpose,
+                released=["service_request"],
                 operation=operation,
                 outcome="complete",
                 http_status=status,
@@ -145,6 +148,7 @@ async def _check_callback(url: str, allowlist: list[str]) -> None:
 async def submit(
     requests: Requests, caller: Caller, body: ServiceRequestCreate, key: str | None
 ) -> ServiceRequest:
+    refuse_other_citizen(caller, body.nik)
     data = validated_input(body)
     if body.callback_url:
         await _check_callback(str(body.callback_url), requests.callback_allowlist)
@@ -186,9 +190,10 @@ async def submit(
     return ServiceRequest.model_validate(answer)
 
 
-async def _load(session: AsyncSession, request_id: str) -> ServiceRequestRecord:
+async def _load(session: AsyncSession, caller: Caller, request_id: str) -> ServiceRequestRecord:
+    """Another citizen's request is as absent as one that never existed, for a portal."""
     request = await session.get(ServiceRequestRecord, request_id, populate_existing=True)
-    if request is None:
+    if request is None or not caller.acts_for(request.nik):
         raise ProblemError(
             ProblemKind.SERVICE_REQUEST_NOT_FOUND, f"no service request {request_id}"
         )
@@ -197,7 +202,7 @@ async def _load(session: AsyncSession, request_id: str) -> ServiceRequestRecord:
 
 async def get(requests: Requests, caller: Caller, request_id: str) -> ServiceRequest:
     async with requests.sessions() as session:
-        found = view(await _load(session, request_id))
+        found = view(await _load(session, caller, request_id))
     await _record(requests, caller, "service_request.read", found.nik, 200)
     return found
 
@@ -227,6 +232,9 @@ async def search(
     cursor: str | None,
     limit: int,
 ) -> ServiceRequestPage:
+    if caller.subject_nik is not None:
+        refuse_other_citizen(caller, nik or caller.subject_nik)
+        nik = caller.subject_nik
     query = select(ServiceRequestRecord)
     if nik:
         query = query.where(ServiceRequestRecord.nik == nik)
@@ -269,7 +277,7 @@ async def _change(
     the row's version makes the loser of a race re-read and re-decide instead of overwriting."""
 
     async def effect(session: AsyncSession) -> idempotency.Answer:
-        request = await _load(session, request_id)
+        request = await _load(session, caller, request_id)
         change(request)
         request.next_run_at = now()
         request.updated_at = now()

@@ -4,7 +4,7 @@ import time
 
 from app.adapters.base import Capability, VehicleProvider
 from app.bus.calls import Deadline
-from app.problems import ProblemKind
+from app.problems import ProblemError, ProblemKind
 from app.schemas.responses import VehicleRecord
 from app.schemas.sources import SourceStatus
 from app.services.context import Caller, Services
@@ -32,6 +32,19 @@ async def get_vehicle(services: Services, caller: Caller, plate_number: str) -> 
             subject_plate=plate_number,
         )
     vehicle = call.value
+    if not caller.acts_for(vehicle.owner_nik):
+        await record_read(
+            services,
+            caller,
+            "vehicle.lookup",
+            started,
+            [call],
+            ProblemKind.VEHICLE_NOT_FOUND.status,
+            "refused",
+            subject_plate=plate_number,
+            subject_nik=vehicle.owner_nik,
+        )
+        raise ProblemError(ProblemKind.VEHICLE_NOT_FOUND, "no vehicle with this plate number")
     await record_read(
         services,
         caller,
@@ -40,6 +53,7 @@ async def get_vehicle(services: Services, caller: Caller, plate_number: str) -> 
         [call],
         200,
         "complete",
+        released=["vehicle"],
         subject_plate=plate_number,
         subject_nik=vehicle.owner_nik,
     )

@@ -1,0 +1,46 @@
+"""How one access record is sealed into the chain.
+
+The hash covers every field a citizen or an auditor relies on, in a canonical JSON form that
+does not depend on the database (key order, JSON type, timestamp precision), so the verifier
+recomputes exactly what the writer computed. It is a plain SHA-256 chain: it proves that no
+row was edited, removed or slipped in after the fact, provided the newest hash is also kept
+somewhere the database's administrators cannot write (`satupintu audit verify` prints it).
+"""
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+GENESIS = "0" * 64
+
+SEALED_FIELDS = (
+    "seq",
+    "request_id",
+    "occurred_at",
+    "client_id",
+    "purpose",
+    "operation",
+    "subject_nik",
+    "subject_plate",
+    "agencies",
+    "released",
+    "outcome",
+    "http_status",
+    "duration_ms",
+    "prev_hash",
+)
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    return value
+
+
+def seal(record: Mapping[str, Any]) -> str:
+    """The hash of a record whose `seq` and `prev_hash` are already set."""
+    body = {name: _canonical(record[name]) for name in SEALED_FIELDS}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()

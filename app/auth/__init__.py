@@ -1,0 +1,1 @@
+"""Who may call the gateway, for whom, and how often."""

@@ -1,0 +1,83 @@
+"""Where clients get their access tokens."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+
+from app.auth import grants
+from app.problems import ProblemKind, problem_responses
+from app.schemas.oauth import TokenResponse
+
+router = APIRouter(prefix="/v1/oauth", tags=["authentication"])
+basic = HTTPBasic(auto_error=False, scheme_name="ClientSecretBasic")
+
+OptionalForm = Annotated[str | None, Form(max_length=2000)]
+
+
+@router.post(
+    "/token",
+    summary="Get an access token (OAuth 2.0 client credentials)",
+    description=(
+        "Send `grant_type=client_credentials` form-encoded, with the client id and secret as "
+        "HTTP Basic or as `client_id` and `client_secret` fields. `scope` narrows the token to "
+        "some of the client's scopes. A portal names the signed-in citizen's NIK in `subject`, "
+        "and its token then reaches that citizen only. Tokens last `expires_in` seconds.\n\n"
+        "Errors carry RFC 6749's `error` member besides the problem fields."
+    ),
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "examples": {
+                        "officer": {
+                            "summary": "A token narrowed to two scopes",
+                            "value": {
+                                "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJ...",
+                                "token_type": "Bearer",
+                                "expires_in": 900,
+                                "scope": "identity:read vehicles:read",
+                            },
+                        }
+                    }
+                }
+            }
+        },
+        **problem_responses(
+            ProblemKind.INVALID_TOKEN_REQUEST,
+            ProblemKind.INVALID_CLIENT,
+            ProblemKind.RATE_LIMITED,
+            ProblemKind.PAYLOAD_TOO_LARGE,
+            personal_data=False,
+            secured=False,
+        ),
+    },
+)
+async def issue_token(
+    request: Request,
+    response: Response,
+    credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)],
+    grant_type: OptionalForm = None,
+    scope: OptionalForm = None,
+    subject: OptionalForm = None,
+    client_id: OptionalForm = None,
+    client_secret: OptionalForm = None,
+) -> TokenResponse:
+    state = request.app.state
+    issued = await grants.grant(
+        state.clients,
+        state.token_issuer,
+        state.token_limiter,
+        grants.TokenRequest(
+            grant_type=grant_type,
+            client_id=credentials.username if credentials else client_id,
+            client_secret=credentials.password if credentials else client_secret,
+            scope=scope,
+            subject=subject,
+        ),
+        request.client.host if request.client else "-",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return TokenResponse(
+        access_token=issued.access_token, expires_in=issued.expires_in, scope=issued.scope
+    )
