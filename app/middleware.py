@@ -5,11 +5,11 @@ import time
 import uuid
 
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import observability
 from app.observability import REQUEST_ID_HEADER, TRACEPARENT_HEADER
-from app.problems import ProblemError, ProblemKind
 
 _ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _SECURITY_HEADERS = (
@@ -75,12 +75,14 @@ class RequestContextMiddleware:
             observability.trace_id.reset(trace_token)
 
 
-class BodySizeLimitMiddleware:
-    """Refuse bodies over `max_bytes` with a 413 problem, whether they declare their length or
-    stream it chunked, before anything parses them.
 
-    The problem is raised from `receive`, that is inside the route's own body read, so the
-    app's problem handlers answer it like any other."""
+class BodySizeLimitMiddleware:
+    """Refuse bodies over `max_bytes`, declared or streamed chunked, before anything parses
+    them, with a 413 problem.
+
+    Starlette's own limiter answers a declared oversize length in plain text, outside the
+    problem handlers; this one raises from `receive`, inside the route's body read, so the
+    app's handlers turn it into the documented `payload-too-large` problem."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -106,7 +108,5 @@ class BodySizeLimitMiddleware:
 
         await self.app(scope, limited_receive, send)
 
-    def _too_large(self) -> ProblemError:
-        return ProblemError(
-            ProblemKind.PAYLOAD_TOO_LARGE, f"request bodies are limited to {self.max_bytes} bytes"
-        )
+    def _too_large(self) -> HTTPException:
+        return HTTPException(413, f"request bodies are limited to {self.max_bytes} bytes")

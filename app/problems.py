@@ -263,7 +263,11 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
     return problem_response(request, ProblemError(ProblemKind.VALIDATION, detail, errors=errors))
 
 
-_HTTP_KINDS = {404: ProblemKind.NOT_FOUND, 405: ProblemKind.METHOD_NOT_ALLOWED}
+_HTTP_KINDS = {
+    404: ProblemKind.NOT_FOUND,
+    405: ProblemKind.METHOD_NOT_ALLOWED,
+    413: ProblemKind.PAYLOAD_TOO_LARGE,
+}
 
 
 async def _on_http(request: Request, exc: Exception) -> Response:

@@ -95,6 +95,7 @@ class Stack:
     gateway: Process
     credentials: dict[str, dict[str, str]] = field(default_factory=dict)
     """The demo clients' credentials by client id, made when the stack starts."""
+    tokens: dict[str, str] = field(default_factory=dict)
 
     def processes(self) -> list[Process]:
         return [*self.agencies.values(), self.gateway]
@@ -125,7 +126,11 @@ class Stack:
         return token
 
     def officer_headers(self, purpose: str = "local testing") -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token()}", "X-Purpose": purpose}
+        """Headers of the demo officer; the token is fetched once and reused, as a real client
+        would until it expires."""
+        if "demo-officer" not in self.tokens:
+            self.tokens["demo-officer"] = self.token()
+        return {"Authorization": f"Bearer {self.tokens['demo-officer']}", "X-Purpose": purpose}
 
 
 def plan(

@@ -41,8 +41,9 @@ def _get(url: str, **kwargs) -> tuple[httpx.Response, float]:
 
 def test_profile_over_real_sockets_is_complete_in_under_a_second(stack, personas):
     url = f"{stack.gateway.url}/v1/citizens/{personas['family'].nik}"
-    _get(url)  # the first call opens the pooled connections
-    response, elapsed = _get(url)
+    headers = stack.officer_headers()
+    _get(url, headers=headers)  # the first call opens the pooled connections
+    response, elapsed = _get(url, headers=headers)
 
     assert response.status_code == 200
     assert response.json()["complete"] is True
@@ -54,7 +55,10 @@ def test_slow_agency_over_real_sockets_is_cut_at_its_deadline(stack, personas):
     faults = f"{stack.agencies['investment_licensing'].url}/_control/faults"
     httpx.put(faults, json={"latency_ms": 2000}).raise_for_status()
     try:
-        response, elapsed = _get(f"{stack.gateway.url}/v1/citizens/{personas['family'].nik}")
+        response, elapsed = _get(
+            f"{stack.gateway.url}/v1/citizens/{personas['family'].nik}",
+            headers=stack.officer_headers(),
+        )
     finally:
         httpx.delete(faults).raise_for_status()
 
@@ -91,7 +95,10 @@ def test_adapters_check_reports_and_exits_by_the_result(stack, agency, backend, 
 
 def test_stopped_vehicle_tax_process_gives_a_partial_answer(stack, personas):
     stack.agencies["vehicle_tax"].stop()
-    response, elapsed = _get(f"{stack.gateway.url}/v1/citizens/{personas['family'].nik}")
+    response, elapsed = _get(
+        f"{stack.gateway.url}/v1/citizens/{personas['family'].nik}",
+        headers=stack.officer_headers(),
+    )
 
     assert response.status_code == 200
     body = response.json()

@@ -196,7 +196,9 @@ def gateway(
 
 
 def test_gateway_lists_the_agency_and_its_service(gateway: Stack, backend: Process) -> None:
-    agencies = httpx.get(f"{gateway.gateway.url}/v1/agencies", timeout=10)
+    agencies = httpx.get(
+        f"{gateway.gateway.url}/v1/agencies", headers=gateway.officer_headers(), timeout=10
+    )
     services = httpx.get(f"{gateway.gateway.url}/v1/services", timeout=10)
 
     assert agencies.status_code == 200, agencies.text

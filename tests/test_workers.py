@@ -55,7 +55,9 @@ def stop(worker: subprocess.Popen[bytes]) -> None:
 
 
 def request(stack: Stack, request_id: str) -> dict[str, Any]:
-    body: dict[str, Any] = httpx.get(f"{stack.gateway.url}/v1/service-requests/{request_id}").json()
+    body: dict[str, Any] = httpx.get(
+        f"{stack.gateway.url}/v1/service-requests/{request_id}", headers=stack.officer_headers()
+    ).json()
     return body
 
 
@@ -77,6 +79,7 @@ def submit(stack: Stack, nik: str) -> str:
     response = httpx.post(
         f"{stack.gateway.url}/v1/service-requests",
         json={"service": "address-change", "nik": nik, "data": ADDRESS},
+        headers=stack.officer_headers(),
     )
     assert response.status_code == 202, response.text
     request_id: str = response.json()["id"]
