@@ -1,0 +1,161 @@
+"""The token endpoint and API keys, as a client library would use them."""
+
+import pytest
+
+from app.auth.scopes import ClientKind, Scope
+from tests.conftest import client_of
+
+TOKEN = "/v1/oauth/token"
+
+
+@pytest.fixture
+async def clients(gateway_app):
+    store = gateway_app.state.clients
+    return {
+        "officer": await store.create(
+            "samsat counter", ClientKind.OFFICER, {Scope.IDENTITY_READ, Scope.VEHICLES_READ}
+        ),
+        "portal": await store.create("citizen portal", ClientKind.PORTAL, set(Scope)),
+        "system": await store.create(
+            "bpjs back office", ClientKind.SYSTEM, {Scope.IDENTITY_READ}, api_key_enabled=True
+        ),
+    }
+
+
+async def test_client_credentials_over_basic_auth_give_a_bearer_token_that_works(
+    gateway_app, clients, personas
+):
+    officer = clients["officer"]
+    async with client_of(gateway_app, {}) as anonymous:
+        answer = await anonymous.post(
+            TOKEN,
+            data={"grant_type": "client_credentials"},
+            auth=(officer.client.client_id, officer.secret),
+        )
+        token = answer.json()
+        read = await anonymous.get(
+            f"/v1/citizens/{personas['family'].nik}",
+            headers={
+                "Authorization": f"Bearer {token['access_token']}",
+                "X-Purpose": "renewal",
+            },
+        )
+
+    assert answer.status_code == 200
+    assert answer.headers["cache-control"] == "no-store"
+    assert token["token_type"] == "Bearer"
+    assert token["expires_in"] == 900
+    assert token["scope"] == "identity:read vehicles:read"
+    assert read.status_code == 200
+    assert read.json()["identity"]["full_name"] == personas["family"].name
+
+
+async def test_a_token_narrowed_by_scope_carries_only_those_scopes(gateway_app, clients, personas):
+    officer = clients["officer"]
+    async with client_of(gateway_app, {}) as anonymous:
+        token = (
+            await anonymous.post(
+                TOKEN,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": officer.client.client_id,
+                    "client_secret": officer.secret,
+                    "scope": "identity:read",
+                },
+            )
+        ).json()
+        vehicles = await anonymous.get(
+            f"/v1/citizens/{personas['family'].nik}/vehicles",
+            headers={"Authorization": f"Bearer {token['access_token']}", "X-Purpose": "x-ray"},
+        )
+
+    assert token["scope"] == "identity:read"
+    assert vehicles.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "error"),
+    [
+        ({"grant_type": "password"}, 400, "unsupported_grant_type"),
+        ({"grant_type": "client_credentials", "scope": "agencies:admin"}, 400, "invalid_scope"),
+        (
+            {"grant_type": "client_credentials", "subject": "3374091203840001"},
+            400,
+            "invalid_request",
+        ),
+    ],
+)
+async def test_bad_token_requests_get_oauth_errors_in_a_problem(
+    gateway_app, clients, form, status, error
+):
+    officer = clients["officer"]
+    async with client_of(gateway_app, {}) as anonymous:
+        answer = await anonymous.post(
+            TOKEN, data=form, auth=(officer.client.client_id, officer.secret)
+        )
+
+    assert answer.status_code == status
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["error"] == error
+
+
+async def test_a_wrong_secret_is_invalid_client(gateway_app, clients):
+    async with client_of(gateway_app, {}) as anonymous:
+        answer = await anonymous.post(
+            TOKEN,
+            data={"grant_type": "client_credentials"},
+            auth=(clients["officer"].client.client_id, "guess"),
+        )
+
+    assert answer.status_code == 401
+    assert answer.json()["error"] == "invalid_client"
+    assert answer.headers["www-authenticate"].startswith("Basic")
+
+
+async def test_a_portal_token_needs_a_valid_subject_and_reaches_only_that_citizen(
+    gateway_app, clients, personas
+):
+    portal = clients["portal"]
+    family, woman = personas["family"].nik, personas["woman"].nik
+    async with client_of(gateway_app, {}) as anonymous:
+        auth = (portal.client.client_id, portal.secret)
+        missing = await anonymous.post(TOKEN, data={"grant_type": "client_credentials"}, auth=auth)
+        malformed = await anonymous.post(
+            TOKEN, data={"grant_type": "client_credentials", "subject": "123"}, auth=auth
+        )
+        token = (
+            await anonymous.post(
+                TOKEN, data={"grant_type": "client_credentials", "subject": family}, auth=auth
+            )
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        own = await anonymous.get(f"/v1/citizens/{family}", headers=headers)
+        other = await anonymous.get(f"/v1/citizens/{woman}", headers=headers)
+
+    assert missing.json()["errors"][0]["field"] == "subject"
+    assert malformed.status_code == 400
+    assert own.status_code == 200
+    assert other.status_code == 404
+    assert other.json()["type"].endswith("/citizen-not-found")
+
+
+async def test_a_system_client_uses_its_api_key_until_it_is_rotated(gateway_app, clients, personas):
+    system = clients["system"]
+    url = f"/v1/citizens/{personas['family'].nik}"
+    async with client_of(gateway_app, {}) as anonymous:
+        headers = {"X-API-Key": system.api_key, "X-Purpose": "membership check"}
+        before = await anonymous.get(url, headers=headers)
+        await gateway_app.state.clients.rotate(system.client.client_id)
+        after = await anonymous.get(url, headers=headers)
+
+    assert before.status_code == 200
+    assert after.status_code == 401
+
+
+async def test_an_officer_cannot_have_an_api_key(gateway_app):
+    from app.auth.clients import ClientError
+
+    with pytest.raises(ClientError):
+        await gateway_app.state.clients.create(
+            "counter", ClientKind.OFFICER, {Scope.IDENTITY_READ}, api_key_enabled=True
+        )
