@@ -3,6 +3,10 @@
 A pure ASGI middleware (no BaseHTTPMiddleware: it would slow the throughput benchmark) wraps
 every agency route; ``/_control/faults`` lets tests and demos switch latency, errors, outages
 and broken bodies on and off at run time, so the gateway's resilience can be shown live.
+
+An ASGI app cannot reset its TCP connection, so the two reset faults only mark the reply
+(``X-Simulator-Fault``); ``simulators.fault_proxy``, in front of the simulator, sees the mark
+and does the reset. Reached without the proxy, a marked reply is still visibly wrong.
 """
 
 import asyncio
@@ -20,6 +24,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTROL_PREFIX = "/_control"
 _TRUE = {"1", "true", "yes", "on"}
+#: The reply header that tells the fault proxy to reset the connection, and how.
+RESET_HEADER = b"x-simulator-fault"
+RESET_NOW = b"reset"
+RESET_MID_REPLY = b"reset-mid-reply"
+#: Set in the request scope by the write journal: this request is a write.
+WRITE_MARK = "simulators.write"
 
 
 @dataclass
@@ -31,17 +41,24 @@ class FaultSettings:
     down: bool = False
     malformed: bool = False
     wrong_schema: bool = False
+    connection_reset: bool = False
+    reset_after_write: bool = False
     #: Not a fault but a pace: how long OSS takes to verify a medium-high or high-risk licence.
     verification_seconds: float = 3.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "FaultSettings":
+        def flag(name: str) -> bool:
+            return environ.get(name, "").strip().lower() in _TRUE
+
         settings = cls(
             latency_ms=int(environ.get("SIM_LATENCY_MS", "0") or 0),
             error_rate=float(environ.get("SIM_ERROR_RATE", "0") or 0),
-            down=environ.get("SIM_DOWN", "").strip().lower() in _TRUE,
-            malformed=environ.get("SIM_MALFORMED", "").strip().lower() in _TRUE,
-            wrong_schema=environ.get("SIM_WRONG_SCHEMA", "").strip().lower() in _TRUE,
+            down=flag("SIM_DOWN"),
+            malformed=flag("SIM_MALFORMED"),
+            wrong_schema=flag("SIM_WRONG_SCHEMA"),
+            connection_reset=flag("SIM_CONNECTION_RESET"),
+            reset_after_write=flag("SIM_RESET_AFTER_WRITE"),
             verification_seconds=float(environ.get("SIM_VERIFICATION_SECONDS", "3") or 3),
         )
         FaultUpdate.model_validate(asdict(settings))
@@ -66,6 +83,8 @@ class FaultUpdate(BaseModel):
     down: bool | None = None
     malformed: bool | None = None
     wrong_schema: bool | None = None
+    connection_reset: bool | None = None
+    reset_after_write: bool | None = None
     verification_seconds: float | None = Field(default=None, ge=0.0, le=86_400.0)
 
 
@@ -105,7 +124,16 @@ def strip_key_fields(body: bytes, content_type: str, keys: frozenset[str]) -> by
     return body
 
 
-async def _reply(send: Send, status: int, body: bytes, content_type: str) -> None:
+_RESET_BODY = b"connection reset: only simulators.fault_proxy can turn this reply into a TCP RST\n"
+
+
+async def _reply(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: str,
+    extra: tuple[tuple[bytes, bytes], ...] = (),
+) -> None:
     await send(
         {
             "type": "http.response.start",
@@ -113,10 +141,23 @@ async def _reply(send: Send, status: int, body: bytes, content_type: str) -> Non
             "headers": [
                 (b"content-type", content_type.encode()),
                 (b"content-length", str(len(body)).encode()),
+                *extra,
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def _marking_writes(scope: Scope, send: Send) -> Send:
+    """Marks the reply to a write once the agency has handled it (the journal flags the
+    scope), so the proxy cuts a reply whose write did happen."""
+
+    async def marked(message: Message) -> None:
+        if message["type"] == "http.response.start" and scope.get(WRITE_MARK):
+            message = {**message, "headers": [*message["headers"], (RESET_HEADER, RESET_MID_REPLY)]}
+        await send(message)
+
+    return marked
 
 
 class FaultMiddleware:
@@ -133,7 +174,11 @@ class FaultMiddleware:
         settings = self.settings
         if settings.latency_ms:
             await asyncio.sleep(settings.latency_ms / 1000)
-        if settings.down:
+        if settings.reset_after_write:
+            send = _marking_writes(scope, send)
+        if settings.connection_reset:
+            await _reply(send, 502, _RESET_BODY, "text/plain", ((RESET_HEADER, RESET_NOW),))
+        elif settings.down:
             await _reply(send, 503, self.style.maintenance_html, "text/html; charset=utf-8")
         elif settings.error_rate and self.rng.random() < settings.error_rate:
             await _reply(send, 500, self.style.error_body, self.style.error_content_type)

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
-from simulators.faults import CONTROL_PREFIX
+from simulators.faults import CONTROL_PREFIX, WRITE_MARK
 
 MAX_REF_LENGTH = 128
 
@@ -57,6 +57,7 @@ class WriteJournal:
 
     def once(self, request: Request, ref: str, handle: Callable[[], Reply]) -> Response:
         path = request.url.path
+        request.scope[WRITE_MARK] = True
         answer = self._answers.get((path, ref))
         self._entries.append(
             {"method": request.method, "path": path, "ref": ref, "replayed": answer is not None}

@@ -8,7 +8,7 @@ counts what reached each agency, so tests can prove that bad input called nobody
 import gc
 import os
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -27,6 +27,7 @@ from simulators.investment_licensing.app import create_app as investment_licensi
 from simulators.vehicle_tax.app import create_app as vehicle_tax_app
 from simulators.world import Persona
 from simulators.world import personas as demo_personas
+from tests.socket_agencies import SocketAgencies
 
 AGENCY_HOSTS = {
     "civil_registry": "http://civil-registry.test",
@@ -88,6 +89,23 @@ class Agencies:
     async def set_faults(self, code: str, **faults: Any) -> None:
         response = await self.http.put(f"{AGENCY_HOSTS[code]}/_control/faults", json=faults)
         response.raise_for_status()
+
+    async def clear_faults(self, code: str) -> None:
+        (await self.http.delete(f"{AGENCY_HOSTS[code]}/_control/faults")).raise_for_status()
+
+    async def journal(self, code: str) -> list[dict[str, Any]]:
+        """The writes that reached the agency, in arrival order (see simulators.journal)."""
+        response = await self.http.get(f"{AGENCY_HOSTS[code]}/_control/requests")
+        entries: list[dict[str, Any]] = response.raise_for_status().json()
+        return entries
+
+
+@pytest.fixture(scope="module")
+def socket_agencies() -> Iterator[SocketAgencies]:
+    """The simulators on real ports behind the fault proxy, for the faults only a socket can
+    show (connection resets); shared by a module's tests, which clear the faults they set."""
+    with SocketAgencies(SIMULATOR_FACTORIES) as started:
+        yield started
 
 
 @pytest.fixture

@@ -3,6 +3,10 @@
 Every cell asserts the documented answer, the time bound (an agency's timeout plus 100 ms),
 and, for service requests, that the request survives the fault and that no agency applied a
 step twice.
+
+An ASGI app cannot reset a connection, so the reset columns run over real sockets: the
+simulators on their own ports behind `simulators.fault_proxy`, and the gateway with its own
+HTTP client instead of the in-process transport.
 """
 
 import asyncio
@@ -15,8 +19,9 @@ import pytest
 
 from app.main import create_app
 from simulators.world import default_world
-from tests.conftest import AGENCY_HOSTS, client_of, gateway_settings
+from tests.conftest import AGENCY_HOSTS, Agencies, client_of, gateway_settings
 from tests.service_request_helpers import wait_for
+from tests.socket_agencies import SocketAgencies
 
 pytestmark = pytest.mark.usefixtures("settled_heap")
 
@@ -29,7 +34,15 @@ FAULTS: dict[str, dict[str, Any]] = {
     "50% errors": {"error_rate": 0.5},
     "malformed body": {"malformed": True},
     "wrong schema": {"wrong_schema": True},
+    "connection reset": {"connection_reset": True},
+    "reset after a write": {"reset_after_write": True},
 }
+# Faults only a socket can show: their cells use the simulators behind the fault proxy.
+SOCKET_FAULTS = {"connection reset", "reset after a write"}
+# Reads do not see it: only service requests have this column.
+READ_FAULTS = [fault for fault in FAULTS if fault != "reset after a write"]
+# The write happens and its reply is lost: the retry must be a replay of the same reference.
+LOST_REPLY_FAULTS = {"reset after a write"}
 # What a source reports for each fault; None: either ok or error (a coin toss per call).
 SOURCE_STATUS = {
     "down": "unavailable",
@@ -38,21 +51,36 @@ SOURCE_STATUS = {
     "50% errors": None,
     "malformed body": "error",
     "wrong schema": "error",
+    "connection reset": "unavailable",
 }
 PROBLEM_STATUS = {"unavailable": 503, "timeout": 504, "error": 502}
 
 
 @pytest.fixture
-async def matrix_gateway(database_url, agencies) -> Any:
+def backends(request: pytest.FixtureRequest, fault: str) -> Agencies | SocketAgencies:
+    """The in-process simulators, or the ones on real sockets for the faults that need them."""
+    name = "socket_agencies" if fault in SOCKET_FAULTS else "agencies"
+    backends: Agencies | SocketAgencies = request.getfixturevalue(name)
+    return backends
+
+
+@pytest.fixture
+async def matrix_gateway(database_url, backends) -> Any:
     settings = gateway_settings(
         database_url, timeout_ms=TIMEOUT_MS, deadline_ms=1000, retry_ratio=0.0
     )
-    app = create_app(settings, http_client=agencies.http)
+    if isinstance(backends, SocketAgencies):
+        app = create_app(backends.route(settings))
+    else:
+        app = create_app(settings, http_client=backends.http)
     async with (
         app.router.lifespan_context(app),
         client_of(app) as client,
     ):
         yield client
+    if isinstance(backends, SocketAgencies):  # shared by the module's tests
+        for code in AGENCY_HOSTS:
+            await backends.clear_faults(code)
 
 
 async def _timed(call: Any) -> tuple[httpx.Response, float]:
@@ -69,10 +97,10 @@ def _expect_source(fault: str, status: str) -> None:
         assert status == expected
 
 
-@pytest.mark.parametrize("fault", list(FAULTS))
+@pytest.mark.parametrize("fault", READ_FAULTS)
 @pytest.mark.parametrize("agency", list(AGENCY_HOSTS))
-async def test_profile_read(matrix_gateway, agencies, personas, agency, fault):
-    await agencies.set_faults(agency, **FAULTS[fault])
+async def test_profile_read(matrix_gateway, backends, personas, agency, fault):
+    await backends.set_faults(agency, **FAULTS[fault])
     response, elapsed = await _timed(matrix_gateway.get(f"/v1/citizens/{personas['family'].nik}"))
 
     assert elapsed < BOUND_S
@@ -103,10 +131,10 @@ def _single_read(personas: Any, agency: str) -> str:
     }[agency]
 
 
-@pytest.mark.parametrize("fault", list(FAULTS))
+@pytest.mark.parametrize("fault", READ_FAULTS)
 @pytest.mark.parametrize("agency", list(AGENCY_HOSTS))
-async def test_single_read(matrix_gateway, agencies, personas, agency, fault):
-    await agencies.set_faults(agency, **FAULTS[fault])
+async def test_single_read(matrix_gateway, backends, personas, agency, fault):
+    await backends.set_faults(agency, **FAULTS[fault])
     response, elapsed = await _timed(matrix_gateway.get(_single_read(personas, agency)))
 
     assert elapsed < BOUND_S
@@ -160,10 +188,10 @@ def _application(personas: Any, agency: str) -> tuple[dict[str, Any], str]:
 @pytest.mark.parametrize("fault", list(FAULTS))
 @pytest.mark.parametrize("agency", list(AGENCY_HOSTS))
 async def test_service_request_survives_and_nothing_is_done_twice(
-    matrix_gateway, agencies, personas, agency, fault
+    matrix_gateway, backends, personas, agency, fault
 ):
     body, reached = _application(personas, agency)
-    await agencies.set_faults(agency, **FAULTS[fault])
+    await backends.set_faults(agency, **FAULTS[fault])
     response = await matrix_gateway.post("/v1/service-requests", json=body)
     assert response.status_code == 202
     request_id = response.json()["id"]
@@ -174,13 +202,13 @@ async def test_service_request_survives_and_nothing_is_done_twice(
             break
         await asyncio.sleep(0.02)
     assert current["status"] in ("submitted", "in_progress", reached), current
-    await agencies.set_faults(
-        agency, down=False, latency_ms=0, error_rate=0.0, malformed=False, wrong_schema=False
-    )
+    await backends.clear_faults(agency)
     done = await wait_for(matrix_gateway, request_id, {reached}, timeout_s=20)
 
     assert done["status"] == reached
-    log = (await agencies.http.get(f"{AGENCY_HOSTS[agency]}/_control/requests")).json()
+    log = [e for e in await backends.journal(agency) if e["ref"].startswith(request_id)]
     applied = Counter(entry["ref"] for entry in log if not entry["replayed"])
     assert applied, log
     assert max(applied.values()) == 1, log
+    if fault in LOST_REPLY_FAULTS:
+        assert any(entry["replayed"] for entry in log), log

@@ -9,6 +9,7 @@ import pytest
 
 from app.main import create_app
 from tests.conftest import client_of, gateway_settings
+from tests.socket_agencies import SocketAgencies
 
 
 @pytest.fixture
@@ -93,3 +94,36 @@ async def test_failed_reads_are_retried_only_within_the_budget(
             assert (await gateway.get(f"/v1/vehicles/{plate}")).status_code == 502
 
         assert agencies.called("vehicle_tax") - before == 3 * per_read
+
+
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+@pytest.mark.parametrize(("ratio", "per_read"), [(1.0, 2), (0.0, 1)])
+async def test_reset_reads_are_retried_only_within_the_budget_whatever_the_transport(
+    database_url, socket_agencies: SocketAgencies, personas, transport, ratio, per_read
+):
+    """A reset is `unavailable`, which the bus retries once if the budget allows; the HTTP
+    client must not add retries of its own (aiohttp would, for this GET)."""
+    settings = gateway_settings(
+        database_url, retry_ratio=ratio, breaker_failure_threshold=100, http_transport=transport
+    )
+    app = create_app(socket_agencies.route(settings))
+    businesses = f"/v1/citizens/{personas['family'].nik}/businesses"
+    proxy = socket_agencies.proxies["investment_licensing"]
+    async with (
+        app.router.lifespan_context(app),
+        client_of(app) as gateway,
+    ):
+        await socket_agencies.set_faults("investment_licensing", connection_reset=True)
+        try:
+            await gateway.get(businesses)  # earns the first retry
+            before = proxy.resets
+            for _ in range(3):
+                response = await gateway.get(businesses)
+                assert response.status_code == 503
+                source = response.json()["sources"]["investment_licensing"]
+                assert source["status"] == "unavailable"
+                assert source["detail"] == "the agency reset the connection"
+        finally:
+            await socket_agencies.clear_faults("investment_licensing")
+
+    assert proxy.resets - before == 3 * per_read

@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 import httpx
 
 from app.adapters.base import AgencyNotFound, AgencyReplyError, AgencyUnavailable
-from app.http_client import is_timeout
+from app.http_client import is_reset, is_timeout
 from app.schemas.sources import SourceReport, SourceStatus
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,8 @@ async def call_agency(
     except httpx.TransportError as exc:
         if is_timeout(exc):
             return done(SourceStatus.TIMEOUT, detail=f"agency timed out: {type(exc).__name__}")
+        if is_reset(exc):
+            return done(SourceStatus.UNAVAILABLE, detail="the agency reset the connection")
         return done(SourceStatus.UNAVAILABLE, detail=f"cannot reach agency: {type(exc).__name__}")
     except AgencyReplyError as exc:
         return done(SourceStatus.ERROR, detail=str(exc))

@@ -21,6 +21,8 @@ CLEAN = {
     "down": False,
     "malformed": False,
     "wrong_schema": False,
+    "connection_reset": False,
+    "reset_after_write": False,
     "verification_seconds": 3.0,
 }
 
@@ -164,6 +166,24 @@ async def test_wrong_schema_is_well_formed_without_key_fields(agency: Agency, wo
     assert not _mentions(_parse(response), agency.key_field)
 
 
+async def test_connection_reset_marks_agency_replies_for_the_proxy(
+    agency: Agency, world: World
+) -> None:
+    client = agency.client
+    await client.put("/_control/faults", json={"connection_reset": True})
+    response = await agency.call(world)
+    assert response.status_code == 502
+    assert response.headers["x-simulator-fault"] == "reset"
+    assert "x-simulator-fault" not in (await client.get("/_control/faults")).headers
+
+
+async def test_reset_after_write_leaves_reads_alone(agency: Agency, world: World) -> None:
+    await agency.client.put("/_control/faults", json={"reset_after_write": True})
+    response = await agency.call(world)
+    assert response.status_code == 200
+    assert "x-simulator-fault" not in response.headers
+
+
 def test_settings_from_environment() -> None:
     settings = FaultSettings.from_env(
         {
@@ -172,6 +192,8 @@ def test_settings_from_environment() -> None:
             "SIM_DOWN": "true",
             "SIM_MALFORMED": "1",
             "SIM_WRONG_SCHEMA": "no",
+            "SIM_CONNECTION_RESET": "on",
+            "SIM_RESET_AFTER_WRITE": "yes",
             "SIM_VERIFICATION_SECONDS": "0.5",
         }
     )
@@ -181,6 +203,8 @@ def test_settings_from_environment() -> None:
         down=True,
         malformed=True,
         wrong_schema=False,
+        connection_reset=True,
+        reset_after_write=True,
         verification_seconds=0.5,
     )
     assert FaultSettings.from_env({}) == FaultSettings()

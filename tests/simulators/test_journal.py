@@ -128,6 +128,20 @@ async def test_down_refuses_writes_before_they_reach_the_agency(agency: Agency) 
     assert await agency.effect() == 0
 
 
+@pytest.mark.parametrize(
+    ("fault", "mark", "applied"),
+    [("connection_reset", "reset", 0), ("reset_after_write", "reset-mid-reply", 1)],
+)
+async def test_reset_faults_mark_the_reply_for_the_proxy_before_or_after_the_write(
+    agency: Agency, fault: str, mark: str, applied: int
+) -> None:
+    await agency.client.put("/_control/faults", json={fault: True})
+    response = await agency.write("ref-1")
+    assert response.headers["x-simulator-fault"] == mark
+    assert await agency.log() == [("ref-1", False)] * applied
+    assert await agency.effect() == applied
+
+
 async def test_error_rate_applies_to_writes(agency: Agency) -> None:
     await agency.client.put("/_control/faults", json={"error_rate": 1.0})
     assert (await agency.write("ref-1")).status_code == 500
