@@ -33,6 +33,8 @@ class FaultSettings:
     wrong_schema: bool = False
     #: Not a fault but a pace: how long OSS takes to verify a medium-high or high-risk licence.
     verification_seconds: float = 3.0
+    #: Also a pace: how long each agency takes to answer a complaint forwarded to it.
+    complaint_answer_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "FaultSettings":
@@ -43,6 +45,7 @@ class FaultSettings:
             malformed=environ.get("SIM_MALFORMED", "").strip().lower() in _TRUE,
             wrong_schema=environ.get("SIM_WRONG_SCHEMA", "").strip().lower() in _TRUE,
             verification_seconds=float(environ.get("SIM_VERIFICATION_SECONDS", "3") or 3),
+            complaint_answer_seconds=float(environ.get("SIM_COMPLAINT_ANSWER_SECONDS", "5") or 5),
         )
         FaultUpdate.model_validate(asdict(settings))
         return settings
@@ -67,6 +70,7 @@ class FaultUpdate(BaseModel):
     malformed: bool | None = None
     wrong_schema: bool | None = None
     verification_seconds: float | None = Field(default=None, ge=0.0, le=86_400.0)
+    complaint_answer_seconds: float | None = Field(default=None, ge=0.0, le=86_400.0)
 
 
 @dataclass(frozen=True)

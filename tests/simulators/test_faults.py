@@ -22,6 +22,7 @@ CLEAN = {
     "malformed": False,
     "wrong_schema": False,
     "verification_seconds": 3.0,
+    "complaint_answer_seconds": 5.0,
 }
 
 
