@@ -130,12 +130,13 @@ async def _check(code: str, base_url: str | None) -> bool:
 
 @cli.command("worker")
 def worker() -> None:
-    """Advance service requests without serving HTTP; run several beside the gateway."""
+    """Advance service requests and complaints without serving HTTP; run several beside
+    the gateway."""
     asyncio.run(_run_worker())
 
 
 async def _run_worker() -> None:
-    from app.runtime import build_worker, open_runtime
+    from app.runtime import build_courier, build_worker, open_runtime
 
     runtime = await open_runtime(get_settings(), None)
     stop = asyncio.Event()
@@ -143,9 +144,12 @@ async def _run_worker() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     running = build_worker(runtime)
+    courier = build_courier(runtime)
     running.start()
-    typer.echo(f"{running.worker_id} advancing service requests; Ctrl-C stops it")
+    courier.start()
+    typer.echo(f"{running.worker_id} advancing service requests and complaints; Ctrl-C stops it")
     await stop.wait()
+    await courier.stop()
     await running.stop()
     await runtime.close()
 

@@ -5,7 +5,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from app.services.agencies import AgencyAdmin
+from app.services.complaints import Complaints
 from app.services.context import Caller, Services
+from app.services.reports import Reports
 from app.services.service_requests import Requests
 
 
@@ -22,6 +24,16 @@ def get_agency_admin(request: Request) -> AgencyAdmin:
 def get_requests(request: Request) -> Requests:
     requests: Requests = request.app.state.requests
     return requests
+
+
+def get_complaints(request: Request) -> Complaints:
+    complaints: Complaints = request.app.state.complaints
+    return complaints
+
+
+def get_reports(request: Request) -> Reports:
+    reports: Reports = request.app.state.reports
+    return reports
 
 
 def get_caller(
@@ -41,3 +53,5 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
 RequestsDep = Annotated[Requests, Depends(get_requests)]
 AgencyAdminDep = Annotated[AgencyAdmin, Depends(get_agency_admin)]
+ComplaintsDep = Annotated[Complaints, Depends(get_complaints)]
+ReportsDep = Annotated[Reports, Depends(get_reports)]
