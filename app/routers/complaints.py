@@ -73,6 +73,10 @@ async def list_complaints(
 @router.get(
     "/{complaint_id}",
     summary="A complaint: where it is, its deadline, its history",
+    description=(
+        "The agency now responsible and why, the deadline of the current stage (`overdue` once "
+        "it has passed), the agency's ticket and answer, and every step of its way."
+    ),
     responses={
         200: {"content": {"application/json": {"examples": examples.COMPLAINT}}},
         **problem_responses(ProblemKind.COMPLAINT_NOT_FOUND),
