@@ -1,6 +1,7 @@
 """`satupintu`: the operator's command line."""
 
 import asyncio
+import datetime as dt
 import json
 import signal
 from collections.abc import Awaitable, Callable
@@ -269,14 +270,64 @@ def audit_verify() -> None:
     )
 
 
+@cli.command("report")
+def report(
+    agency: Annotated[str | None, typer.Option(help="One agency's code.")] = None,
+    start: Annotated[
+        dt.datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="First day; 29 days before --to."),
+    ] = None,
+    end: Annotated[
+        dt.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day; today.")
+    ] = None,
+    chart: Annotated[
+        Path | None, typer.Option(help="Also write the daily trend per agency: .png or .html.")
+    ] = None,
+) -> None:
+    """Each agency and service against its published standard, as GET /v1/reports/performance."""
+    asyncio.run(
+        _report(agency, start.date() if start else None, end.date() if end else None, chart)
+    )
+
+
+async def _report(
+    agency: str | None, start: dt.date | None, end: dt.date | None, chart: Path | None
+) -> None:
+    from rich.console import Console
+
+    from app.problems import ProblemError
+    from app.reports.render import performance_table, trend_chart
+    from app.runtime import open_runtime
+    from app.services.reports import Reports, performance
+
+    runtime = await open_runtime(get_settings(), None)
+    try:
+        reports = Reports(runtime.sessions, runtime.registry, runtime.call_log)
+        whole = await performance(reports, agency, start, end)
+        Console().print(performance_table(whole))
+        if chart is not None:
+            day, days = whole.period.start, []
+            while day <= whole.period.end:
+                days.append((day, await performance(reports, agency, day, day)))
+                day += dt.timedelta(days=1)
+            trend_chart(days, chart)
+            typer.echo(f"wrote {chart}")
+    except ProblemError as exc:
+        typer.echo(str(exc.detail), err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        await runtime.close()
+
+
 @cli.command("worker")
 def worker() -> None:
-    """Advance service requests without serving HTTP; run several beside the gateway."""
+    """Advance service requests and complaints without serving HTTP; run several beside
+    the gateway."""
     asyncio.run(_run_worker())
 
 
 async def _run_worker() -> None:
-    from app.runtime import build_worker, open_runtime
+    from app.runtime import build_courier, build_worker, open_runtime
 
     runtime = await open_runtime(get_settings(), None)
     stop = asyncio.Event()
@@ -284,9 +335,12 @@ async def _run_worker() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     running = build_worker(runtime)
+    courier = build_courier(runtime)
     running.start()
-    typer.echo(f"{running.worker_id} advancing service requests; Ctrl-C stops it")
+    courier.start()
+    typer.echo(f"{running.worker_id} advancing service requests and complaints; Ctrl-C stops it")
     await stop.wait()
+    await courier.stop()
     await running.stop()
     await runtime.close()
 

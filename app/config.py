@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     worker_step_pause_ms: int = Field(
         default=0, ge=0, description="Pause between steps; lets demos and tests watch them."
     )
+    complaint_recheck_ms: int = Field(
+        default=5000, gt=0, description="How soon an agency is asked again for its answer."
+    )
     webhook_url_allowlist: list[str] = Field(
         default_factory=list,
         description="Hosts or networks webhook callbacks may use despite being internal.",

@@ -20,18 +20,23 @@ from app.routers import (
     agencies,
     catalogue,
     citizens,
+    complaints,
     health,
     metrics,
     oauth,
     reference,
+    reports,
     service_requests,
+    surveys,
     vehicles,
 )
-from app.runtime import build_watcher, build_worker, open_runtime
+from app.runtime import build_courier, build_watcher, build_worker, open_runtime
 from app.services.access_log import AccessLog
 from app.services.agencies import AgencyAdmin
+from app.services.complaints import Complaints
 from app.services.context import Services
 from app.services.reference import ReferenceCache
+from app.services.reports import Reports
 from app.services.service_requests import Requests
 
 DESCRIPTION = """
@@ -62,6 +67,7 @@ def create_app(
         access_log = AccessLog(runtime.sessions)
         await access_log.start()
         worker = build_worker(runtime) if settings.worker_enabled else None
+        courier = build_courier(runtime) if settings.worker_enabled else None
         watcher = build_watcher(runtime)
         app.state.engine = runtime.engine
         bus = Bus(
@@ -72,6 +78,7 @@ def create_app(
                 max_concurrency=settings.agency_max_concurrency,
                 retry_ratio=settings.retry_ratio,
             ),
+            call_log=runtime.call_log,
         )
         app.state.services = Services(
             bus=bus,
@@ -102,6 +109,15 @@ def create_app(
             callback_allowlist=settings.webhook_url_allowlist,
             wake_worker=worker.wake if worker else lambda: None,
         )
+        app.state.complaints = Complaints(
+            sessions=runtime.sessions,
+            registry=runtime.registry,
+            access_log=access_log,
+            wake_courier=courier.wake if courier else lambda: None,
+        )
+        app.state.reports = Reports(
+            sessions=runtime.sessions, registry=runtime.registry, call_log=runtime.call_log
+        )
         app.state.reference = ReferenceCache(
             bus, settings.reference_ttl_s, settings.request_deadline_ms
         )
@@ -114,9 +130,13 @@ def create_app(
         watcher.start()
         if worker:
             worker.start()
+        if courier:
+            courier.start()
         try:
             yield
         finally:
+            if courier:
+                await courier.stop()
             if worker:
                 await worker.stop()
             await watcher.stop()
@@ -136,6 +156,9 @@ def create_app(
     app.include_router(citizens.router)
     app.include_router(vehicles.router)
     app.include_router(service_requests.router)
+    app.include_router(surveys.router)
+    app.include_router(complaints.router)
+    app.include_router(reports.router)
     app.include_router(catalogue.router)
     app.include_router(reference.router)
     app.include_router(agencies.router)

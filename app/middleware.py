@@ -75,7 +75,6 @@ class RequestContextMiddleware:
             observability.trace_id.reset(trace_token)
 
 
-
 class BodySizeLimitMiddleware:
     """Refuse bodies over `max_bytes`, declared or streamed chunked, before anything parses
     them, with a 413 problem.

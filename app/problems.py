@@ -77,6 +77,18 @@ class ProblemKind(Kind, Enum):
         422,
         "The payment code or amount differs from what the request awaits.",
     )
+    COMPLAINT_NOT_FOUND = (
+        "complaint-not-found",
+        "Complaint not found",
+        404,
+        "No complaint has this id.",
+    )
+    SURVEY_ALREADY_SUBMITTED = (
+        "survey-already-submitted",
+        "Survey already submitted",
+        409,
+        "A service request is surveyed once; this one already has its answers.",
+    )
     AGENCY_NOT_FOUND = (
         "agency-not-found",
         "Agency not found",

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.agencies.secrets import SecretBox
 from app.bus.registry import AdapterRegistry
+from app.complaints.courier import ComplaintCourier
 from app.config import Settings
 from app.db.migrate import apply_migrations, ensure_current
 from app.db.session import make_engine, make_sessionmaker
@@ -15,6 +16,7 @@ from app.http_client import build_http_client
 from app.observability import configure_logging, propagate
 from app.schemas.identifiers import warm_region_table
 from app.services.agencies import EndpointWatcher, stored_endpoints
+from app.services.agency_calls import AgencyCallLog
 from app.workflows.engine import Engine
 from app.workflows.webhooks import WebhookSender
 from app.workflows.worker import Worker, new_worker_id
@@ -29,8 +31,10 @@ class Runtime:
     registry: AdapterRegistry
     secrets: SecretBox
     owns_http: bool
+    call_log: AgencyCallLog
 
     async def close(self) -> None:
+        await self.call_log.stop()
         if self.owns_http:
             await self.http.aclose()
         await self.engine.dispose()
@@ -49,6 +53,8 @@ async def open_runtime(settings: Settings, http_client: httpx.AsyncClient | None
     sessions = make_sessionmaker(engine)
     secrets = SecretBox(settings.secret_key.get_secret_value())
     endpoints = {**settings.agencies, **await stored_endpoints(sessions, secrets)}
+    call_log = AgencyCallLog(sessions)
+    call_log.start()
     return Runtime(
         settings=settings,
         engine=engine,
@@ -57,6 +63,7 @@ async def open_runtime(settings: Settings, http_client: httpx.AsyncClient | None
         registry=AdapterRegistry.discover(endpoints, http),
         secrets=secrets,
         owns_http=http_client is None,
+        call_log=call_log,
     )
 
 
@@ -78,10 +85,25 @@ def build_worker(runtime: Runtime) -> Worker:
         lease_s=settings.worker_lease_s,
         step_pause_s=settings.worker_step_pause_ms / 1000,
         retry_base_s=settings.worker_retry_base_ms / 1000,
+        call_log=runtime.call_log,
     )
     webhooks = WebhookSender(
         runtime.sessions, runtime.http, settings.webhook_secret.get_secret_value()
     )
     return Worker(
         runtime.sessions, engine, webhooks, poll_interval_s=settings.worker_poll_interval_ms / 1000
+    )
+
+
+def build_courier(runtime: Runtime) -> ComplaintCourier:
+    settings = runtime.settings
+    return ComplaintCourier(
+        runtime.sessions,
+        runtime.registry,
+        runtime.call_log,
+        new_worker_id(),
+        lease_s=settings.worker_lease_s,
+        poll_interval_s=settings.worker_poll_interval_ms / 1000,
+        recheck_s=settings.complaint_recheck_ms / 1000,
+        retry_base_s=settings.worker_retry_base_ms / 1000,
     )

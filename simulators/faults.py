@@ -45,6 +45,8 @@ class FaultSettings:
     reset_after_write: bool = False
     #: Not a fault but a pace: how long OSS takes to verify a medium-high or high-risk licence.
     verification_seconds: float = 3.0
+    #: Also a pace: how long each agency takes to answer a complaint forwarded to it.
+    complaint_answer_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "FaultSettings":
@@ -60,6 +62,7 @@ class FaultSettings:
             connection_reset=flag("SIM_CONNECTION_RESET"),
             reset_after_write=flag("SIM_RESET_AFTER_WRITE"),
             verification_seconds=float(environ.get("SIM_VERIFICATION_SECONDS", "3") or 3),
+            complaint_answer_seconds=float(environ.get("SIM_COMPLAINT_ANSWER_SECONDS", "5") or 5),
         )
         FaultUpdate.model_validate(asdict(settings))
         return settings
@@ -86,6 +89,7 @@ class FaultUpdate(BaseModel):
     connection_reset: bool | None = None
     reset_after_write: bool | None = None
     verification_seconds: float | None = Field(default=None, ge=0.0, le=86_400.0)
+    complaint_answer_seconds: float | None = Field(default=None, ge=0.0, le=86_400.0)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import pytest
 
 from app.auth.scopes import ClientKind, Scope
 from app.auth.tokens import TokenClaims, TokenIssuer, signing_key
+from app.schemas.surveys import SurveyAnswers
 from tests.conftest import client_of, credentials
 from tests.service_request_helpers import submit
 
@@ -45,6 +46,14 @@ ENDPOINTS = [
     Endpoint("GET", "/v1/service-requests/{request_id}", Scope.REQUESTS_READ),
     Endpoint("POST", "/v1/service-requests/{request_id}/cancel", Scope.REQUESTS_WRITE),
     Endpoint("POST", "/v1/service-requests/{request_id}/payment", Scope.REQUESTS_WRITE, body="pay"),
+    Endpoint(
+        "POST", "/v1/service-requests/{request_id}/survey", Scope.REQUESTS_WRITE, body="survey"
+    ),
+    Endpoint("POST", "/v1/complaints", Scope.COMPLAINTS_WRITE, body="complaint"),
+    Endpoint("GET", "/v1/complaints", Scope.COMPLAINTS_READ),
+    Endpoint("GET", "/v1/complaints/{complaint_id}", Scope.COMPLAINTS_READ),
+    Endpoint("GET", "/v1/reports/performance", Scope.REPORTS_READ, None),
+    Endpoint("GET", "/v1/reports/satisfaction", Scope.REPORTS_READ, None),
     Endpoint("GET", "/v1/agencies", Scope.AGENCIES_ADMIN, None),
     Endpoint("GET", "/v1/agencies/{code}", Scope.AGENCIES_ADMIN, None),
     Endpoint("PUT", "/v1/agencies/{code}", Scope.AGENCIES_ADMIN, None, body="endpoint"),
@@ -69,12 +78,24 @@ async def target(gateway, personas) -> dict[str, Any]:
     created = await submit(
         gateway, "vehicle-tax-renewal", victim.nik, plate_number=victim.plates[0]
     )
+    complaint = await gateway.post("/v1/complaints", json=_complaint(victim.nik))
+    assert complaint.status_code == 201, complaint.text
     return {
+        "complaint_id": complaint.json()["id"],
         "nik": victim.nik,
         "name": victim.name,
         "plate_number": victim.plates[0],
         "request_id": created["id"],
         "code": "vehicle_tax",
+    }
+
+
+def _complaint(nik: str) -> dict[str, Any]:
+    return {
+        "nik": nik,
+        "service": "vehicle-tax-renewal",
+        "subject": "Renewal still not finished",
+        "description": "I paid my vehicle tax last week and the renewal is still pending.",
     }
 
 
@@ -89,8 +110,11 @@ def _request(endpoint: Endpoint, target: dict[str, Any]) -> dict[str, Any]:
         "pay": {"payment_code": "0000000000000000", "amount": 1},
         "endpoint": {"base_url": "http://vehicle-tax.test"},
         "patch": {"timeout_ms": 900},
+        "survey": dict.fromkeys(SurveyAnswers.model_fields, 4),
+        "complaint": _complaint(target["nik"]),
     }
-    params = {"nik": target["nik"]} if endpoint.template == "/v1/service-requests" else None
+    listed = endpoint.template in ("/v1/service-requests", "/v1/complaints")
+    params = {"nik": target["nik"]} if listed else None
     json = bodies[endpoint.body] if endpoint.body else None
     return {"method": endpoint.method, "url": path, "params": params, "json": json}
 

@@ -54,6 +54,7 @@ class Capability(StrEnum):
     BUSINESS_UPDATE_OWNER_ADDRESS = "business.update_owner_address"
     SOCIAL_SECURITY_MEMBERSHIPS = "social_security.memberships"
     BUSINESS_KBLI_REFERENCE = "business.kbli_reference"
+    COMPLAINT_INTAKE = "complaint.intake"
 
 
 class AgencyError(Exception):
@@ -269,6 +270,43 @@ class MembershipProvider(Protocol):
 class BusinessProvider(Protocol):
     async def list_businesses_by_owner(self, nik: str, page: int, page_size: int) -> BusinessPage:
         """One page of the owner's businesses; `page` counts from 1."""
+        ...
+
+
+@dataclass(frozen=True)
+class ComplaintFiling:
+    """A complaint as the gateway hands it to the agency responsible for it. `received_by` is
+    the agency the citizen sent it to when that was another one (no wrong door)."""
+
+    nik: str
+    subject: str
+    description: str
+    service: str | None
+    received_by: str | None
+
+
+@dataclass(frozen=True)
+class ComplaintProgress:
+    ticket: str
+    answered: bool
+    answer: str | None = None
+    answered_at: dt.datetime | None = None
+
+
+@runtime_checkable
+class ComplaintDesk(Protocol):
+    """An agency that takes complaints (SP4N-LAPOR!, Perpres 76/2013). `complaint_topics` are
+    lower-case words and phrases that mark a complaint as this agency's when the citizen
+    names neither a service nor a category; the gateway routes by them as a last resort."""
+
+    complaint_topics: frozenset[str]
+
+    async def file_complaint(self, complaint: ComplaintFiling, reference: str) -> str:
+        """Record the complaint once per `reference`; returns the agency's ticket number."""
+        ...
+
+    async def complaint_progress(self, ticket: str) -> ComplaintProgress:
+        """Whether the agency has answered yet; AgencyNotFound for an unknown ticket."""
         ...
 
 

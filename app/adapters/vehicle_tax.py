@@ -18,6 +18,8 @@ from app.adapters.base import (
     AgencyReplyError,
     AgencyUnavailable,
     Capability,
+    ComplaintFiling,
+    ComplaintProgress,
     ConformanceFixtures,
     NewAddress,
     PaymentCode,
@@ -48,6 +50,7 @@ _REJECTIONS = {
     "08": "the payment code has been voided",
 }
 _ALREADY_PAID = "09"
+_UNKNOWN_TICKET = "11"
 
 
 def rupiah(value: Any) -> int:
@@ -126,6 +129,23 @@ class VehicleTaxAdapter:
             Capability.VEHICLE_LIST_BY_OWNER,
             Capability.VEHICLE_TAX_PAYMENT,
             Capability.VEHICLE_UPDATE_OWNER_ADDRESS,
+            Capability.COMPLAINT_INTAKE,
+        }
+    )
+    complaint_topics = frozenset(
+        {
+            "samsat",
+            "pajak kendaraan",
+            "pkb",
+            "stnk",
+            "bpkb",
+            "nopol",
+            "plat nomor",
+            "kendaraan",
+            "motor",
+            "mobil",
+            "swdkllj",
+            "kode bayar",
         }
     )
 
@@ -264,6 +284,49 @@ class VehicleTaxAdapter:
             return int(body["jumlahKendaraan"])
         except (KeyError, TypeError, ValueError) as exc:
             raise AgencyReplyError(f"vehicle tax address reply is not readable: {exc!r}") from exc
+
+    async def file_complaint(self, complaint: ComplaintFiling, reference: str) -> str:
+        root = await self._counter(
+            "/samsat/pengaduan",
+            {
+                "nik": complaint.nik,
+                "judul": complaint.subject,
+                "isi": complaint.description,
+                "ref": reference,
+            },
+        )
+        ticket = root.findtext("noTiket")
+        if not ticket:
+            raise AgencyReplyError("vehicle tax did not give a ticket number")
+        return ticket
+
+    async def complaint_progress(self, ticket: str) -> ComplaintProgress:
+        response = await self._http.post(
+            f"{self._base}/samsat/pengaduan/status", data={"noTiket": ticket}
+        )
+        if failure := backend_failure(response):
+            raise failure
+        try:
+            root = ElementTree.fromstring(response.content)
+        except ParseError as exc:
+            raise AgencyReplyError(f"vehicle tax reply is not XML: {exc}") from exc
+        code = root.findtext("kode")
+        if code == _UNKNOWN_TICKET:
+            raise AgencyNotFound("vehicle tax has no complaint with this ticket")
+        status = root.findtext("status")
+        if code != _FOUND or status not in ("DIPROSES", "SELESAI"):
+            raise AgencyReplyError(f"vehicle tax answered {code} {root.findtext('pesan')}")
+        if status == "DIPROSES":
+            return ComplaintProgress(ticket=ticket, answered=False)
+        try:
+            return ComplaintProgress(
+                ticket=ticket,
+                answered=True,
+                answer=str(root.findtext("tanggapan")),
+                answered_at=_moment(root.findtext("tglTanggapan")),
+            )
+        except ValueError as exc:
+            raise AgencyReplyError(f"vehicle tax complaint answer is incomplete: {exc!r}") from exc
 
     async def list_vehicles_by_owner(self, nik: str) -> list[Vehicle]:
         response = await self._http.get(f"{self._base}/samsat/api/kendaraan", params={"nik": nik})

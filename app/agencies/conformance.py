@@ -25,6 +25,7 @@ from app.adapters.base import (
     BusinessProvider,
     BusinessRegistrar,
     Capability,
+    ComplaintDesk,
     IdentityProvider,
     IdentityVerifier,
     KbliReference,
@@ -58,6 +59,7 @@ CAPABILITY_PROTOCOLS: dict[Capability, type[Any]] = {
     Capability.BUSINESS_UPDATE_OWNER_ADDRESS: OwnerAddressBook,
     Capability.SOCIAL_SECURITY_MEMBERSHIPS: MembershipProvider,
     Capability.BUSINESS_KBLI_REFERENCE: KbliReference,
+    Capability.COMPLAINT_INTAKE: ComplaintDesk,
 }
 WRITE_CAPABILITIES = frozenset(
     {
@@ -66,6 +68,7 @@ WRITE_CAPABILITIES = frozenset(
         Capability.VEHICLE_UPDATE_OWNER_ADDRESS,
         Capability.BUSINESS_REGISTER,
         Capability.BUSINESS_UPDATE_OWNER_ADDRESS,
+        Capability.COMPLAINT_INTAKE,
     }
 )
 PROBE_DEADLINE_S = 5.0

@@ -32,6 +32,8 @@ DEMO_CLIENTS = (
                 Scope.BUSINESSES_READ,
                 Scope.REQUESTS_READ,
                 Scope.REQUESTS_WRITE,
+                Scope.COMPLAINTS_READ,
+                Scope.COMPLAINTS_WRITE,
             }
         ),
     ),

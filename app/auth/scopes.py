@@ -15,6 +15,8 @@ class Scope(StrEnum):
     BUSINESSES_READ = "businesses:read"
     REQUESTS_READ = "requests:read"
     REQUESTS_WRITE = "requests:write"
+    COMPLAINTS_READ = "complaints:read"
+    COMPLAINTS_WRITE = "complaints:write"
     AGENCIES_ADMIN = "agencies:admin"
     REPORTS_READ = "reports:read"
     AUDIT_READ = "audit:read"
@@ -29,6 +31,8 @@ SCOPE_DESCRIPTIONS: dict[str, str] = {
     Scope.BUSINESSES_READ: "Businesses and their licences.",
     Scope.REQUESTS_READ: "Service requests.",
     Scope.REQUESTS_WRITE: "Submitting, paying and cancelling service requests.",
+    Scope.COMPLAINTS_READ: "Complaints and their handling.",
+    Scope.COMPLAINTS_WRITE: "Filing complaints.",
     Scope.AGENCIES_ADMIN: "Registering and configuring agency endpoints.",
     Scope.REPORTS_READ: "Service performance and satisfaction reports.",
     Scope.AUDIT_READ: "Any citizen's access log (oversight bodies).",
@@ -43,6 +47,8 @@ PERSONAL_DATA = frozenset(
         Scope.BUSINESSES_READ,
         Scope.REQUESTS_READ,
         Scope.REQUESTS_WRITE,
+        Scope.COMPLAINTS_READ,
+        Scope.COMPLAINTS_WRITE,
         Scope.AUDIT_READ,
     }
 )

@@ -21,6 +21,7 @@ from app.bus.resilience import (
 )
 from app.observability import AGENCY_DURATION, AGENCY_OUTCOMES, BREAKER_STATE
 from app.schemas.sources import SourceStatus
+from app.services.agency_calls import AgencyCallLog
 
 P = TypeVar("P")
 T = TypeVar("T")
@@ -36,10 +37,14 @@ class ResilienceSettings:
 
 class Bus:
     def __init__(
-        self, registry: AdapterRegistry, resilience: ResilienceSettings | None = None
+        self,
+        registry: AdapterRegistry,
+        resilience: ResilienceSettings | None = None,
+        call_log: AgencyCallLog | None = None,
     ) -> None:
         self.registry = registry
         self._resilience = resilience or ResilienceSettings()
+        self._call_log = call_log
         self._guards: dict[tuple[str, str], Guard] = {}
 
     def guard(self, agency: Agency) -> Guard:
@@ -132,6 +137,8 @@ class Bus:
             BREAKER_STATE.labels(agency.code).set(breaker_level(breaker))
         AGENCY_DURATION.labels(agency.code, part).observe(result.latency_ms / 1000)
         AGENCY_OUTCOMES.labels(agency.code, result.status.value).inc()
+        if self._call_log is not None:
+            self._call_log.record(agency.code, part, result.status, result.latency_ms)
         return result
 
     @staticmethod

@@ -238,3 +238,113 @@ class AgencySettingChange(Base):
     changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     changed_by: Mapped[str] = mapped_column(String(128))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ComplaintRecord(Base):
+    """A complaint (SP4N-LAPOR!): where the citizen sent it, the agency now responsible, and
+    the stage deadlines in working days. `next_run_at` says when the courier should next hand
+    it over or ask the agency for its answer; the lease is how one courier holds it."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        Index("ix_complaints_due", "next_run_at"),
+        Index("ix_complaints_nik_filed", "nik", "filed_at"),
+        Index("ix_complaints_agency_filed", "agency", "filed_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    nik: Mapped[str] = mapped_column(String(16))
+    client_id: Mapped[str] = mapped_column(String(128))
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    addressed_to: Mapped[str | None] = mapped_column(String(64))
+    service: Mapped[str | None] = mapped_column(String(40))
+    service_request_id: Mapped[str | None] = mapped_column(String(36))
+    category: Mapped[str | None] = mapped_column(String(40))
+    service_date: Mapped[dt.date | None] = mapped_column(Date)
+    agency: Mapped[str] = mapped_column(String(64))
+    routed_by: Mapped[str] = mapped_column(String(20))
+    routing_reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    filed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    verification_due: Mapped[dt.date] = mapped_column(Date)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    dispatched_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    follow_up_due: Mapped[dt.date | None] = mapped_column(Date)
+    agency_reference: Mapped[str | None] = mapped_column(String(80))
+    answer: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_run_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+    events: Mapped[list["ComplaintEventRecord"]] = relationship(
+        order_by="ComplaintEventRecord.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class ComplaintEventRecord(Base):
+    """The complaint's history as the citizen follows it: received, forwarded, handed over,
+    answered, each with the agency that held it then."""
+
+    __tablename__ = "complaint_events"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    complaint_id: Mapped[str] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    kind: Mapped[str] = mapped_column(String(20))
+    agency: Mapped[str | None] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+
+
+class SatisfactionSurveyRecord(Base):
+    """One respondent's answers to the nine SKM elements (PermenPANRB 14/2017), each 1-4,
+    for one completed service request; the unique request id is the once-per-request rule."""
+
+    __tablename__ = "satisfaction_surveys"
+    __table_args__ = (
+        UniqueConstraint("service_request_id"),
+        Index("ix_satisfaction_surveys_agency_submitted", "agency", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    service_request_id: Mapped[str] = mapped_column(
+        ForeignKey("service_requests.id", ondelete="CASCADE")
+    )
+    service: Mapped[str] = mapped_column(String(40))
+    agency: Mapped[str] = mapped_column(String(64))
+    nik: Mapped[str] = mapped_column(String(16))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    requirements: Mapped[int] = mapped_column(Integer)
+    procedure: Mapped[int] = mapped_column(Integer)
+    completion_time: Mapped[int] = mapped_column(Integer)
+    fee: Mapped[int] = mapped_column(Integer)
+    product: Mapped[int] = mapped_column(Integer)
+    staff_competence: Mapped[int] = mapped_column(Integer)
+    staff_behaviour: Mapped[int] = mapped_column(Integer)
+    complaint_handling: Mapped[int] = mapped_column(Integer)
+    facilities: Mapped[int] = mapped_column(Integer)
+
+
+class AgencyCallRecord(Base):
+    """One call the gateway made to an agency and how it went: the durable source of each
+    agency's availability and latency in the performance report (metrics are not kept)."""
+
+    __tablename__ = "agency_calls"
+    __table_args__ = (Index("ix_agency_calls_agency_occurred", "agency", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    agency: Mapped[str] = mapped_column(String(64))
+    operation: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    latency_ms: Mapped[int] = mapped_column(Integer)

@@ -9,7 +9,9 @@ from fastapi.security import APIKeyHeader, OAuth2, SecurityScopes
 from app.auth.guard import Guard
 from app.auth.scopes import SCOPE_DESCRIPTIONS, Scope
 from app.services.agencies import AgencyAdmin
+from app.services.complaints import Complaints
 from app.services.context import Caller, Services
+from app.services.reports import Reports
 from app.services.service_requests import Requests
 
 TOKEN_URL = "/v1/oauth/token"
@@ -49,6 +51,16 @@ def get_requests(request: Request) -> Requests:
     return requests
 
 
+def get_complaints(request: Request) -> Complaints:
+    complaints: Complaints = request.app.state.complaints
+    return complaints
+
+
+def get_reports(request: Request) -> Reports:
+    reports: Reports = request.app.state.reports
+    return reports
+
+
 def get_guard(request: Request) -> Guard:
     guard: Guard = request.app.state.guard
     return guard
@@ -86,3 +98,5 @@ def caller_with(*scopes: Scope) -> Any:
 ServicesDep = Annotated[Services, Depends(get_services)]
 RequestsDep = Annotated[Requests, Depends(get_requests)]
 AgencyAdminDep = Annotated[AgencyAdmin, Depends(get_agency_admin)]
+ComplaintsDep = Annotated[Complaints, Depends(get_complaints)]
+ReportsDep = Annotated[Reports, Depends(get_reports)]

@@ -1,9 +1,7 @@
 """Service requests: submit, follow, pay, cancel. The workers do the agency work; these use
 cases only record what the citizen asked for and wake a worker."""
 
-import base64
 import datetime as dt
-import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,8 +32,10 @@ from app.schemas.service_requests import (
     TimelineEntry,
 )
 from app.services import catalogue, idempotency
-from app.services.access_log import AccessEvent, AccessLog, AccessLogUnavailable
+from app.services.access_log import AccessLog
 from app.services.context import Caller
+from app.services.cursors import decode_cursor, encode_cursor
+from app.services.personal_data import record_access
 from app.services.reads import refuse_other_citizen
 from app.workflows.calendar import add_working_days, jakarta_today
 from app.workflows.definitions import SERVICES
@@ -55,23 +55,7 @@ async def _record(
     requests: Requests, caller: Caller, operation: str, nik: str | None, status: int
 ) -> None:
     """Requests hold personal data (NIK, addresses): who touched which is recorded too."""
-    try:
-        await requests.access_log.record(
-            AccessEvent(
-                request_id=caller.request_id,
-                client_id=caller.client_id,
-                purpose=caller.purpose,
-                released=["service_request"],
-                operation=operation,
-                outcome="complete",
-                http_status=status,
-                duration_ms=0,
-                calls=[],
-                subject_nik=nik,
-            )
-        )
-    except AccessLogUnavailable as exc:
-        raise ProblemError(ProblemKind.ACCESS_LOG_UNAVAILABLE, str(exc)) from exc
+    await record_access(requests.access_log, caller, operation, nik, status, "service_request")
 
 
 def view(request: ServiceRequestRecord) -> ServiceRequest:
@@ -207,22 +191,6 @@ async def get(requests: Requests, caller: Caller, request_id: str) -> ServiceReq
     return found
 
 
-def _encode_cursor(request: ServiceRequestRecord) -> str:
-    raw = json.dumps([request.submitted_at.isoformat(), request.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        at, request_id = json.loads(base64.urlsafe_b64decode(padded))
-        return dt.datetime.fromisoformat(at), str(request_id)
-    except (ValueError, TypeError) as exc:
-        raise _invalid(
-            [FieldError(field="cursor", location="query", message="not a cursor from this API")]
-        ) from exc
-
-
 async def search(
     requests: Requests,
     caller: Caller,
@@ -243,7 +211,7 @@ async def search(
     if service:
         query = query.where(ServiceRequestRecord.service == service.value)
     if cursor:
-        at, request_id = _decode_cursor(cursor)
+        at, request_id = decode_cursor(cursor)
         query = query.where(
             or_(
                 ServiceRequestRecord.submitted_at < at,
@@ -260,7 +228,7 @@ async def search(
     await _record(requests, caller, "service_request.search", nik, 200)
     return ServiceRequestPage(
         items=[view(r) for r in page],
-        next_cursor=_encode_cursor(page[-1]) if more else None,
+        next_cursor=encode_cursor(page[-1].submitted_at, page[-1].id) if more else None,
     )
 
 

@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 import random
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,11 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.adapters.base import AgencyError, AgencyNotFound, AgencyRejected, Capability
-from app.bus.registry import AdapterRegistry
+from app.bus.registry import AdapterRegistry, Provider
 from app.db.models import RequestEventRecord, RequestStepRecord, ServiceRequestRecord
 from app.schemas.service_requests import FINAL_STATUSES, RequestStatus, ServiceCode, StepState
+from app.schemas.sources import SourceStatus
+from app.services.agency_calls import AgencyCallLog, failure_status
 from app.workflows.definitions import SERVICES, ServiceDefinition
-from app.workflows.steps import Done, Outcome, Reject, StepInput, StepSpec, Wait
+from app.workflows.steps import Done, Outcome, Provide, Reject, StepInput, StepSpec, Wait
 
 log = logging.getLogger(__name__)
 
@@ -95,19 +98,21 @@ class Engine:
         lease_s: float = 30.0,
         step_pause_s: float = 0.0,
         retry_base_s: float = 1.0,
+        call_log: AgencyCallLog | None = None,
     ) -> None:
         self._sessions = sessions
+        self._call_log = call_log
         self._registry = registry
         self.worker_id = worker_id
         self.lease_s = lease_s
         self._step_pause_s = step_pause_s
         self._retry_base_s = retry_base_s
 
-    def _provide(self, capability: Capability, protocol: type[Any]) -> Any:
+    def _provider(self, capability: Capability, protocol: type[Any]) -> Provider[Any]:
         provider = self._registry.provider(capability, protocol)
         if provider is None or not provider.agency.endpoint.enabled:
             raise NoAgency(f"no enabled agency serves {capability.value}")
-        return provider.impl
+        return provider
 
     def _timeout_s(self, capability: Capability) -> float:
         provider = self._registry.provider(capability, object)
@@ -222,9 +227,27 @@ class Engine:
         add_event(request, RequestStatus.COMPLETED, "completed; the product is ready")
 
     async def _execute(self, claimed: _Claimed) -> Outcome | Exception:
+        """A step that reached an agency is recorded with its time and how it went, for the
+        agency's availability and latency; one that only waited for the citizen is not."""
+        called: list[str] = []
+
+        def provide(capability: Capability, protocol: type[Any]) -> Any:
+            provider = self._provider(capability, protocol)
+            called.append(provider.agency.code)
+            return provider.impl
+
+        started = time.perf_counter()
+        outcome = await self._outcome(claimed, provide)
+        if self._call_log is not None and called:
+            status = failure_status(outcome) if isinstance(outcome, Exception) else SourceStatus.OK
+            latency_ms = round((time.perf_counter() - started) * 1000)
+            self._call_log.record(called[0], claimed.spec.name, status, latency_ms)
+        return outcome
+
+    async def _outcome(self, claimed: _Claimed, provide: Provide) -> Outcome | Exception:
         try:
             async with asyncio.timeout(self._timeout_s(claimed.spec.capability) * 2):
-                return await claimed.spec.run(claimed.step_input, self._provide)
+                return await claimed.spec.run(claimed.step_input, provide)
         except AgencyNotFound as exc:
             return Reject(str(exc))
         except AgencyRejected as exc:

@@ -3,7 +3,7 @@
 Records written before this revision are chained in id order, so the chain covers them too.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-23
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from app.audit.chain import GENESIS, seal
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
+from simulators.civil_registry.complaints import install_complaints
 from simulators.civil_registry.registry import NOT_FOUND, Registry, encode, outcome
 from simulators.dates import jakarta_now
 from simulators.faults import FailureStyle, FaultSettings, install_faults
@@ -101,6 +102,7 @@ def create_app(world: World | None = None, faults: FaultSettings | None = None) 
 
     app = FastAPI(title="Dukcapil Web Service", docs_url=None, redoc_url=None, openapi_url=None)
     journal = install_journal(app)
+    install_complaints(app, journal, accepted)
 
     @app.post("/api/v1/CALL_NIK")
     async def call_nik(request: Request) -> Response:

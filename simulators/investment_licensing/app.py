@@ -18,6 +18,7 @@ from simulators.catalog import KBLI_TABLE
 from simulators.dates import jakarta_now
 from simulators.faults import FailureStyle, FaultSettings, install_faults
 from simulators.investment_licensing.applications import LicensingOffice
+from simulators.investment_licensing.complaints import install_complaints
 from simulators.investment_licensing.records import Directory
 from simulators.investment_licensing.writes import install_writes, refusal
 from simulators.journal import install_journal, json_reply
@@ -70,6 +71,7 @@ def create_app(
     office = LicensingOffice(directory, settings, clock, jakarta_now)
     journal = install_journal(app)
     install_writes(app, office, directory, journal)
+    install_complaints(app, journal, clock)
 
     @app.get("/oss/v2/pelaku-usaha")
     async def businesses_of(request: Request) -> Response:

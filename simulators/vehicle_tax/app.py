@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request, Response
 from simulators.dates import jakarta_now, reference_date
 from simulators.faults import FailureStyle, FaultSettings, install_faults
 from simulators.journal import install_journal
+from simulators.vehicle_tax.complaints import install_complaints
 from simulators.vehicle_tax.payments import BAD_PLATE, UNKNOWN_PLATE, Cashier
 from simulators.vehicle_tax.records import (
     XML_TYPE,
@@ -74,7 +75,9 @@ def create_app(
         return datetime.combine(today(), jakarta_now().timetz())
 
     app = FastAPI(title="SAMSAT Online", docs_url=None, redoc_url=None, openapi_url=None)
-    install_writes(app, Cashier(fleet, now), fleet, install_journal(app))
+    journal = install_journal(app)
+    install_writes(app, Cashier(fleet, now), fleet, journal)
+    install_complaints(app, journal)
 
     @app.post("/samsat/infopkb")
     async def info_pkb(request: Request) -> Response:

@@ -24,6 +24,7 @@ CLEAN = {
     "connection_reset": False,
     "reset_after_write": False,
     "verification_seconds": 3.0,
+    "complaint_answer_seconds": 5.0,
 }
 
 

@@ -1,0 +1,57 @@
+"""The satisfaction survey: once a service request is completed, its citizen rates the nine
+elements of the service once; the answers feed the agency's index (`app.reports.skm`)."""
+
+import datetime as dt
+
+from sqlalchemy.exc import IntegrityError
+
+from app.db.models import SatisfactionSurveyRecord, ServiceRequestRecord
+from app.problems import ProblemError, ProblemKind
+from app.reports.skm import ELEMENTS
+from app.schemas.service_requests import RequestStatus
+from app.schemas.surveys import Survey, SurveyAnswers
+from app.services import catalogue
+from app.services.context import Caller
+from app.services.personal_data import record_access
+from app.services.service_requests import Requests
+
+
+async def submit(
+    requests: Requests, caller: Caller, request_id: str, answers: SurveyAnswers
+) -> Survey:
+    at = dt.datetime.now(dt.UTC)
+    try:
+        async with requests.sessions.begin() as session:
+            request = await session.get(ServiceRequestRecord, request_id)
+            if request is None or not caller.acts_for(request.nik):
+                raise ProblemError(
+                    ProblemKind.SERVICE_REQUEST_NOT_FOUND, f"no service request {request_id}"
+                )
+            if request.status != RequestStatus.COMPLETED.value:
+                raise ProblemError(
+                    ProblemKind.INVALID_STATE,
+                    f"a request is surveyed once it is completed; this one is {request.status}",
+                )
+            survey = SatisfactionSurveyRecord(
+                service_request_id=request.id,
+                service=request.service,
+                agency=catalogue.service(requests.registry, request.service).agencies[0],
+                nik=request.nik,
+                submitted_at=at,
+                **{e.field: getattr(answers, e.field) for e in ELEMENTS},
+            )
+            session.add(survey)
+            nik = request.nik
+    except IntegrityError as exc:
+        raise ProblemError(
+            ProblemKind.SURVEY_ALREADY_SUBMITTED,
+            f"service request {request_id} has already been surveyed",
+        ) from exc
+    await record_access(requests.access_log, caller, "survey.submit", nik, 201, "survey")
+    return Survey(
+        service_request_id=survey.service_request_id,
+        service=survey.service,
+        agency=survey.agency,
+        submitted_at=at,
+        answers=answers,
+    )

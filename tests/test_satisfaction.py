@@ -1,0 +1,173 @@
+"""The satisfaction survey and its index, computed as PermenPANRB 14/2017 does.
+
+The regulation gives the method (per-element means, equal weights of 1/9, the sum times 25)
+and the table of intervals and grades, but no numeric worked example; the example here is
+computed by hand with that method and written out in full, so it can be checked on paper:
+
+| respondent | U1 | U2 | U3 | U4 | U5 | U6 | U7 | U8 | U9 |
+|------------|----|----|----|----|----|----|----|----|----|
+| 1          | 4  | 3  | 4  | 4  | 3  | 3  | 4  | 3  | 3  |
+| 2          | 3  | 3  | 3  | 4  | 3  | 3  | 3  | 3  | 3  |
+| 3          | 3  | 2  | 3  | 4  | 3  | 3  | 3  | 2  | 3  |
+| 4          | 3  | 4  | 3  | 4  | 4  | 3  | 4  | 3  | 3  |
+| NRR        |3.25|3.00|3.25|4.00|3.25|3.00|3.50|2.75|3.00|
+
+Sum of the means 29.00; IKM = 29/9 = 3.2222; converted 3.2222... x 25 = 80.56, grade B
+(76.61-88.30, baik). U1 weighted 3.25/9 = 0.361; U8 2.75 x 25 = 68.75, grade C.
+"""
+
+import pytest
+
+from app.reports.skm import ELEMENTS, satisfaction_index
+from tests.service_request_helpers import submit, wait_for
+
+PROBLEM = "application/problem+json"
+FIELDS = [e.field for e in ELEMENTS]
+WORKED_EXAMPLE = [
+    [4, 3, 4, 4, 3, 3, 4, 3, 3],
+    [3, 3, 3, 4, 3, 3, 3, 3, 3],
+    [3, 2, 3, 4, 3, 3, 3, 2, 3],
+    [3, 4, 3, 4, 4, 3, 4, 3, 3],
+]
+
+
+def _answers(scores: list[int]) -> dict[str, int]:
+    return dict(zip(FIELDS, scores, strict=True))
+
+
+def test_the_hand_computed_example_to_the_published_decimals():
+    result = satisfaction_index([_answers(row) for row in WORKED_EXAMPLE])
+
+    assert result is not None
+    assert [str(e.mean) for e in result.elements] == [
+        "3.25", "3.00", "3.25", "4.00", "3.25", "3.00", "3.50", "2.75", "3.00",
+    ]  # fmt: skip
+    assert str(result.elements[0].weighted) == "0.361"
+    assert [e.grade.letter for e in result.elements] == [
+        "B",
+        "C",
+        "B",
+        "A",
+        "B",
+        "C",
+        "B",
+        "C",
+        "C",
+    ]
+    assert str(result.index) == "3.2222"
+    assert str(result.converted) == "80.56"
+    assert (result.grade.letter, result.grade.name_id) == ("B", "Baik")
+
+
+@pytest.mark.parametrize(
+    ("scores", "converted", "grade"),
+    [
+        ([4] * 9, "100.00", "A"),
+        ([1] * 9, "25.00", "D"),
+        # 8 x 4 + 3 = 35 -> 35/9 x 25 = 97.22
+        ([4] * 8 + [3], "97.22", "A"),
+        # 3 x 4 + 6 x 3 = 30 -> 83.33, inside B
+        ([4, 4, 4, 3, 3, 3, 3, 3, 3], "83.33", "B"),
+        # 27 + ... : all 3 is 75.00, inside C (65.00-76.60)
+        ([3] * 9, "75.00", "C"),
+        # 6 x 3 + 3 x 2 = 24 -> 66.67, C; 5 x 3 + 4 x 2 = 23 -> 63.89, D
+        ([3, 3, 3, 3, 3, 3, 2, 2, 2], "66.67", "C"),
+        ([3, 3, 3, 3, 3, 2, 2, 2, 2], "63.89", "D"),
+    ],
+)
+def test_grades_follow_the_regulations_intervals(scores, converted, grade):
+    result = satisfaction_index([_answers(scores)])
+
+    assert result is not None
+    assert (str(result.converted), result.grade.letter) == (converted, grade)
+
+
+def test_no_respondents_is_no_index():
+    assert satisfaction_index([]) is None
+
+
+async def _completed_registration(gateway, nik: str, name: str) -> str:
+    created = await submit(
+        gateway,
+        "business-registration",
+        nik,
+        business_name=name,
+        kbli=["56102"],
+        address={"street": "Jl. Malioboro No. 5", "village_code": "34.71.07.1001"},
+    )
+    await wait_for(gateway, created["id"], {"completed"})
+    return str(created["id"])
+
+
+async def test_surveys_of_completed_requests_make_the_agencys_index(gateway, personas):
+    nik = personas["nothing"].nik
+    for number, row in enumerate(WORKED_EXAMPLE):
+        request_id = await _completed_registration(gateway, nik, f"Warung Nomor {number}")
+        response = await gateway.post(
+            f"/v1/service-requests/{request_id}/survey", json=_answers(row)
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["agency"] == "investment_licensing"
+
+    report = await gateway.get(
+        "/v1/reports/satisfaction", params={"agency": "investment_licensing"}
+    )
+
+    assert report.status_code == 200
+    body = report.json()
+    assert body["respondents"] == 4
+    assert [e["mean"] for e in body["elements"]] == [
+        "3.25", "3.00", "3.25", "4.00", "3.25", "3.00", "3.50", "2.75", "3.00",
+    ]  # fmt: skip
+    assert (body["index"], body["converted_index"], body["grade"]) == ("3.2222", "80.56", "B")
+    other = await gateway.get("/v1/reports/satisfaction", params={"service": "vehicle-tax-renewal"})
+    assert other.json()["respondents"] == 0
+    assert other.json()["grade"] is None
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"fee": 0}, "fee"), ({"facilities": 5}, "facilities"), ({"product": "4"}, "product")],
+)
+async def test_scores_outside_1_to_4_are_422_naming_the_element(gateway, personas, change, field):
+    request_id = await _completed_registration(gateway, personas["nothing"].nik, "Kedai Uji")
+
+    response = await gateway.post(
+        f"/v1/service-requests/{request_id}/survey", json={**_answers([3] * 9), **change}
+    )
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+async def test_a_missing_element_a_second_survey_and_an_unfinished_request_are_refused(
+    gateway, personas
+):
+    nik = personas["nothing"].nik
+    request_id = await _completed_registration(gateway, nik, "Kedai Uji")
+    answers = _answers([3] * 9)
+
+    missing = await gateway.post(
+        f"/v1/service-requests/{request_id}/survey",
+        json={k: v for k, v in answers.items() if k != "staff_behaviour"},
+    )
+    assert missing.status_code == 422
+    assert [e["field"] for e in missing.json()["errors"]] == ["staff_behaviour"]
+
+    first = await gateway.post(f"/v1/service-requests/{request_id}/survey", json=answers)
+    second = await gateway.post(f"/v1/service-requests/{request_id}/survey", json=answers)
+    assert first.status_code == 201
+    assert second.status_code == 409
+    assert second.json()["type"].endswith("/survey-already-submitted")
+
+    unknown = await gateway.post("/v1/service-requests/no-such-request/survey", json=answers)
+    assert unknown.status_code == 404
+
+    pending = await submit(
+        gateway, "vehicle-tax-renewal", personas["several_vehicles_overdue"].nik,
+        plate_number=personas["several_vehicles_overdue"].plates[0],
+    )  # fmt: skip
+    early = await gateway.post(f"/v1/service-requests/{pending['id']}/survey", json=answers)
+    assert early.status_code == 409
+    assert early.json()["type"].endswith("/invalid-state")
