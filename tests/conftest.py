@@ -6,10 +6,13 @@ counts what reached each agency, so tests can prove that bad input called nobody
 """
 
 import gc
+import logging
 import os
+import tempfile
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,6 +25,7 @@ from app.auth.tokens import TokenClaims
 from app.config import AgencyEndpoint, Settings
 from app.db.migrate import downgrade
 from app.main import create_app
+from app.observability import log_handler
 from simulators.civil_registry.app import create_app as civil_registry_app
 from simulators.investment_licensing.app import create_app as investment_licensing_app
 from simulators.vehicle_tax.app import create_app as vehicle_tax_app
@@ -106,6 +110,22 @@ def socket_agencies() -> Iterator[SocketAgencies]:
     show (connection resets); shared by a module's tests, which clear the faults they set."""
     with SocketAgencies(SIMULATOR_FACTORIES) as started:
         yield started
+
+
+LOG_CAPTURE = Path(tempfile.gettempdir()) / f"satupintu-test-logs-{os.getpid()}.jsonl"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def captured_logs() -> Iterator[Path]:
+    """Every log line of the run, through the gateway's own production handler, so a test can
+    prove no NIK leaves unmasked (`tests/test_zz_log_privacy.py`)."""
+    with LOG_CAPTURE.open("w", encoding="utf-8") as stream:
+        handler = log_handler(stream, "json")
+        handler.name = "test-capture"
+        logging.getLogger().addHandler(handler)
+        yield LOG_CAPTURE
+        logging.getLogger().removeHandler(handler)
+    LOG_CAPTURE.unlink(missing_ok=True)
 
 
 @pytest.fixture

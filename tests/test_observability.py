@@ -64,3 +64,13 @@ def test_json_logs_carry_the_request_id(capsys):
     assert record["request_id"] == "log-check-1"
     assert record["level"] == "INFO"
     configure_logging("INFO", "console")
+
+
+def test_niks_and_family_card_numbers_are_masked_but_nibs_are_not():
+    from app.observability import mask_niks
+
+    line = "GET /v1/citizens/3171074508900001 kk=3171070101090001 nib=9122269902898 id=12345"
+
+    assert mask_niks(line) == (
+        "GET /v1/citizens/3171********0001 kk=3171********0001 nib=9122269902898 id=12345"
+    )
