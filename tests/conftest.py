@@ -5,12 +5,14 @@ socket is replaced by httpx's ASGI transport, mounted per agency host. A recordi
 counts what reached each agency, so tests can prove that bad input called nobody.
 """
 
+import asyncio
 import gc
 import logging
 import os
 import tempfile
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -19,11 +21,15 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlalchemy import insert, inspect, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from app.audit.chain import GENESIS
 from app.auth.scopes import ClientKind, Scope
 from app.auth.tokens import TokenClaims
 from app.config import AgencyEndpoint, Settings
 from app.db.migrate import downgrade
+from app.db.models import AuditChainHead, Base
 from app.main import create_app
 from app.observability import log_handler
 from simulators.civil_registry.app import create_app as civil_registry_app
@@ -143,10 +149,32 @@ def _fresh_external_database() -> None:
         downgrade(Settings(database_url=EXTERNAL_DATABASE).database_url, "base")
 
 
+def _empty_tables(database_url: str) -> None:
+    """Every test on the shared server starts from empty tables, as each SQLite test starts
+    from a new file: no leftover complaint for a courier to pick up, no tampered audit chain,
+    no rows another test's counts would include."""
+
+    async def empty() -> None:
+        engine = create_async_engine(database_url)
+        async with engine.begin() as conn:
+            existing = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+            tables = [t.name for t in Base.metadata.sorted_tables if t.name in existing]
+            if tables:
+                await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            if AuditChainHead.__tablename__ in existing:
+                await conn.execute(insert(AuditChainHead).values(id=1, seq=0, hash=GENESIS))
+        await engine.dispose()
+
+    with ThreadPoolExecutor(1) as pool:  # a loop of its own, whoever calls the fixture
+        pool.submit(asyncio.run, empty()).result()
+
+
 @pytest.fixture
 def database_url(tmp_path, _fresh_external_database) -> str:
     if EXTERNAL_DATABASE:
-        return Settings(database_url=EXTERNAL_DATABASE).database_url
+        url = Settings(database_url=EXTERNAL_DATABASE).database_url
+        _empty_tables(url)
+        return url
     return f"sqlite+aiosqlite:///{tmp_path}/gateway.db"
 
 

@@ -2,21 +2,18 @@
 adapter, then asks that agency for its answer until it gives one.
 
 It runs beside the service-request worker, in the gateway or in `satupintu worker`, and claims
-complaints the same way: a conditional UPDATE takes a complaint's lease only if no live lease
-is held, so two processes never work on one complaint, and an expired lease (a crashed process)
-makes it due again. The handover carries the complaint's id as its reference, so an agency
-asked twice files it once. An agency that is down only delays a complaint: it is tried again
-with backoff and never dropped, because a complaint must reach the responsible agency.
+complaints the same way, under a lease (`app.workflows.polling`). The handover carries the
+complaint's id as its reference, so an agency asked twice files it once. An agency that is
+down only delays a complaint: it is tried again with backoff and never dropped, because a
+complaint must reach the responsible agency.
 """
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.base import Capability, ComplaintDesk, ComplaintFiling, ComplaintProgress
@@ -29,13 +26,12 @@ from app.schemas.sources import SourceStatus
 from app.services.agency_calls import AgencyCallLog
 from app.services.complaints import add_history, now
 from app.workflows.engine import retry_delay
+from app.workflows.polling import Poller, claim_due
 
 log = logging.getLogger(__name__)
 
-CLAIM_BATCH = 10
 
-
-class ComplaintCourier:
+class ComplaintCourier(Poller):
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -47,57 +43,19 @@ class ComplaintCourier:
         recheck_s: float = 5.0,
         retry_base_s: float = 1.0,
     ) -> None:
+        super().__init__(f"complaints-{courier_id}", poll_interval_s)
         self._sessions = sessions
         self._registry = registry
         self._call_log = call_log
         self.courier_id = courier_id
         self._lease_s = lease_s
-        self._poll_interval_s = poll_interval_s
         self._recheck_s = recheck_s
         self._retry_base_s = retry_base_s
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name=f"complaints-{self.courier_id}")
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._task is not None:
-            await self._task
 
     async def claim(self) -> list[str]:
-        at = now()
-        lease_free = or_(
-            ComplaintRecord.lease_expires_at.is_(None), ComplaintRecord.lease_expires_at < at
+        return await claim_due(
+            self._sessions, ComplaintRecord, self.courier_id, self._lease_s, now()
         )
-        claimed = []
-        async with self._sessions.begin() as session:
-            candidates = (
-                select(ComplaintRecord.id)
-                .where(ComplaintRecord.next_run_at <= at, lease_free)
-                .order_by(ComplaintRecord.next_run_at)
-                .limit(CLAIM_BATCH)
-                .with_for_update(skip_locked=True)
-            )
-            for complaint_id in (await session.scalars(candidates)).all():
-                taken = await session.execute(
-                    update(ComplaintRecord)
-                    .where(ComplaintRecord.id == complaint_id, lease_free)
-                    .values(
-                        lease_owner=self.courier_id,
-                        lease_expires_at=at + dt.timedelta(seconds=self._lease_s),
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-                if taken.rowcount == 1:  # type: ignore[attr-defined]
-                    claimed.append(complaint_id)
-        return claimed
 
     async def run_once(self) -> int:
         """Claim what is due and advance it. Returns how many complaints were advanced."""
@@ -219,16 +177,3 @@ class ComplaintCourier:
         add_history(
             complaint, HistoryKind.RESOLVED, complaint.agency, f"{complaint.agency} answered"
         )
-
-    async def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                busy = await self.run_once()
-            except Exception:
-                log.exception("complaint courier round failed")
-                busy = 0
-            if busy:
-                continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)

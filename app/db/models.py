@@ -58,12 +58,13 @@ class AccessRecord(Base):
     __tablename__ = "access_records"
     __table_args__ = (
         Index("ix_access_records_subject_nik_occurred_at", "subject_nik", "occurred_at"),
+        UniqueConstraint("seq", name="uq_access_records_seq"),
     )
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
-    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
     request_id: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     client_id: Mapped[str] = mapped_column(String(128))

@@ -22,6 +22,11 @@ PROFILE = {
         "Vehicle tax is down: the other parts still arrive, `complete` is false",
         "profile_partial",
     ),
+    "minimised": _example(
+        "A vehicle-tax officer (identity:read, vehicles:read): name, address and vehicles; "
+        "the rest is withheld and not even fetched",
+        "profile_minimised",
+    ),
 }
 VEHICLES = {"vehicles": _example("An owner with several vehicles, one overdue", "vehicles")}
 BUSINESSES = {"page": _example("Page 1 of an owner's businesses, one per page", "businesses")}
