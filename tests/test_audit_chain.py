@@ -161,3 +161,38 @@ async def test_the_access_log_pages(gateway, gateway_app, personas):
             select(func.count()).select_from(AccessRecord).where(AccessRecord.subject_nik == nik)
         )
     assert count == first["total"] + 1
+
+
+async def test_writers_that_take_turns_each_notice_the_others_appends(database_url):
+    """Each writer remembers the head it left; when another moved it since, its
+    compare-and-set misses and it relinks from the head it then reads under the lock."""
+    from app.audit.verify import verify_chain
+    from app.db.migrate import apply_migrations
+    from app.db.session import make_engine, make_sessionmaker
+    from app.services.access_log import AccessEvent, AccessLog
+
+    await apply_migrations(database_url)
+    engine = make_engine(database_url)
+    sessions = make_sessionmaker(engine)
+    first, second = AccessLog(sessions), AccessLog(sessions)
+    await first.start()
+    await second.start()
+    for number in range(6):
+        await (first if number % 2 else second).record(
+            AccessEvent(
+                request_id=f"turn-{number}",
+                client_id="turns",
+                operation="citizen.profile",
+                outcome="complete",
+                http_status=200,
+                duration_ms=1,
+                calls=[],
+            )
+        )
+    await first.stop()
+    await second.stop()
+    report = await verify_chain(sessions)
+    await engine.dispose()
+
+    assert report.intact, report.reason
+    assert report.records == 6

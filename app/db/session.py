@@ -21,7 +21,9 @@ def _sqlite_for_concurrent_writers(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(database_url: str) -> AsyncEngine:
-    engine = create_async_engine(database_url, pool_pre_ping=True)
+    """A server's connections can die between uses, so they are pinged when checked out; an
+    SQLite file's cannot, and there every round trip to aiosqlite's thread costs."""
+    engine = create_async_engine(database_url, pool_pre_ping=not database_url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_for_concurrent_writers)
     return engine
