@@ -77,7 +77,8 @@ class Settings(BaseSettings):
     )
     http_transport: Literal["aiohttp", "httpx"] = Field(
         default="aiohttp",
-        description="The pool under the adapters' httpx API; aiohttp measured faster.",
+        description="The HTTP client under the adapters: aiohttp directly (fastest in "
+        "`make bench`) or plain httpx.",
     )
     http_max_connections: int = Field(default=200, gt=0)
     http_max_keepalive: int = Field(default=100, ge=0)

@@ -3,7 +3,6 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -13,6 +12,7 @@ from app.auth.rate_limit import RateLimiter
 from app.auth.tokens import TokenIssuer, signing_key
 from app.bus.bus import Bus, ResilienceSettings
 from app.config import Settings, get_settings
+from app.http_client import AgencyHttp
 from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.observability import REQUEST_ID_HEADER, TRACEPARENT_HEADER
 from app.problems import install_problem_handlers
@@ -55,9 +55,7 @@ a hash-chained audit trail that the citizen can read (`/v1/citizens/{nik}/access
 """
 
 
-def create_app(
-    settings: Settings | None = None, http_client: httpx.AsyncClient | None = None
-) -> FastAPI:
+def create_app(settings: Settings | None = None, http_client: AgencyHttp | None = None) -> FastAPI:
     """`http_client` lets tests route agency calls to in-process simulators."""
     settings = settings or get_settings()
 

@@ -3,7 +3,6 @@ HTTP client pool and the adapters. Shared by the API's lifespan and the standalo
 
 from dataclasses import dataclass
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.agencies.secrets import SecretBox
@@ -12,8 +11,8 @@ from app.complaints.courier import ComplaintCourier
 from app.config import Settings
 from app.db.migrate import apply_migrations, ensure_current
 from app.db.session import make_engine, make_sessionmaker
-from app.http_client import build_http_client
-from app.observability import configure_logging, propagate
+from app.http_client import AgencyHttp, build_http_client, with_propagation
+from app.observability import configure_logging
 from app.schemas.identifiers import warm_region_table
 from app.services.agencies import EndpointWatcher, stored_endpoints
 from app.services.agency_calls import AgencyCallLog
@@ -27,7 +26,7 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    http: httpx.AsyncClient
+    http: AgencyHttp
     registry: AdapterRegistry
     secrets: SecretBox
     owns_http: bool
@@ -40,16 +39,14 @@ class Runtime:
         await self.engine.dispose()
 
 
-async def open_runtime(settings: Settings, http_client: httpx.AsyncClient | None) -> Runtime:
+async def open_runtime(settings: Settings, http_client: AgencyHttp | None) -> Runtime:
     configure_logging(settings.log_level, settings.log_format)
     if settings.auto_migrate:
         await apply_migrations(settings.database_url)
     engine = make_engine(settings.database_url)
     await ensure_current(engine, settings.database_url)
     warm_region_table()
-    http = http_client or build_http_client(settings)
-    if propagate not in http.event_hooks["request"]:
-        http.event_hooks["request"].append(propagate)
+    http = with_propagation(http_client) if http_client else build_http_client(settings)
     sessions = make_sessionmaker(engine)
     secrets = SecretBox(settings.secret_key.get_secret_value())
     endpoints = {**settings.agencies, **await stored_endpoints(sessions, secrets)}

@@ -11,7 +11,7 @@ per-source status the caller sees:
 | `AgencyNotFound`                | `not_found`    | 404                        |
 | `AgencyRejected` (writes)       | request `rejected` with the message as the reason |
 | `AgencyUnavailable`, connection | `unavailable`  | 503                        |
-| timeout (httpx or deadline)     | `timeout`      | 504                        |
+| timeout (transport, deadline)   | `timeout`      | 504                        |
 | `AgencyReplyError`, or anything | `error`        | 502                        |
 |   else (bad body, wrong schema) |                |                            |
 
@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-import httpx
-
 from app.config import AgencyEndpoint
+from app.http_client import AgencyHttp, AgencyReply
 from app.schemas.business import Business, KbliEntry, RiskLevel
 from app.schemas.citizen import Family, Identity
 from app.schemas.social_security import Membership
@@ -82,7 +81,7 @@ class AgencyRejected(AgencyError):
 class AdapterContext:
     code: str
     endpoint: AgencyEndpoint
-    http: httpx.AsyncClient
+    http: AgencyHttp
 
 
 @dataclass(frozen=True)
@@ -310,7 +309,7 @@ class ComplaintDesk(Protocol):
         ...
 
 
-def backend_failure(response: httpx.Response) -> AgencyError | None:
+def backend_failure(response: AgencyReply) -> AgencyError | None:
     """Classify a backend's HTTP status the same way for every adapter."""
     if response.status_code == 503:
         return AgencyUnavailable(f"agency answered 503 {response.reason_phrase}")

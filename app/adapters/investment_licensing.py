@@ -5,8 +5,6 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
-
 from app.adapters.base import (
     AdapterContext,
     AgencyLevel,
@@ -26,6 +24,7 @@ from app.adapters.base import (
     ServiceStandard,
     backend_failure,
 )
+from app.http_client import AgencyReply
 from app.schemas.business import (
     Business,
     BusinessActivity,
@@ -195,7 +194,7 @@ class InvestmentLicensingAdapter:
         except (KeyError, TypeError, ValueError) as exc:
             raise AgencyReplyError(f"OSS business list is not readable: {exc!r}") from exc
 
-    async def _envelope(self, response: httpx.Response) -> dict[str, Any]:
+    async def _envelope(self, response: AgencyReply) -> dict[str, Any]:
         if failure := backend_failure(response):
             raise failure
         try:

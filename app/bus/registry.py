@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any, Generic, Protocol, TypeVar, cast
 
-import httpx
-
 from app.adapters.base import AdapterContext, AgencyAdapter, Capability
 from app.config import AgencyEndpoint
+from app.http_client import AgencyHttp
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +57,7 @@ class AdapterRegistry:
         self,
         installed: dict[str, Installed],
         endpoints: dict[str, AgencyEndpoint],
-        http: httpx.AsyncClient,
+        http: AgencyHttp,
     ) -> None:
         self._installed = installed
         self._http = http
@@ -71,9 +70,7 @@ class AdapterRegistry:
                 log.warning("agency %s is configured but no adapter is installed for it", code)
 
     @classmethod
-    def discover(
-        cls, endpoints: dict[str, AgencyEndpoint], http: httpx.AsyncClient
-    ) -> "AdapterRegistry":
+    def discover(cls, endpoints: dict[str, AgencyEndpoint], http: AgencyHttp) -> "AdapterRegistry":
         installed = {}
         for entry in entry_points(group=ENTRY_POINT_GROUP):
             version = entry.dist.version if entry.dist else "unknown"
@@ -96,9 +93,7 @@ class AdapterRegistry:
     def agency(self, code: str) -> Agency | None:
         return self._agencies.get(code)
 
-    def build(
-        self, code: str, endpoint: AgencyEndpoint, http: httpx.AsyncClient | None = None
-    ) -> Agency:
+    def build(self, code: str, endpoint: AgencyEndpoint, http: AgencyHttp | None = None) -> Agency:
         """A new adapter for `code` on `endpoint`, not yet taking traffic: a candidate to check."""
         installed = self._installed[code]
         context = AdapterContext(code=code, endpoint=endpoint, http=http or self._http)

@@ -1,4 +1,7 @@
-"""Dependencies shared by the routers: the gateway's parts, and who is calling."""
+"""Dependencies shared by the routers: the gateway's parts, and who is calling.
+
+Each is `async` although none awaits: FastAPI runs a plain `def` dependency in a worker
+thread, and two thread hand-offs per request cost more than the rest of the routing."""
 
 from typing import Annotated, Any
 
@@ -36,32 +39,32 @@ api_key_header = APIKeyHeader(
 )
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
-def get_agency_admin(request: Request) -> AgencyAdmin:
+async def get_agency_admin(request: Request) -> AgencyAdmin:
     admin: AgencyAdmin = request.app.state.agency_admin
     return admin
 
 
-def get_requests(request: Request) -> Requests:
+async def get_requests(request: Request) -> Requests:
     requests: Requests = request.app.state.requests
     return requests
 
 
-def get_complaints(request: Request) -> Complaints:
+async def get_complaints(request: Request) -> Complaints:
     complaints: Complaints = request.app.state.complaints
     return complaints
 
 
-def get_reports(request: Request) -> Reports:
+async def get_reports(request: Request) -> Reports:
     reports: Reports = request.app.state.reports
     return reports
 
 
-def get_guard(request: Request) -> Guard:
+async def get_guard(request: Request) -> Guard:
     guard: Guard = request.app.state.guard
     return guard
 

@@ -12,6 +12,7 @@ Each POST is signed: `X-Satupintu-Signature: t=<unix time>,v1=<hex HMAC-SHA256 o
 and freshness.
 """
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from app.db.models import RequestEventRecord, ServiceRequestRecord
+from app.http_client import AgencyHttp
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ class WebhookSender:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        http: httpx.AsyncClient,
+        http: AgencyHttp,
         secret: str,
         timeout_s: float = 5.0,
     ) -> None:
@@ -116,12 +118,13 @@ class WebhookSender:
             SIGNATURE_HEADER: sign(self._secret, int(time.time()), body),
         }
         try:
-            response = await self._http.post(
-                url, content=body, headers=headers, timeout=self._timeout_s
-            )
+            async with asyncio.timeout(self._timeout_s):
+                response = await self._http.post(url, content=body, headers=headers)
+        except TimeoutError:
+            return f"no answer within {self._timeout_s:g} s"
         except httpx.HTTPError as exc:
             return f"{type(exc).__name__}: {exc}"
-        return None if response.is_success else f"HTTP {response.status_code}"
+        return None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
 
     async def deliver_due(self) -> int:
         delivered = 0
