@@ -45,9 +45,10 @@ class AgencyReply(Protocol):
 
 
 class AgencyHttp(Protocol):
-    """What an adapter may ask of the gateway's HTTP pool. A caller that needs a shorter limit
-    than the pool's own wraps the call in `asyncio.timeout`, as the bus does with each
-    agency's deadline."""
+    """What an adapter may ask of the gateway's HTTP pool. Whoever calls an adapter bounds the
+    call with `asyncio.timeout` (the bus with each agency's deadline, the workflow engine,
+    the courier and the webhook sender with theirs); the production pool itself bounds only
+    connecting, because a second timer per call measured 5-8 % of a profile read's CPU."""
 
     async def get(
         self, url: str, *, params: Params | None = None, headers: Headers | None = None
@@ -97,10 +98,10 @@ class AiohttpAgencyClient:
     span of the caller's trace; no cookie is kept (one jar shared by every citizen's calls
     would carry one citizen's session into another's); redirects are not followed."""
 
-    def __init__(self, max_connections: int, keepalive_s: float, timeout_s: float) -> None:
+    def __init__(self, max_connections: int, keepalive_s: float, connect_timeout_s: float) -> None:
         self._max_connections = max_connections
         self._keepalive_s = keepalive_s
-        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s)
         self._session: aiohttp.ClientSession | None = None
 
     def _open(self) -> aiohttp.ClientSession:

@@ -1,8 +1,11 @@
 """The token endpoint and API keys, as a client library would use them."""
 
+import asyncio
+
 import pytest
 
 from app.auth.scopes import ClientKind, Scope
+from app.auth.tokens import InvalidToken, TokenClaims, TokenIssuer
 from tests.conftest import client_of
 
 TOKEN = "/v1/oauth/token"
@@ -159,3 +162,26 @@ async def test_an_officer_cannot_have_an_api_key(gateway_app):
         await gateway_app.state.clients.create(
             "counter", ClientKind.OFFICER, {Scope.IDENTITY_READ}, api_key_enabled=True
         )
+
+
+async def test_a_remembered_token_is_refused_once_it_expires():
+    """The issuer remembers verified tokens so as not to check each signature again; that
+    must never outlive the token itself."""
+    issuer = TokenIssuer("k" * 64, ttl_s=1)
+    claims = TokenClaims("counter-1", ClientKind.OFFICER, frozenset({Scope.IDENTITY_READ}), None)
+    token = issuer.issue(claims)
+    assert issuer.read(token) == claims
+    assert issuer.read(token) == claims
+    await asyncio.sleep(2.1)
+    with pytest.raises(InvalidToken, match="expired"):
+        issuer.read(token)
+
+
+def test_a_token_altered_after_a_good_one_was_remembered_is_refused():
+    issuer = TokenIssuer("k" * 64, ttl_s=60)
+    claims = TokenClaims("counter-1", ClientKind.OFFICER, frozenset({Scope.IDENTITY_READ}), None)
+    token = issuer.issue(claims)
+    issuer.read(token)
+    header, payload, signature = token.split(".")
+    with pytest.raises(InvalidToken):
+        issuer.read(f"{header}.{payload}.{signature[:-2]}AA")
