@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, http_client: AgencyHttp | None 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await open_runtime(settings, http_client)
-        access_log = AccessLog(runtime.sessions)
+        access_log = AccessLog(runtime.engine)
         await access_log.start()
         worker = build_worker(runtime) if settings.worker_enabled else None
         courier = build_courier(runtime) if settings.worker_enabled else None

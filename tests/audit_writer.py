@@ -7,7 +7,7 @@ import asyncio
 import sys
 
 from app.config import Settings
-from app.db.session import make_engine, make_sessionmaker
+from app.db.session import make_engine
 from app.services.access_log import AccessEvent, AccessLog
 
 CONCURRENCY = 200
@@ -15,7 +15,7 @@ CONCURRENCY = 200
 
 async def write(count: int, label: str) -> None:
     engine = make_engine(Settings().database_url)
-    log = AccessLog(make_sessionmaker(engine))
+    log = AccessLog(engine)
     await log.start()
     pending = iter(range(count))
 

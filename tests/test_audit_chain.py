@@ -174,7 +174,7 @@ async def test_writers_that_take_turns_each_notice_the_others_appends(database_u
     await apply_migrations(database_url)
     engine = make_engine(database_url)
     sessions = make_sessionmaker(engine)
-    first, second = AccessLog(sessions), AccessLog(sessions)
+    first, second = AccessLog(engine), AccessLog(engine)
     await first.start()
     await second.start()
     for number in range(6):

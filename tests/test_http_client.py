@@ -90,7 +90,8 @@ async def test_every_call_carries_the_request_id_and_a_child_span(backend, clien
         assert seen["headers"]["X-Request-ID"] == "counter-0412"
         version, trace, span, flags = seen["headers"]["traceparent"].split("-")
         assert (version, trace, flags) == ("00", TRACE, "01")
-        assert len(span) == 16 and span != "0" * 16
+        assert len(span) == 16
+        assert span != "0" * 16
         spans.add(span)
     assert len(spans) == 2, "each agency call is its own span"
 
