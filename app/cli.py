@@ -327,6 +327,7 @@ def worker() -> None:
 
 
 async def _run_worker() -> None:
+    from app.heap import settled_heap
     from app.runtime import build_courier, build_worker, open_runtime
 
     runtime = await open_runtime(get_settings(), None)
@@ -339,7 +340,8 @@ async def _run_worker() -> None:
     running.start()
     courier.start()
     typer.echo(f"{running.worker_id} advancing service requests and complaints; Ctrl-C stops it")
-    await stop.wait()
+    with settled_heap():
+        await stop.wait()
     await courier.stop()
     await running.stop()
     await runtime.close()

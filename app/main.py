@@ -12,6 +12,7 @@ from app.auth.rate_limit import RateLimiter
 from app.auth.tokens import TokenIssuer, signing_key
 from app.bus.bus import Bus, ResilienceSettings
 from app.config import Settings, get_settings
+from app.heap import settled_heap
 from app.http_client import AgencyHttp
 from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.observability import REQUEST_ID_HEADER, TRACEPARENT_HEADER
@@ -131,7 +132,8 @@ def create_app(settings: Settings | None = None, http_client: AgencyHttp | None 
         if courier:
             courier.start()
         try:
-            yield
+            with settled_heap():
+                yield
         finally:
             if courier:
                 await courier.stop()
