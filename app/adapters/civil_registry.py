@@ -23,6 +23,7 @@ from app.adapters.base import (
     ServiceStandard,
     backend_failure,
 )
+from app.adapters.wire_dates import day_first_date
 from app.schemas.citizen import (
     Address,
     Family,
@@ -59,7 +60,7 @@ _REJECTIONS = {
 
 
 def _date(value: str) -> dt.date:
-    return dt.datetime.strptime(value, "%d-%m-%Y").date()
+    return day_first_date(value, "-")
 
 
 def _optional_date(value: str | None) -> dt.date | None:

@@ -27,6 +27,7 @@ from app.adapters.base import (
     ServiceStandard,
     backend_failure,
 )
+from app.adapters.wire_dates import day_first_date
 from app.schemas.vehicle import TaxAssessment, TaxStatus, Vehicle, VehicleClass
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -66,7 +67,7 @@ def _decimal(value: Any) -> float:
 
 
 def _date(value: Any) -> dt.date:
-    return dt.datetime.strptime(str(value), "%d/%m/%Y").date()
+    return day_first_date(str(value), "/")
 
 
 def _moment(value: Any) -> dt.datetime:
