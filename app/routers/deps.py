@@ -64,15 +64,9 @@ async def get_reports(request: Request) -> Reports:
     return reports
 
 
-async def get_guard(request: Request) -> Guard:
-    guard: Guard = request.app.state.guard
-    return guard
-
-
 async def authorise(
     request: Request,
     security_scopes: SecurityScopes,
-    guard: Annotated[Guard, Depends(get_guard)],
     authorization: Annotated[str | None, Depends(oauth2)],
     api_key: Annotated[str | None, Depends(api_key_header)],
     x_purpose: Annotated[
@@ -88,6 +82,7 @@ async def authorise(
         ),
     ] = None,
 ) -> Caller:
+    guard: Guard = request.app.state.guard
     claims = await guard.claims(authorization, api_key)
     required = frozenset(Scope(name) for name in security_scopes.scopes)
     return await guard.admit(request.state.request_id, claims, required, x_purpose)
