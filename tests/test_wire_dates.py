@@ -20,5 +20,5 @@ def test_day_first_dates_are_read(value, separator, expected):
     ["31/12/2026", "1-2-2020", "31-13-2026", "30-02-2026", "2026-12-31", "31-12-2026 ", ""],
 )
 def test_anything_else_is_refused_as_a_bad_reply(value):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="date"):
         day_first_date(value, "-")

@@ -16,4 +16,7 @@ def day_first_date(value: str, separator: str) -> dt.date:
     if match is None or match.group(2) != separator:
         raise ValueError(f"not a DD{separator}MM{separator}YYYY date: {value!r}")
     day, _, month, year = match.groups()
-    return dt.date(int(year), int(month), int(day))
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError as exc:
+        raise ValueError(f"no such date: {value!r}") from exc
