@@ -2,7 +2,6 @@
 
 import re
 import time
-import uuid
 
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
@@ -39,7 +38,7 @@ class RequestContextMiddleware:
             return
         headers = dict(scope["headers"])
         sent = headers.get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
-        request_id = sent if _ACCEPTABLE_ID.fullmatch(sent) else uuid.uuid4().hex
+        request_id = sent if _ACCEPTABLE_ID.fullmatch(sent) else observability.new_trace_id()
         trace = observability.incoming_trace(
             headers.get(TRACEPARENT_HEADER.encode(), b"").decode("latin-1") or None
         )

@@ -8,7 +8,6 @@ them on every agency call (an httpx request hook) without any adapter knowing ab
 import logging
 import random
 import re
-import secrets
 from contextvars import ContextVar
 from typing import TextIO
 
@@ -47,9 +46,13 @@ BREAKER_STATE = Gauge(
 
 
 def new_span_id() -> str:
-    """Span ids identify, they do not protect: the fast non-cryptographic generator will do
-    (one `os.urandom` call per agency call showed in the profile)."""
+    """Request, trace and span ids identify, they do not protect: the fast non-cryptographic
+    generator will do (an `os.urandom` call per id showed in the profile)."""
     return f"{random.getrandbits(64) or 1:016x}"
+
+
+def new_trace_id() -> str:
+    return f"{random.getrandbits(128) or 1:032x}"
 
 
 def incoming_trace(header: str | None) -> str:
@@ -58,7 +61,7 @@ def incoming_trace(header: str | None) -> str:
         match = _TRACEPARENT.fullmatch(header.strip().lower())
         if match and match.group(1) != "0" * 32:
             return match.group(1)
-    return secrets.token_hex(16)
+    return new_trace_id()
 
 
 def traceparent(trace: str, span: str) -> str:
