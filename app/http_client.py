@@ -16,7 +16,6 @@ and the workflow engine's (same idempotency reference), never the transport's.
 """
 
 import errno
-import json as jsonlib
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -24,6 +23,7 @@ import aiohttp
 import httpx
 from httpx_aiohttp.transport import map_aiohttp_exceptions
 
+from app import json_codec
 from app.config import Settings
 from app.observability import outgoing_headers, propagate
 
@@ -90,7 +90,7 @@ class Reply:
         self.content = content
 
     def json(self) -> Any:
-        return jsonlib.loads(self.content)
+        return json_codec.decode(self.content)
 
 
 class AiohttpAgencyClient:
@@ -112,6 +112,7 @@ class AiohttpAgencyClient:
             ),
             timeout=self._timeout,
             cookie_jar=aiohttp.DummyCookieJar(),
+            json_serialize=json_codec.encode_text,
         )
         # aiohttp silently sends a GET, PUT or DELETE again when the connection breaks (RFC
         # 9112 allows it): against an agency that resets connections that doubles every call,
