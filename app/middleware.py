@@ -68,8 +68,8 @@ class RequestContextMiddleware:
         finally:
             observability.HTTP_IN_FLIGHT.dec()
             route = getattr(scope.get("route"), "path", "unmatched")
-            observability.HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
-            observability.HTTP_DURATION.labels(route).observe(time.perf_counter() - started)
+            observability.http_requests(scope["method"], route, str(status)).inc()
+            observability.http_duration(route).observe(time.perf_counter() - started)
             observability.request_id.reset(request_token)
             observability.trace_id.reset(trace_token)
 

@@ -5,6 +5,7 @@ The ids live in context variables set by the middleware, so the shared HTTP clie
 them on every agency call (an httpx request hook) without any adapter knowing about them.
 """
 
+import functools
 import logging
 import random
 import re
@@ -44,6 +45,15 @@ BREAKER_STATE = Gauge(
     ["agency"],
 )
 
+
+# Each request and agency call updates several labelled series; prometheus_client looks the
+# labelled child up under a lock every time, fourteen times per profile read. The label values
+# are few (agencies, parts, outcomes, routes), so the children are looked up once and kept.
+http_requests = functools.cache(HTTP_REQUESTS.labels)
+http_duration = functools.cache(HTTP_DURATION.labels)
+agency_duration = functools.cache(AGENCY_DURATION.labels)
+agency_outcomes = functools.cache(AGENCY_OUTCOMES.labels)
+breaker_state = functools.cache(BREAKER_STATE.labels)
 
 def new_span_id() -> str:
     """Request, trace and span ids identify, they do not protect: the fast non-cryptographic

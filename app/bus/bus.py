@@ -19,7 +19,7 @@ from app.bus.resilience import (
     new_breaker,
     retry_pause_s,
 )
-from app.observability import AGENCY_DURATION, AGENCY_OUTCOMES, BREAKER_STATE
+from app.observability import agency_duration, agency_outcomes, breaker_state
 from app.schemas.sources import SourceStatus
 from app.services.agency_calls import AgencyCallLog
 
@@ -134,9 +134,9 @@ class Bus:
         finally:
             guard.bulkhead.release()
             guard.budget.earn()
-            BREAKER_STATE.labels(agency.code).set(breaker_level(breaker))
-        AGENCY_DURATION.labels(agency.code, part).observe(result.latency_ms / 1000)
-        AGENCY_OUTCOMES.labels(agency.code, result.status.value).inc()
+            breaker_state(agency.code).set(breaker_level(breaker))
+        agency_duration(agency.code, part).observe(result.latency_ms / 1000)
+        agency_outcomes(agency.code, result.status.value).inc()
         if self._call_log is not None:
             self._call_log.record(agency.code, part, result.status, result.latency_ms)
         return result
