@@ -55,6 +55,7 @@ agency_duration = functools.cache(AGENCY_DURATION.labels)
 agency_outcomes = functools.cache(AGENCY_OUTCOMES.labels)
 breaker_state = functools.cache(BREAKER_STATE.labels)
 
+
 def new_span_id() -> str:
     """Request, trace and span ids identify, they do not protect: the fast non-cryptographic
     generator will do (an `os.urandom` call per id showed in the profile)."""
