@@ -128,8 +128,9 @@ class Settings(BaseSettings):
     api_key_cache_ttl_s: float = Field(
         default=10.0,
         ge=0,
-        description="How long a checked API key is trusted before the database is asked again; "
-        "a rotated key stops working within this time.",
+        description="How long a checked API key, or a client found enabled, is trusted before "
+        "the database is asked again: a rotated key, or a client disabled from another process, "
+        "stops working within this time.",
     )
     redis_url: str | None = Field(
         default=None,

@@ -57,6 +57,9 @@ class ClientStore:
         self._checked: TTLCache[tuple[str, str], Client] | None = (
             TTLCache(maxsize=4096, ttl=cache_ttl_s) if cache_ttl_s > 0 else None
         )
+        self._enabled: TTLCache[str, bool] | None = (
+            TTLCache(maxsize=4096, ttl=cache_ttl_s) if cache_ttl_s > 0 else None
+        )
 
     async def create(
         self,
@@ -124,6 +127,19 @@ class ClientStore:
             self._checked[key] = client
         return client
 
+    async def is_enabled(self, client_id: str) -> bool:
+        """Whether the client may still act. Tokens are verified without the database, so
+        this is what stops a disabled client's unexpired tokens: at once in the process that
+        disabled it, and within the cache's lifetime in every other (the operator's CLI is one)."""
+        if self._enabled is not None and (known := self._enabled.get(client_id)) is not None:
+            return known
+        async with self._sessions() as session:
+            row = await session.get(ApiClient, client_id)
+        enabled = row is not None and row.enabled
+        if self._enabled is not None:
+            self._enabled[client_id] = enabled
+        return enabled
+
     async def _row(self, session: AsyncSession, client_id: str) -> ApiClient:
         row = await session.get(ApiClient, client_id)
         if row is None:
@@ -131,6 +147,8 @@ class ClientStore:
         return row
 
     def _forget(self, client_id: str) -> None:
+        if self._enabled is not None:
+            self._enabled.pop(client_id, None)
         if self._checked is not None:
             for key in [k for k in self._checked if k[0] == client_id]:
                 del self._checked[key]

@@ -48,9 +48,12 @@ class Guard:
             if scheme.lower() != "bearer" or not token.strip():
                 raise _unauthenticated("Authorization must be `Bearer <access token>`")
             try:
-                return self.issuer.read(token.strip())
+                claims = self.issuer.read(token.strip())
             except InvalidToken as exc:
                 raise _unauthenticated(exc.reason, token_error=True) from exc
+            if not await self.clients.is_enabled(claims.client_id):
+                raise _unauthenticated("this client has been disabled", token_error=True)
+            return claims
         if api_key:
             parts = split_api_key(api_key)
             client = await self.clients.authenticate(*parts) if parts else None

@@ -1,7 +1,7 @@
 """Short-lived signed access tokens (RFC 9068-style JWTs) for the client-credentials grant.
 
-Tokens are checked without a database round trip, which keeps authentication off the hot
-path; the price is that a disabled client's tokens live until they expire (`token_ttl_s`)."""
+Tokens are verified without a database round trip; whether their client is still enabled is
+asked of `ClientStore.is_enabled`, which caches the answer for `api_key_cache_ttl_s`."""
 
 import datetime as dt
 import hashlib
