@@ -58,6 +58,27 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pid: int) -> float:
+    """User plus system CPU time of one process so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def _measured(
+    process: Process, url: str, concurrency: int, seconds: float, **kwargs: Any
+) -> tuple[Result, float]:
+    """A load run, and the CPU milliseconds the serving process spent per request: steadier
+    than req/s on a shared machine, and the number to watch when the gateway gets slower."""
+    assert process.popen is not None
+    before = _cpu_s(process.popen.pid)
+    result = load(url, concurrency, seconds, **kwargs)
+    spent = _cpu_s(process.popen.pid) - before
+    return result, spent * 1000 / result.requests if result.requests else float("nan")
+
+
 def _warm(url: str, **kwargs: Any) -> None:
     load(url, 4, 1.0, **kwargs)
 
@@ -73,20 +94,23 @@ def throughput(
     _warm(gateway_url, headers=auth)
     rows = []
     for kind in REFERENCES:
-        gateway = load(gateway_url, concurrency, seconds, headers=auth)
+        gateway, gateway_cpu = _measured(
+            stack.gateway, gateway_url, concurrency, seconds, headers=auth
+        )
         with _started(_reference(kind, stack)) as reference:
             url = f"{reference.url}/v1/citizens/{nik}"
             _warm(url)
-            result = load(url, concurrency, seconds)
+            result, reference_cpu = _measured(reference, url, concurrency, seconds)
         ratio = gateway.rate / result.rate if result.rate else float("nan")
         ratios[kind] = ratio
         rows.append(
             f"| gateway, paired with {kind} | {gateway.rate:,.0f} | "
-            f"{gateway.percentile(50):.1f} | {gateway.percentile(99):.1f} | {gateway.errors} | |"
+            f"{gateway.percentile(50):.1f} | {gateway.percentile(99):.1f} | {gateway.errors} | "
+            f"{gateway_cpu:.2f} | |"
         )
         rows.append(
             f"| reference: {kind} | {result.rate:,.0f} | {result.percentile(50):.1f} | "
-            f"{result.percentile(99):.1f} | {result.errors} | {ratio:.2f} |"
+            f"{result.percentile(99):.1f} | {result.errors} | {reference_cpu:.2f} | {ratio:.2f} |"
         )
     return rows
 
@@ -225,10 +249,12 @@ def main(
             "gateway run of its own; ratio = that gateway run's req/s / the reference's. "
             "The gateway runs as in production: bearer-token authentication, scope and purpose "
             "checks, the per-client rate limit, input validation and the hash-chained audit "
-            "record written before each answer; the references do none of that.",
+            "record written before each answer; the references do none of that. "
+            "CPU ms / request is what the serving process itself (gateway or reference proxy) "
+            "spent per answer, all its threads, read from /proc.",
             "",
-            "| target | req/s | p50 ms | p99 ms | errors | gateway ratio |",
-            "|---|---|---|---|---|---|",
+            "| target | req/s | p50 ms | p99 ms | errors | CPU ms / request | gateway ratio |",
+            "|---|---|---|---|---|---|---|",
             *table1,
             "",
             "## 2. Pass-through overhead: one vehicle through the gateway vs straight to SAMSAT",
