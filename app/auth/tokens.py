@@ -44,9 +44,9 @@ def signing_key(configured: str | None, secret_key: str) -> str:
 
 class TokenIssuer:
     """Remembers the tokens it has verified until they expire: a client sends the same token
-    for many requests, and checking its signature and claims again each time was a tenth of
-    the gateway's own work per request. Only a token that verified is remembered, and its
-    expiry is checked on every use."""
+    for many requests, and checking its signature and claims again each time showed as about
+    2.5 % of the gateway's CPU in a profile read's profile. Only a token that verified is
+    remembered, and its expiry is checked on every use."""
 
     def __init__(self, key: str, ttl_s: int, remembered: int = 4096) -> None:
         self._key = key

@@ -1,7 +1,7 @@
 """Dependencies shared by the routers: the gateway's parts, and who is calling.
 
 Each is `async` although none awaits: FastAPI runs a plain `def` dependency in a worker
-thread, and two thread hand-offs per request cost more than the rest of the routing."""
+thread, and those two thread hand-offs cost about 7 % of a profile read's CPU."""
 
 from typing import Annotated, Any
 

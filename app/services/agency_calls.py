@@ -24,7 +24,7 @@ from app.schemas.sources import SourceStatus
 
 log = logging.getLogger(__name__)
 
-# Plain Core rows: the ORM's bulk path cost more than the insert itself.
+# Plain Core rows: the ORM's bulk-insert path added work per row and bought nothing here.
 _TABLE = cast(Table, AgencyCallRecord.__table__)
 
 
