@@ -94,6 +94,41 @@ class AuditChainHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditCheckpoint(Base):
+    """A signed statement that the chain's head was `seq`/`hash` at `signed_at`.
+
+    The signing key lives outside the database, so whoever can write these tables can drop
+    checkpoints but cannot forge one; copies exported to a witness survive a wiped table."""
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (Index("ix_audit_checkpoints_seq", "seq"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(200))
+
+
+class SigningKey(Base):
+    """An access-token signing key pair. The private half is encrypted with the gateway's
+    secret key; the public half is published at `/.well-known/jwks.json` until every token it
+    signed has expired (`published_until`)."""
+
+    __tablename__ = "signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(16))
+    private_key: Mapped[str] = mapped_column(Text)
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    published_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
 class ApiClient(Base):
     """An application allowed to call the gateway. Only a hash of its secret is kept."""
 
@@ -203,6 +238,7 @@ class IdempotencyRecord(Base):
     __tablename__ = "idempotency_keys"
 
     client_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(16), primary_key=True, server_default="")
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     operation: Mapped[str] = mapped_column(String(64))
     body_hash: Mapped[str] = mapped_column(String(64))

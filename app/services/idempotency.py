@@ -45,7 +45,7 @@ async def once(
             return await effect(session)
     body_hash = fingerprint(operation, payload)
     async with sessions() as session:
-        found = await session.get(IdempotencyRecord, (client_id, key))
+        found = await session.get(IdempotencyRecord, (client_id, "", key))
         if found is not None:
             return _replay(found, body_hash)
     try:
@@ -65,7 +65,7 @@ async def once(
         return status, body
     except IntegrityError:
         async with sessions() as session:
-            found = await session.get(IdempotencyRecord, (client_id, key))
+            found = await session.get(IdempotencyRecord, (client_id, "", key))
         if found is None:
             raise
         return _replay(found, body_hash)
