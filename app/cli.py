@@ -30,14 +30,18 @@ clients_cli = typer.Typer(help="API clients and their credentials.", no_args_is_
 cli.add_typer(clients_cli, name="clients")
 audit_cli = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
 cli.add_typer(audit_cli, name="audit")
+keys_cli = typer.Typer(help="The keys that sign access tokens.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
+secrets_cli = typer.Typer(help="The gateway's own secrets.", no_args_is_help=True)
+cli.add_typer(secrets_cli, name="secrets")
 
 OPENAPI_PATH = Path("openapi/openapi.json")
 
 
 def render_openapi() -> str:
-    from app.main import create_app
+    from app.main import assemble_app
 
-    document = create_app().openapi()
+    document = assemble_app(get_settings()).openapi()
     return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
@@ -270,6 +274,49 @@ def audit_verify() -> None:
     )
 
 
+@keys_cli.command("rotate")
+def keys_rotate() -> None:
+    """Sign new tokens with a new key; the old one verifies until its last token expires."""
+    from app.agencies.secrets import SecretBox
+    from app.auth.signing_keys import KeyInfo, rotate
+    from app.runtime import token_key_overlap
+    from app.secret_settings import secret
+
+    settings = get_settings()
+    box = SecretBox(secret(settings, "secret_key"))
+
+    async def change(sessions: async_sessionmaker[AsyncSession]) -> KeyInfo:
+        return await rotate(sessions, box, token_key_overlap(settings))
+
+    made = asyncio.run(_with_sessions(change))
+    typer.echo(
+        f"{made.kid} signs new tokens from now on (every gateway process within "
+        f"{settings.agency_refresh_interval_ms} ms); the keys before it verify until the "
+        "tokens they signed have expired"
+    )
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """Every signing key: state (active, retired, expired), created, published until."""
+    from app.auth.signing_keys import every_key
+
+    for key in asyncio.run(_with_sessions(every_key)):
+        until = key.published_until.isoformat(timespec="seconds") if key.published_until else "-"
+        typer.echo(
+            f"{key.kid:<24} {key.state:<8} {key.created_at.isoformat(timespec='seconds')}  {until}"
+        )
+
+
+@secrets_cli.command("generate")
+def secrets_generate() -> None:
+    """Fresh random secrets as environment lines, for an env file or a secret store."""
+    from app.secret_settings import fresh_secrets
+
+    for name, value in fresh_secrets().items():
+        typer.echo(f"{name}={value}")
+
+
 @cli.command("report")
 def report(
     agency: Annotated[str | None, typer.Option(help="One agency's code.")] = None,
@@ -329,8 +376,9 @@ def worker() -> None:
 async def _run_worker() -> None:
     from app.heap import settled_heap
     from app.runtime import build_courier, build_worker, open_runtime
+    from app.secret_settings import secured
 
-    runtime = await open_runtime(get_settings(), None)
+    runtime = await open_runtime(secured(get_settings()), None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

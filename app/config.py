@@ -1,13 +1,17 @@
 """One settings object for the whole gateway.
 
-Every knob has a default that makes `make run` work on a fresh machine: an SQLite file and
-the three simulated agencies on localhost. Environment variables use the `SATUPINTU_` prefix
-and `__` for nesting (`SATUPINTU_AGENCIES__VEHICLE_TAX__TIMEOUT_MS=500`); the database URL
-also answers to the conventional `DATABASE_URL`.
+Every knob but the secrets has a default that makes `make run` work on a fresh machine: an
+SQLite file and the three simulated agencies on localhost. The secrets have none, and a gateway
+process refuses to start without them (`app.secret_settings`); `make run` writes fresh ones to
+`.run/secrets.env`, which is read after `.env`, so operator commands run in the checkout find
+them too. Environment variables use the `SATUPINTU_` prefix and `__` for nesting
+(`SATUPINTU_AGENCIES__VEHICLE_TAX__TIMEOUT_MS=500`); the database URL also answers to the
+conventional `DATABASE_URL`.
 """
 
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,7 +45,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SATUPINTU_",
         env_nested_delimiter="__",
-        env_file=".env",
+        env_file=(".env", ".run/secrets.env"),
         extra="ignore",
         validate_by_name=True,
     )
@@ -102,13 +106,27 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Hosts or networks webhook callbacks may use despite being internal.",
     )
-    webhook_secret: SecretStr = Field(
-        default=SecretStr("satupintu-development-webhook-secret"),
-        description="HMAC key for webhook signatures; set a real one in production.",
+    environment: Literal["production", "development"] = Field(
+        default="production",
+        description="`development` runs without secrets, on published development values.",
     )
-    secret_key: SecretStr = Field(
-        default=SecretStr("satupintu-development-secret-key"),
-        description="Encrypts agency credentials at rest; set a real one in production.",
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="HMAC key for webhook signatures; required."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Encrypts agency credentials and token signing keys at rest; required, and "
+        "the same for every gateway process.",
+    )
+    audit_signing_key: SecretStr | None = Field(
+        default=None,
+        description="URL-safe base64 of a 32-byte Ed25519 seed that signs audit checkpoints; "
+        "required, and kept outside the database.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The gateway's public base URL: the `iss` of its tokens and the issuer of "
+        "its OAuth metadata; required in production.",
     )
     agency_url_allowlist: list[str] = Field(
         default_factory=list,
@@ -119,11 +137,6 @@ class Settings(BaseSettings):
     )
     token_ttl_s: int = Field(
         default=900, gt=0, le=86400, description="Lifetime of access tokens from /v1/oauth/token."
-    )
-    token_signing_key: SecretStr | None = Field(
-        default=None,
-        description="HMAC key for access tokens; derived from `secret_key` when unset. Every "
-        "gateway process must share it.",
     )
     api_key_cache_ttl_s: float = Field(
         default=10.0,
@@ -169,6 +182,19 @@ class Settings(BaseSettings):
             else:
                 merged[code] = override
         return merged
+
+    @field_validator("public_url")
+    @classmethod
+    def _issuer_url(cls, url: str | None) -> str | None:
+        """An issuer is compared as a string (RFC 8414 section 3.3): one spelling only."""
+        if url is None:
+            return None
+        parsed = urlsplit(url.strip())
+        if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+            raise ValueError("must be an absolute http(s) URL")
+        if parsed.query or parsed.fragment:
+            raise ValueError("must have no query or fragment")
+        return url.strip().rstrip("/")
 
     @field_validator("database_url")
     @classmethod

@@ -9,7 +9,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from app.auth.clients import ClientStore
 from app.auth.guard import Guard
 from app.auth.rate_limit import RateLimiter
-from app.auth.tokens import TokenIssuer, signing_key
+from app.auth.signing_keys import KeySet
+from app.auth.tokens import TokenIssuer
 from app.bus.bus import Bus, ResilienceSettings
 from app.config import Settings, get_settings
 from app.heap import settled_heap
@@ -30,8 +31,16 @@ from app.routers import (
     service_requests,
     surveys,
     vehicles,
+    well_known,
 )
-from app.runtime import build_courier, build_watcher, build_worker, open_runtime
+from app.runtime import (
+    build_courier,
+    build_watcher,
+    build_worker,
+    open_runtime,
+    token_key_overlap,
+)
+from app.secret_settings import issuer_url, secured
 from app.services.access_log import AccessLog
 from app.services.agencies import AgencyAdmin
 from app.services.complaints import Complaints
@@ -57,8 +66,15 @@ a hash-chained audit trail that the citizen can read (`/v1/citizens/{nik}/access
 
 
 def create_app(settings: Settings | None = None, http_client: AgencyHttp | None = None) -> FastAPI:
-    """`http_client` lets tests route agency calls to in-process simulators."""
-    settings = settings or get_settings()
+    """The uvicorn factory. Refuses (`InsecureSettings`, one line on stderr) to build a gateway
+    on missing or published secrets. `http_client` lets tests route agency calls to in-process
+    simulators."""
+    return assemble_app(secured(settings or get_settings()), http_client)
+
+
+def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> FastAPI:
+    """The app without the secrets check, for the OpenAPI document, which CI renders with no
+    secrets; its lifespan still refuses to serve without them."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -86,14 +102,15 @@ def create_app(settings: Settings | None = None, http_client: AgencyHttp | None 
             request_deadline_ms=settings.request_deadline_ms,
         )
         app.state.clients = ClientStore(runtime.sessions, settings.api_key_cache_ttl_s)
+        signing_keys = KeySet(
+            runtime.sessions,
+            runtime.secrets,
+            token_key_overlap(settings),
+            settings.agency_refresh_interval_ms / 1000,
+        )
+        await signing_keys.load()
         app.state.token_issuer = TokenIssuer(
-            signing_key(
-                settings.token_signing_key.get_secret_value()
-                if settings.token_signing_key
-                else None,
-                settings.secret_key.get_secret_value(),
-            ),
-            settings.token_ttl_s,
+            signing_keys, issuer_url(settings), settings.token_ttl_s
         )
         app.state.token_limiter = RateLimiter(settings.token_rate_limit, settings.redis_url)
         app.state.guard = Guard(
@@ -127,6 +144,7 @@ def create_app(settings: Settings | None = None, http_client: AgencyHttp | None 
             url_allowlist=settings.agency_url_allowlist,
         )
         watcher.start()
+        signing_keys.start()
         if worker:
             worker.start()
         if courier:
@@ -140,6 +158,7 @@ def create_app(settings: Settings | None = None, http_client: AgencyHttp | None 
             if worker:
                 await worker.stop()
             await watcher.stop()
+            await signing_keys.stop()
             await access_log.stop()
             await runtime.close()
 
@@ -153,6 +172,7 @@ def create_app(settings: Settings | None = None, http_client: AgencyHttp | None 
     app.state.settings = settings
     install_problem_handlers(app)
     app.include_router(oauth.router)
+    app.include_router(well_known.router)
     app.include_router(citizens.router)
     app.include_router(vehicles.router)
     app.include_router(service_requests.router)

@@ -1,6 +1,7 @@
 """What a gateway process opens once and closes once: the database, the migrations, the
 HTTP client pool and the adapters. Shared by the API's lifespan and the standalone worker."""
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -14,6 +15,7 @@ from app.db.session import make_engine, make_sessionmaker
 from app.http_client import AgencyHttp, build_http_client, with_propagation
 from app.observability import configure_logging
 from app.schemas.identifiers import warm_region_table
+from app.secret_settings import secret
 from app.services.agencies import EndpointWatcher, stored_endpoints
 from app.services.agency_calls import AgencyCallLog
 from app.workflows.engine import Engine
@@ -48,7 +50,7 @@ async def open_runtime(settings: Settings, http_client: AgencyHttp | None) -> Ru
     warm_region_table()
     http = with_propagation(http_client) if http_client else build_http_client(settings)
     sessions = make_sessionmaker(engine)
-    secrets = SecretBox(settings.secret_key.get_secret_value())
+    secrets = SecretBox(secret(settings, "secret_key"))
     endpoints = {**settings.agencies, **await stored_endpoints(sessions, secrets)}
     call_log = AgencyCallLog(sessions)
     call_log.start()
@@ -62,6 +64,12 @@ async def open_runtime(settings: Settings, http_client: AgencyHttp | None) -> Ru
         owns_http=http_client is None,
         call_log=call_log,
     )
+
+
+def token_key_overlap(settings: Settings) -> dt.timedelta:
+    """How long a retired signing key keeps verifying: the last token it signed was issued at
+    most one key refresh after the rotation, and lives `token_ttl_s`."""
+    return dt.timedelta(seconds=settings.token_ttl_s + settings.agency_refresh_interval_ms / 1000)
 
 
 def build_watcher(runtime: Runtime) -> EndpointWatcher:
@@ -84,9 +92,7 @@ def build_worker(runtime: Runtime) -> Worker:
         retry_base_s=settings.worker_retry_base_ms / 1000,
         call_log=runtime.call_log,
     )
-    webhooks = WebhookSender(
-        runtime.sessions, runtime.http, settings.webhook_secret.get_secret_value()
-    )
+    webhooks = WebhookSender(runtime.sessions, runtime.http, secret(settings, "webhook_secret"))
     return Worker(
         runtime.sessions, engine, webhooks, poll_interval_s=settings.worker_poll_interval_ms / 1000
     )

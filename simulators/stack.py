@@ -11,10 +11,13 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
+
+from app.secret_settings import fresh_secrets
 
 AGENCY_PORTS = {"civil_registry": 8101, "vehicle_tax": 8102, "investment_licensing": 8103}
 AGENCY_HEALTH = {
@@ -24,6 +27,37 @@ AGENCY_HEALTH = {
 }
 GATEWAY_PORT = 8000
 HOST = "127.0.0.1"
+SECRETS_FILE = Path(".run/secrets.env")
+"""`make run`'s secrets, git-ignored; operator commands run in the checkout read it too."""
+
+
+def _read_env(path: Path) -> dict[str, str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    pairs = (line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+def installation_secrets(path: Path = SECRETS_FILE) -> dict[str, str]:
+    """This installation's secrets: random ones made on the first start, the same ones on
+    every later start (tokens, webhook signatures and stored agency passwords stay valid). The
+    file is created readable by its owner only, and exclusively, so two stacks starting at
+    once cannot each write their own; a secret added by a newer version is appended."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        created = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        os.chmod(path, 0o600)
+        stored = _read_env(path)
+        missing = {k: v for k, v in fresh_secrets().items() if k not in stored}
+        if missing:
+            with path.open("a", encoding="utf-8") as stream:
+                stream.writelines(f"{name}={value}\n" for name, value in missing.items())
+        return {**stored, **missing}
+    made = fresh_secrets()
+    with os.fdopen(created, "w", encoding="utf-8") as stream:
+        stream.write("# satupintu secrets of this checkout, made by `make run`; keep private.\n")
+        stream.writelines(f"{name}={value}\n" for name, value in made.items())
+    return made
 
 
 def free_port() -> int:
@@ -138,7 +172,9 @@ def plan(
     gateway_port: int = GATEWAY_PORT,
     agency_ports: Mapping[str, int] = AGENCY_PORTS,
     gateway_env: Mapping[str, str] | None = None,
+    secrets: Mapping[str, str] | None = None,
 ) -> Stack:
+    """`secrets` default to fresh ones, so a test or benchmark run never shares any."""
     agencies = {
         code: Process(code, f"simulators.{code}.app:app", port, AGENCY_HEALTH[code])
         for code, port in agency_ports.items()
@@ -148,6 +184,8 @@ def plan(
     env = {
         "DATABASE_URL": database_url,
         "SATUPINTU_AGENCY_URL_ALLOWLIST": '["127.0.0.1"]',
+        "SATUPINTU_PUBLIC_URL": f"http://{HOST}:{gateway_port}",
+        **(fresh_secrets() if secrets is None else secrets),
         **(gateway_env or {}),
     }
     for code, process in agencies.items():
@@ -181,6 +219,11 @@ def _banner(stack: Stack) -> str:
         f"  readiness            {stack.gateway.url}/readyz",
     ]
     lines += [f"  {code:<20} {p.url}" for code, p in stack.agencies.items()]
+    lines += [
+        f"  secrets              {SECRETS_FILE.resolve()} (made on the first start, kept;",
+        "                       delete it and the database together to start over)",
+        f"  token keys           {stack.gateway.url}/.well-known/jwks.json",
+    ]
     lines.append("  demo clients (new secrets on every start):")
     for client in stack.credentials.values():
         lines.append(
@@ -209,7 +252,9 @@ def main(
     ] = "sqlite+aiosqlite:///./satupintu.db",
 ) -> None:
     """Start the three simulated agencies and the gateway, print where to look, wait."""
-    stack = plan(database_url, gateway_port)
+    # A secret set in the environment wins, as it does for the operator's commands.
+    kept = {k: v for k, v in installation_secrets().items() if k not in os.environ}
+    stack = plan(database_url, gateway_port, secrets=kept)
     # `kill` or a supervisor's SIGTERM must stop the children too, not orphan them.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with running(stack):

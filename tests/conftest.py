@@ -32,6 +32,7 @@ from app.db.migrate import downgrade
 from app.db.models import AuditChainHead, Base
 from app.main import create_app
 from app.observability import log_handler
+from app.secret_settings import fresh_secrets
 from simulators.civil_registry.app import create_app as civil_registry_app
 from simulators.investment_licensing.app import create_app as investment_licensing_app
 from simulators.vehicle_tax.app import create_app as vehicle_tax_app
@@ -52,6 +53,12 @@ SIMULATOR_FACTORIES = {
 # A second vehicle-tax backend, for moving an agency to a new endpoint.
 SPARE_VEHICLE_TAX = "http://vehicle-tax-b.test"
 EXTERNAL_DATABASE = os.environ.get("DATABASE_URL")
+GATEWAY_URL = "http://gateway.test"
+RUN_SECRETS = {
+    name.removeprefix("SATUPINTU_").lower(): SecretStr(value)
+    for name, value in fresh_secrets().items()
+}
+"""Made fresh for each run, so no secret a test uses is ever committed or shared."""
 
 
 class RecordingTransport(httpx.AsyncBaseTransport):
@@ -194,7 +201,7 @@ def gateway_settings(
         worker_poll_interval_ms=50,
         agency_refresh_interval_ms=50,
         worker_retry_base_ms=100,
-        **overrides,
+        **{"public_url": GATEWAY_URL, **RUN_SECRETS, **overrides},
         agencies={
             code: AgencyEndpoint(
                 base_url=host,
@@ -245,7 +252,7 @@ async def client_of(
     """A client of the in-process gateway; by default an officer with every scope."""
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
-        base_url="http://gateway.test",
+        base_url=GATEWAY_URL,
         headers=headers if headers is not None else await credentials(app),
     ) as client:
         yield client

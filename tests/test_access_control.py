@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.auth.scopes import ClientKind, Scope
-from app.auth.tokens import TokenClaims, TokenIssuer, signing_key
+from app.auth.tokens import TokenClaims, TokenIssuer
 from app.schemas.surveys import SurveyAnswers
 from tests.conftest import client_of, credentials
 from tests.service_request_helpers import submit
@@ -21,6 +21,8 @@ PUBLIC = {
     ("GET", "/v1/services/{code}"),
     ("GET", "/v1/reference/kbli"),
     ("POST", "/v1/oauth/token"),
+    ("GET", "/.well-known/jwks.json"),
+    ("GET", "/.well-known/oauth-authorization-server"),
 }
 
 
@@ -123,8 +125,8 @@ async def _headers(app: Any, endpoint: Endpoint, case: str, personas: Any) -> di
     if case == "no token":
         return {}
     if case == "expired token":
-        settings = app.state.settings
-        expired = TokenIssuer(signing_key(None, settings.secret_key.get_secret_value()), -60)
+        issuer = app.state.token_issuer
+        expired = TokenIssuer(issuer.keys, issuer.issuer, -60)
         claims = TokenClaims("someone", ClientKind.OFFICER, frozenset(Scope), None)
         return {"Authorization": f"Bearer {expired.issue(claims)}", "X-Purpose": "test"}
     if case == "wrong scope":

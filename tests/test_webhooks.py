@@ -79,6 +79,7 @@ async def test_status_changes_arrive_signed_and_in_order_despite_a_failure(
     assert hook.refused == 1
     statuses = [event["status"] for event, _, _ in hook.received]
     assert statuses == ["submitted", "in_progress", "completed"]
+    assert settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
     for event, signature, body in hook.received:
         assert event["request_id"] == request_id

@@ -48,7 +48,7 @@ class Guard:
             if scheme.lower() != "bearer" or not token.strip():
                 raise _unauthenticated("Authorization must be `Bearer <access token>`")
             try:
-                claims = self.issuer.read(token.strip())
+                claims = await self.issuer.read(token.strip())
             except InvalidToken as exc:
                 raise _unauthenticated(exc.reason, token_error=True) from exc
             if not await self.clients.is_enabled(claims.client_id):

@@ -1,11 +1,11 @@
 """Short-lived signed access tokens (RFC 9068-style JWTs) for the client-credentials grant.
 
-Tokens are verified without a database round trip; whether their client is still enabled is
+Tokens are signed with this gateway's newest Ed25519 key (`app.auth.signing_keys`) and carry
+its `kid`, so anyone holding the published keys can verify them. They are verified without a
+database round trip (but for a `kid` not yet seen); whether their client is still enabled is
 asked of `ClientStore.is_enabled`, which caches the answer for `api_key_cache_ttl_s`."""
 
 import datetime as dt
-import hashlib
-import hmac
 import time
 import uuid
 from dataclasses import dataclass
@@ -14,10 +14,9 @@ import jwt
 from cachetools import LRUCache
 
 from app.auth.scopes import ClientKind, Scope
+from app.auth.signing_keys import ALGORITHM, KeySet
 
-ISSUER = "satupintu"
 AUDIENCE = "satupintu"
-ALGORITHM = "HS256"
 
 
 class InvalidToken(Exception):
@@ -34,29 +33,22 @@ class TokenClaims:
     subject_nik: str | None
 
 
-def signing_key(configured: str | None, secret_key: str) -> str:
-    """A key of its own for tokens, derived when none is configured, so leaking a token key
-    never leaks the key that encrypts agency passwords."""
-    if configured:
-        return configured
-    return hmac.new(secret_key.encode(), b"satupintu access tokens", hashlib.sha256).hexdigest()
-
-
 class TokenIssuer:
     """Remembers the tokens it has verified until they expire: a client sends the same token
     for many requests, and checking its signature and claims again each time showed as about
     2.5 % of the gateway's CPU in a profile read's profile. Only a token that verified is
     remembered, and its expiry is checked on every use."""
 
-    def __init__(self, key: str, ttl_s: int, remembered: int = 4096) -> None:
-        self._key = key
+    def __init__(self, keys: KeySet, issuer: str, ttl_s: int, remembered: int = 4096) -> None:
+        self.keys = keys
+        self.issuer = issuer
         self.ttl_s = ttl_s
         self._verified: LRUCache[str, tuple[TokenClaims, float]] = LRUCache(remembered)
 
     def issue(self, claims: TokenClaims) -> str:
         now = dt.datetime.now(dt.UTC)
         payload = {
-            "iss": ISSUER,
+            "iss": self.issuer,
             "aud": AUDIENCE,
             "sub": claims.subject_nik or claims.client_id,
             "client_id": claims.client_id,
@@ -66,24 +58,38 @@ class TokenIssuer:
             "exp": now + dt.timedelta(seconds=self.ttl_s),
             "jti": uuid.uuid4().hex,
         }
-        return jwt.encode(payload, self._key, algorithm=ALGORITHM, headers={"typ": "at+jwt"})
+        kid, key = self.keys.signer()
+        return jwt.encode(payload, key, algorithm=ALGORITHM, headers={"typ": "at+jwt", "kid": kid})
 
-    def read(self, token: str) -> TokenClaims:
+    async def read(self, token: str) -> TokenClaims:
         known = self._verified.get(token)
         if known is not None and time.time() < known[1]:
             return known[0]
-        claims, expires_at = self._verify(token)
+        claims, expires_at = await self._verify(token)
         self._verified[token] = (claims, expires_at)
         return claims
 
-    def _verify(self, token: str) -> tuple[TokenClaims, float]:
+    async def _verify(self, token: str) -> tuple[TokenClaims, float]:
+        """Only the algorithm and the published keys of this gateway count: the header's
+        `alg` is checked against ours before any key is chosen, so a token signed any other
+        way (the HS256 tokens of earlier versions among them) is refused."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("the access token is not valid") from exc
+        kid = header.get("kid")
+        if header.get("alg") != ALGORITHM or not isinstance(kid, str):
+            raise InvalidToken("the access token is not signed by this gateway")
+        key = await self.keys.verification_key(kid)
+        if key is None:
+            raise InvalidToken("the access token's signing key is unknown or no longer published")
         try:
             payload = jwt.decode(
                 token,
-                self._key,
+                key,
                 algorithms=[ALGORITHM],
                 audience=AUDIENCE,
-                issuer=ISSUER,
+                issuer=self.issuer,
                 options={"require": ["exp", "iat", "sub", "client_id", "scope"]},
             )
         except jwt.ExpiredSignatureError as exc:

@@ -1,0 +1,21 @@
+"""RFC 8414 authorization server metadata, built from the gateway's public URL, so the
+`issuer` a verifier reads is exactly the `iss` of the tokens it is about to check."""
+
+from app.auth.grants import GRANT_TYPE
+from app.auth.scopes import Scope
+from app.schemas.well_known import AuthorizationServerMetadata
+
+TOKEN_PATH = "/v1/oauth/token"
+JWKS_PATH = "/.well-known/jwks.json"
+
+
+def metadata(issuer: str) -> AuthorizationServerMetadata:
+    return AuthorizationServerMetadata(
+        issuer=issuer,
+        token_endpoint=issuer + TOKEN_PATH,
+        jwks_uri=issuer + JWKS_PATH,
+        grant_types_supported=[GRANT_TYPE],
+        token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post"],
+        scopes_supported=sorted(scope.value for scope in Scope),
+        service_documentation=issuer + "/docs",
+    )
