@@ -1,4 +1,9 @@
 # The gateway only; the agencies it talks to are configured by SATUPINTU_AGENCIES__<CODE>__BASE_URL.
+# No secret is baked in: the gateway refuses to start until the container is given
+# SATUPINTU_SECRET_KEY, SATUPINTU_WEBHOOK_SECRET, SATUPINTU_AUDIT_SIGNING_KEY (fresh values:
+# `docker run --rm <image> satupintu secrets generate`) and SATUPINTU_PUBLIC_URL (the URL
+# clients reach it at), e.g. with `--env-file`. SATUPINTU_ENVIRONMENT=development runs it on
+# published development values instead, for a machine with no real data.
 FROM python:3.11-slim AS build
 WORKDIR /src
 RUN python -m venv /opt/venv

@@ -211,13 +211,13 @@ class KeySet:
         now = _now()
         return [dict(k.jwk) for k in self._published.values() if k.published_at(now)]
 
-    async def verification_key(self, kid: str) -> Ed25519PublicKey | None:
+    async def verification_key(self, kid: str) -> PublishedKey | None:
         known = self._published.get(kid)
         if known is None:
             known = await self._reload_for(kid)
         if known is None or not known.published_at(_now()):
             return None
-        return known.key
+        return known
 
     async def _reload_for(self, kid: str) -> PublishedKey | None:
         async with self._reload_lock:
