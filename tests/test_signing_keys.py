@@ -51,9 +51,7 @@ async def test_a_token_forged_with_the_old_development_key_is_refused(gateway_ap
     forged = [
         old_gateway_token("satupintu-development-secret-key", client_id),
         old_gateway_token(settings.secret_key.get_secret_value(), client_id),
-        old_gateway_token(
-            "satupintu-development-secret-key", client_id, iss=settings.public_url
-        ),
+        old_gateway_token("satupintu-development-secret-key", client_id, iss=settings.public_url),
     ]
     for token in forged:
         headers = {"Authorization": f"Bearer {token}", "X-Purpose": "forgery"}
@@ -93,9 +91,7 @@ async def wait_for_signer(app, kid: str, timeout_s: float = 5.0) -> None:
         await asyncio.sleep(0.02)
 
 
-async def test_rotation_keeps_old_tokens_valid_until_the_key_is_unpublished(
-    database_url, agencies
-):
+async def test_rotation_keeps_old_tokens_valid_until_the_key_is_unpublished(database_url, agencies):
     settings = gateway_settings(database_url, token_ttl_s=2)
     app = create_app(settings, http_client=agencies.http)
     async with app.router.lifespan_context(app):
