@@ -23,6 +23,8 @@ REQUIRED = (
     "SATUPINTU_AUDIT_SIGNING_KEY",
     "SATUPINTU_PUBLIC_URL",
 )
+UVICORN = (sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory")
+SPEC = ROOT / "openapi" / "openapi.json"
 SEED = "must be URL-safe base64 of a 32-byte Ed25519 seed"
 
 
@@ -39,8 +41,7 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def start_gateway(tmp_path: Path, port: int, **env: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
-        + ["--host", "127.0.0.1", "--port", str(port)],
+        [*UVICORN, "--host", "127.0.0.1", "--port", str(port)],
         cwd=tmp_path,
         env=clean_env(tmp_path, **env),
         stdout=subprocess.PIPE,
@@ -136,7 +137,7 @@ def test_real_secrets_pass_the_check_unchanged():
 )
 def test_weak_secrets_are_named(name, value, problem):
     chosen = {k.removeprefix("SATUPINTU_").lower(): v for k, v in fresh_secrets().items()}
-    settings = Settings(**{**chosen, name: value}, public_url="https://gw.example.go.id")  # type: ignore[arg-type]
+    settings = Settings(**{**chosen, name: value}, public_url="https://gw.example.go.id")
     with pytest.raises(InsecureSettings) as refused:
         secured(settings)
     assert refused.value.problems == [f"SATUPINTU_{name.upper()} {problem}"]
@@ -148,7 +149,7 @@ def test_make_run_makes_its_secrets_once_and_keeps_them(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert set(first) == set(fresh_secrets())
     assert installation_secrets(path) == first
-    settings = Settings(_env_file=path, public_url="https://gw.example.go.id")  # type: ignore[call-arg]
+    settings = Settings(_env_file=path, public_url="https://gw.example.go.id")
     assert secured(settings) is settings
     other = installation_secrets(tmp_path / "elsewhere" / "secrets.env")
     assert not set(other.values()) & set(first.values())
@@ -170,8 +171,7 @@ def test_the_openapi_document_needs_no_secret_and_no_environment(tmp_path, envir
     """CI checks the committed document with no secrets set; the check must not depend on
     the environment it runs in either."""
     checked = subprocess.run(
-        [sys.executable, "-m", "app.cli", "openapi", "check"]
-        + ["--path", str(ROOT / "openapi" / "openapi.json")],
+        [sys.executable, "-m", "app.cli", "openapi", "check", "--path", str(SPEC)],
         cwd=tmp_path,
         env=clean_env(tmp_path, SATUPINTU_ENVIRONMENT=environment),
         capture_output=True,

@@ -5,7 +5,7 @@ import time
 import pytest
 from joserfc import jwt as jose_jwt
 from joserfc.errors import BadSignatureError
-from joserfc.jwk import KeySet, OKPKey
+from joserfc.jwk import KeySet, KeySetSerialization, OKPKey
 
 from app.auth.scopes import ClientKind, Scope
 from tests.conftest import client_of
@@ -86,7 +86,7 @@ async def test_the_metadata_describes_the_tokens_the_gateway_issues(gateway_app)
     assert refused.json()["error"] == "unsupported_grant_type"
 
 
-def gateway_app_jwks(app) -> dict[str, object]:
+def gateway_app_jwks(app) -> KeySetSerialization:
     return {"keys": app.state.token_issuer.keys.published()}
 
 

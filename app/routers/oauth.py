@@ -33,7 +33,8 @@ OptionalForm = Annotated[str | None, Form(max_length=2000)]
                         "officer": {
                             "summary": "A token narrowed to two scopes",
                             "value": {
-                                "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6IjIwMjYxMjAyLTNmOWMwMWEyYjRkNiIsInR5cCI6ImF0K2p3dCJ9.eyJ...",
+                                "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6IjIwMjYxMjAyLTNm"
+                                "OWMwMWEyYjRkNiIsInR5cCI6ImF0K2p3dCJ9.eyJ...",
                                 "token_type": "Bearer",
                                 "expires_in": 900,
                                 "scope": "identity:read vehicles:read",
