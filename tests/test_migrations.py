@@ -6,10 +6,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from app.config import Settings
 from app.db.migrate import SchemaOutOfDate, apply_migrations, ensure_current, revert_migrations
 from app.db.models import Base
 from app.main import create_app
+from tests.conftest import gateway_settings
 
 
 async def _tables(url: str) -> set[str]:
@@ -43,7 +43,7 @@ async def test_models_and_migrations_agree(database_url):
 
 async def test_without_auto_migration_an_old_schema_refuses_to_start(database_url):
     await revert_migrations(database_url)
-    app = create_app(Settings(database_url=database_url, auto_migrate=False))
+    app = create_app(gateway_settings(database_url, auto_migrate=False))
 
     with pytest.raises(SchemaOutOfDate, match="satupintu db upgrade"):
         async with app.router.lifespan_context(app):
