@@ -37,6 +37,7 @@ from app.services.agencies import AgencyAdmin
 from app.services.complaints import Complaints
 from app.services.context import Services
 from app.services.reference import ReferenceCache
+from app.services.refusals import install_refusal_handler
 from app.services.reports import Reports
 from app.services.service_requests import Requests
 
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None, http_client: AgencyHttp | None 
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    install_refusal_handler(app)
     app.include_router(oauth.router)
     app.include_router(citizens.router)
     app.include_router(vehicles.router)
