@@ -148,6 +148,21 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=64 * 1024, gt=0, description="Larger request bodies are refused with 413."
     )
+    audit_signing_key: SecretStr | None = Field(
+        default=None,
+        description="Signs audit checkpoints: URL-safe base64 of a 32-byte Ed25519 private "
+        "seed. Keep it outside the database; without it no checkpoints are written.",
+    )
+    audit_checkpoint_interval_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="How often each process signs the audit chain head if it moved.",
+    )
+    audit_witnesses: list[str] = Field(
+        default_factory=list,
+        description="Where copies of every checkpoint go, outside the database: "
+        "`file:///abs/path.jsonl` (one JSON line each) or `http(s)://` (POSTed as JSON).",
+    )
     cors_allow_origins: list[str] = Field(default_factory=lambda: ["*"])
     problem_base_uri: str = DEFAULT_PROBLEM_BASE_URI
     log_level: str = "INFO"
@@ -169,6 +184,13 @@ class Settings(BaseSettings):
             else:
                 merged[code] = override
         return merged
+
+    @field_validator("audit_witnesses")
+    @classmethod
+    def _witnesses(cls, urls: list[str]) -> list[str]:
+        from app.audit.witnesses import check_witness_url
+
+        return [check_witness_url(url) for url in urls]
 
     @field_validator("database_url")
     @classmethod

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from app.audit.checkpointer import build_checkpointer
 from app.auth.clients import ClientStore
 from app.auth.guard import Guard
 from app.auth.rate_limit import RateLimiter
@@ -127,6 +128,9 @@ def create_app(settings: Settings | None = None, http_client: AgencyHttp | None 
             secrets=runtime.secrets,
             url_allowlist=settings.agency_url_allowlist,
         )
+        checkpointer = build_checkpointer(settings, runtime.sessions)
+        if checkpointer:
+            checkpointer.start()
         watcher.start()
         if worker:
             worker.start()
@@ -142,6 +146,8 @@ def create_app(settings: Settings | None = None, http_client: AgencyHttp | None 
                 await worker.stop()
             await watcher.stop()
             await access_log.stop()
+            if checkpointer:
+                await checkpointer.stop()
             await runtime.close()
 
     app = FastAPI(
