@@ -213,12 +213,11 @@ def signed_anchors(
     named, since someone made it to be believed."""
     by_id = {key_id(key): key for key in keys}
     anchors, forged = [], []
-    seen: set[tuple[int, str, str]] = set()
+    seen: set[Checkpoint] = set()
     for checkpoint, where in witnessed.checkpoints:
-        identity = (checkpoint.seq, checkpoint.hash, checkpoint.signature)
-        if identity in seen:
+        if checkpoint in seen:
             continue
-        seen.add(identity)
+        seen.add(checkpoint)
         described = _described(checkpoint, where)
         key = by_id.get(checkpoint.key_id)
         if key is None:
