@@ -7,7 +7,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,6 +16,9 @@ from app.auth.clients import Client, ClientError, ClientStore, IssuedCredentials
 from app.auth.scopes import ClientKind, Scope
 from app.config import get_settings
 from app.db import migrate
+
+if TYPE_CHECKING:
+    from app.audit.checkpoints import Checkpoint, CheckpointSigner
 
 T = TypeVar("T")
 
@@ -257,21 +260,129 @@ def _run_client_change(change: Callable[[async_sessionmaker[AsyncSession]], Awai
         raise typer.Exit(2) from exc
 
 
-@audit_cli.command("verify")
-def audit_verify() -> None:
-    """Walk the whole chain; exit 1 and name the first broken link if any record was edited,
-    deleted or inserted."""
-    from app.audit.verify import verify_chain
+def _expected_head(value: str | None) -> tuple[int, str] | None:
+    if value is None:
+        return None
+    seq, _, head_hash = value.partition(":")
+    if not (
+        seq.isdigit() and len(head_hash) == 64 and all(c in "0123456789abcdef" for c in head_hash)
+    ):
+        raise typer.BadParameter("SEQ:HASH, e.g. 1234:<64 hex digits>")
+    return int(seq), head_hash
 
-    report = asyncio.run(_with_sessions(verify_chain))
-    if not report.intact:
+
+def _signer_or_exit() -> "CheckpointSigner":
+    from app.audit.checkpoints import CheckpointSigner
+
+    key = get_settings().audit_signing_key
+    if key is None:
+        typer.echo(
+            "SATUPINTU_AUDIT_SIGNING_KEY is not set: there is no key to sign with.", err=True
+        )
+        raise typer.Exit(2)
+    return CheckpointSigner(key.get_secret_value())
+
+
+@audit_cli.command("verify")
+def audit_verify(
+    expected_head: Annotated[
+        str | None,
+        typer.Option(help="SEQ:HASH kept outside the database: record SEQ must have HASH."),
+    ] = None,
+    checkpoints: Annotated[
+        list[Path] | None,
+        typer.Option(help="A witness file of checkpoints (JSON lines); repeat for several."),
+    ] = None,
+    public_key: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="A checkpoint public key (JWK or PEM) to verify with; repeat for several. "
+            "Default: the configured signing key's."
+        ),
+    ] = None,
+) -> None:
+    """Walk the whole chain and hold it against the signed checkpoints (the database's and
+    the witness files') and an expected head; exit 1 naming the first broken link, a
+    truncation, a wipe, a re-seal or a forged checkpoint."""
+    from app.audit.checkpoints import load_public_key
+    from app.audit.verify import verify_against
+
+    anchor = _expected_head(expected_head)
+    keys = [load_public_key(path.read_text(encoding="utf-8")) for path in public_key or []]
+    if not keys and get_settings().audit_signing_key is not None:
+        keys = [_signer_or_exit().public_key]
+    if checkpoints and not keys:
+        typer.echo(
+            "checkpoints can only be trusted once verified: pass --public-key or set "
+            "SATUPINTU_AUDIT_SIGNING_KEY",
+            err=True,
+        )
+        raise typer.Exit(2)
+    report = asyncio.run(
+        _with_sessions(lambda sessions: verify_against(sessions, keys, checkpoints or [], anchor))
+    )
+    if report.broken_at is not None:
         where = f" (row id {report.record_id})" if report.record_id is not None else ""
         typer.echo(f"BROKEN at record {report.broken_at}{where}: {report.reason}", err=True)
+    for problem in report.problems:
+        typer.echo(f"{problem.finding.value}: {problem.message}", err=True)
+    if not report.intact:
         raise typer.Exit(1)
     typer.echo(
-        f"intact: {report.records} records; head {report.head_seq} {report.head_hash}\n"
-        "Keep the head hash outside this database to detect a rewrite of the whole chain."
+        f"intact: {report.records} records; head {report.head_seq} {report.head_hash}; "
+        f"held against {report.anchors} signed checkpoints or expected heads"
     )
+    if not report.anchors:
+        typer.echo(
+            "Nothing outside the database vouched for the chain: a truncation, wipe or "
+            "re-seal would pass. Configure a signing key and a witness, and pass "
+            "--checkpoints.",
+            err=True,
+        )
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the chain head now, store the checkpoint and give it to every witness."""
+    from app.audit.checkpointer import build_checkpointer
+
+    _signer_or_exit()
+
+    async def now(sessions: async_sessionmaker[AsyncSession]) -> "Checkpoint | None":
+        checkpointer = build_checkpointer(get_settings(), sessions)
+        assert checkpointer is not None
+        try:
+            return await checkpointer.round(force=True)
+        finally:
+            await checkpointer.stop()
+
+    checkpoint = asyncio.run(_with_sessions(now))
+    if checkpoint is None:
+        typer.echo(
+            "the head stands behind the newest checkpoint: run `satupintu audit verify`", err=True
+        )
+        raise typer.Exit(1)
+    typer.echo(checkpoint.line())
+
+
+@audit_cli.command("export")
+def audit_export(
+    to: Annotated[Path, typer.Option("--to", help="The file to write, one JSON line each.")],
+) -> None:
+    """Every checkpoint in the database, as a witness keeps them: for a new witness, or one
+    that missed some."""
+    from app.audit.checkpoints import stored
+
+    every = asyncio.run(_with_sessions(stored))
+    to.write_text("".join(c.line() + "\n" for c in every), encoding="utf-8")
+    typer.echo(f"wrote {len(every)} checkpoints to {to}")
+
+
+@audit_cli.command("public-key")
+def audit_public_key() -> None:
+    """The public half of the signing key, as a JWK: what a witness needs to verify
+    checkpoints (`satupintu audit verify --public-key FILE`)."""
+    typer.echo(json.dumps(_signer_or_exit().public_jwk()))
 
 
 @keys_cli.command("rotate")
@@ -374,6 +485,7 @@ def worker() -> None:
 
 
 async def _run_worker() -> None:
+    from app.audit.checkpointer import build_checkpointer
     from app.heap import settled_heap
     from app.runtime import build_courier, build_worker, open_runtime
     from app.secret_settings import secured
@@ -385,13 +497,18 @@ async def _run_worker() -> None:
         loop.add_signal_handler(signum, stop.set)
     running = build_worker(runtime)
     courier = build_courier(runtime)
+    checkpointer = build_checkpointer(runtime.settings, runtime.sessions)
     running.start()
     courier.start()
+    if checkpointer:
+        checkpointer.start()
     typer.echo(f"{running.worker_id} advancing service requests and complaints; Ctrl-C stops it")
     with settled_heap():
         await stop.wait()
     await courier.stop()
     await running.stop()
+    if checkpointer:
+        await checkpointer.stop()
     await runtime.close()
 
 

@@ -161,6 +161,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=64 * 1024, gt=0, description="Larger request bodies are refused with 413."
     )
+    audit_checkpoint_interval_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="How often each process signs the audit chain head if it moved.",
+    )
+    audit_witnesses: list[str] = Field(
+        default_factory=list,
+        description="Where copies of every checkpoint go, outside the database: "
+        "`file:///abs/path.jsonl` (one JSON line each) or `http(s)://` (POSTed as JSON).",
+    )
     cors_allow_origins: list[str] = Field(default_factory=lambda: ["*"])
     problem_base_uri: str = DEFAULT_PROBLEM_BASE_URI
     log_level: str = "INFO"
@@ -195,6 +205,13 @@ class Settings(BaseSettings):
         if parsed.query or parsed.fragment:
             raise ValueError("must have no query or fragment")
         return url.strip().rstrip("/")
+
+    @field_validator("audit_witnesses")
+    @classmethod
+    def _witnesses(cls, urls: list[str]) -> list[str]:
+        from app.audit.witnesses import check_witness_url
+
+        return [check_witness_url(url) for url in urls]
 
     @field_validator("database_url")
     @classmethod

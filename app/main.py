@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from app.audit.checkpointer import build_checkpointer
 from app.auth.clients import ClientStore
 from app.auth.guard import Guard
 from app.auth.rate_limit import RateLimiter
@@ -46,6 +47,7 @@ from app.services.agencies import AgencyAdmin
 from app.services.complaints import Complaints
 from app.services.context import Services
 from app.services.reference import ReferenceCache
+from app.services.refusals import install_refusal_handler
 from app.services.reports import Reports
 from app.services.service_requests import Requests
 
@@ -143,6 +145,9 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
             secrets=runtime.secrets,
             url_allowlist=settings.agency_url_allowlist,
         )
+        checkpointer = build_checkpointer(settings, runtime.sessions)
+        if checkpointer:
+            checkpointer.start()
         watcher.start()
         signing_keys.start()
         if worker:
@@ -160,6 +165,8 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
             await watcher.stop()
             await signing_keys.stop()
             await access_log.stop()
+            if checkpointer:
+                await checkpointer.stop()
             await runtime.close()
 
     app = FastAPI(
@@ -171,6 +178,7 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    install_refusal_handler(app)
     app.include_router(oauth.router)
     app.include_router(well_known.router)
     app.include_router(citizens.router)

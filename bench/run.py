@@ -5,7 +5,9 @@ three minimal fan-out proxies (`bench/references.py`) over the same simulators. 
 generator is `bench/load.py`. Ratios, not absolute numbers, are what carries across machines.
 """
 
+import asyncio
 import datetime as dt
+import json
 import os
 import platform
 import tempfile
@@ -19,6 +21,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 
+from app.audit.checkpoints import new_seed
 from bench.load import Result, load
 from simulators.stack import AGENCY_PORTS, Process, Stack, free_port, plan, running
 from simulators.world import personas
@@ -179,6 +182,122 @@ def memory(
     return rows, result
 
 
+def _restart_gateway(stack: Stack, env: dict[str, str]) -> None:
+    stack.gateway.stop()
+    stack.gateway.env = env
+    stack.gateway.start()
+    stack.gateway.wait_ready()
+
+
+def audit_checkpoints(
+    stack: Stack, nik: str, seconds: float, witness: Path, ratios: dict[str, float]
+) -> list[str]:
+    """The gateway's CPU per profile read with the checkpointer signing the head every second
+    and appending it (fsynced) to a witness file, against the same gateway without it.
+    Off and on alternate twice, each on a freshly started gateway, so drift of the shared
+    machine lands on both sides."""
+    plain = dict(stack.gateway.env)
+    checkpointing = {
+        **plain,
+        "SATUPINTU_AUDIT_SIGNING_KEY": new_seed(),
+        "SATUPINTU_AUDIT_CHECKPOINT_INTERVAL_S": "1",
+        "SATUPINTU_AUDIT_WITNESSES": json.dumps([witness.as_uri()]),
+    }
+    url = f"{stack.gateway.url}/v1/citizens/{nik}"
+    auth = stack.officer_headers("benchmark")
+    runs: dict[str, list[tuple[Result, float]]] = {"off": [], "on": []}
+    try:
+        for _ in range(2):
+            for mode, env in (("off", plain), ("on", checkpointing)):
+                _restart_gateway(stack, env)
+                _warm(url, headers=auth)
+                runs[mode].append(_measured(stack.gateway, url, 32, seconds, headers=auth))
+    finally:
+        _restart_gateway(stack, plain)
+    written = len(witness.read_text(encoding="utf-8").splitlines()) if witness.exists() else 0
+    rows = []
+    cpu = {}
+    for mode, label in (("off", "no checkpoints"), ("on", "checkpoint every 1 s + file witness")):
+        results = runs[mode]
+        rate = sum(r.rate for r, _ in results) / len(results)
+        cpu[mode] = sum(c for _, c in results) / len(results)
+        errors = sum(r.errors for r, _ in results)
+        p99 = max(r.percentile(99) for r, _ in results)
+        rows.append(f"| {label} | {rate:,.0f} | {p99:.1f} | {errors} | {cpu[mode]:.3f} | |")
+    ratio = cpu["on"] / cpu["off"] if cpu["off"] else float("nan")
+    ratios["checkpoint_cpu_ratio"] = ratio
+    rows[-1] = rows[-1].removesuffix(" |") + f" {ratio:.3f} |"
+    rows.append(f"| checkpoints in the witness file | {written} | | | | |")
+    per_round = asyncio.run(
+        _checkpoint_rounds(
+            f"sqlite+aiosqlite:///{witness.parent}/rounds.db",
+            witness.with_name("rounds.jsonl"),
+            200,
+        )
+    )
+    ratios["checkpoint_round_cpu_ms"] = per_round
+    rows.append(
+        f"| one checkpoint round, in process (200 rounds) | | | | {per_round:.3f} | "
+        f"{per_round / 10:.3f} % of a core at 1 / s |"
+    )
+    return rows
+
+
+async def _checkpoint_rounds(database_url: str, witness: Path, rounds: int) -> float:
+    """CPU ms of one checkpointer round that has something to sign (read the head, sign,
+    store, append with fsync), each after one record was appended; in this process, so
+    nothing else on the machine is counted."""
+    from pydantic import SecretStr
+
+    from app.audit.checkpointer import build_checkpointer
+    from app.config import Settings
+    from app.db.migrate import apply_migrations
+    from app.db.session import make_engine, make_sessionmaker
+    from app.services.access_log import AccessEvent, AccessLog
+
+    await apply_migrations(database_url)
+    engine = make_engine(database_url)
+    settings = Settings(
+        database_url=database_url,
+        audit_signing_key=SecretStr(new_seed()),
+        audit_witnesses=[witness.as_uri()],
+    )
+    checkpointer = build_checkpointer(settings, make_sessionmaker(engine))
+    assert checkpointer is not None
+    access_log = AccessLog(engine)
+    await access_log.start()
+    spent = 0.0
+    for number in range(rounds):
+        await access_log.record(
+            AccessEvent(f"bench-{number}", "bench", "citizen.profile", "complete", 200, 1, [])
+        )
+        started = time.process_time()
+        assert await checkpointer.round() is not None
+        spent += time.process_time() - started
+    await access_log.stop()
+    await checkpointer.stop()
+    await engine.dispose()
+    return spent * 1000 / rounds
+
+
+def _audit_table(rows: list[str], seconds: float) -> list[str]:
+    return [
+        "## 5. Audit checkpoints: the cost of signing the chain head and exporting it",
+        "",
+        f"Combined profile read, 32 connections, {seconds:.0f} s runs, two runs per row "
+        "alternating off and on (the gateway restarted for each). With checkpoints on, every "
+        "process signs the chain head (Ed25519) each second if it moved, stores the "
+        "checkpoint and appends it to a witness file with fsync. Ratio = CPU ms per request "
+        "on / off; p99 is the worse of the two runs. The last row is the CPU one round "
+        "costs (CPU ms per round, and at one round a second the share of a core), "
+        "measured inside one process and so free of the machine's noise.",
+        "",
+        "| gateway | req/s | p99 ms | errors | CPU ms / request | CPU ratio on / off |",
+        "|---|---|---|---|---|---|",
+        *rows,
+    ]
+
+
 def _targets(ratios: dict[str, float]) -> list[str]:
     checks = [
         ("gateway / raw aiohttp >= 0.5", ratios["aiohttp"], ratios["aiohttp"] >= 0.5),
@@ -188,6 +307,11 @@ def _targets(ratios: dict[str, float]) -> list[str]:
             "RSS growth 10 s -> end < 5 %",
             ratios["memory_growth_percent"],
             ratios["memory_growth_percent"] < 5,
+        ),
+        (
+            "checkpoint rounds at 1 / s, % of a core < 1",
+            ratios["checkpoint_round_cpu_ms"] / 10,
+            ratios["checkpoint_round_cpu_ms"] / 10 < 1,
         ),
     ]
     return [f"| {name} | {value:.2f} | {'yes' if met else 'no'} |" for name, value, met in checks]
@@ -209,6 +333,9 @@ def main(
     seconds: Annotated[float, typer.Option(help="Length of each throughput run.")] = 10.0,
     memory_seconds: Annotated[float, typer.Option(help="Length of the memory run.")] = 60.0,
     write_docs: Annotated[bool, typer.Option(help="Rewrite docs/performance.md.")] = True,
+    only_audit: Annotated[
+        bool, typer.Option(help="Measure only the audit checkpoints (section 5); print it.")
+    ] = False,
 ) -> None:
     demo = personas()
     nik, plate = demo["family"].nik, demo["several_vehicles_overdue"].plates[0]
@@ -225,8 +352,17 @@ def main(
             },
         )
         cleanup.enter_context(running(stack))
-        typer.echo("measuring throughput ...", err=True)
         ratios: dict[str, float] = {}
+        witness = Path(tmp) / "witness.jsonl"
+        if only_audit:
+            typer.echo("measuring audit checkpoints ...", err=True)
+            typer.echo(
+                "\n".join(
+                    _audit_table(audit_checkpoints(stack, nik, seconds, witness, ratios), seconds)
+                )
+            )
+            return
+        typer.echo("measuring throughput ...", err=True)
         table1 = throughput(stack, nik, 32, seconds, ratios)
         typer.echo("measuring pass-through overhead ...", err=True)
         table2 = pass_through(stack, plate, seconds / 2)
@@ -234,6 +370,8 @@ def main(
         table3 = fan_out(stack, nik, seconds / 2, ratios)
         typer.echo(f"measuring memory over {memory_seconds:.0f} s ...", err=True)
         table4, _ = memory(stack, nik, memory_seconds, ratios)
+        typer.echo("measuring audit checkpoints ...", err=True)
+        table5 = audit_checkpoints(stack, nik, seconds, witness, ratios)
 
     report = "\n".join(
         [
@@ -275,6 +413,8 @@ def main(
             "| run | requests | peak RSS MiB | RSS at 10 s | RSS at end | growth 10 s -> end |",
             "|---|---|---|---|---|---|",
             *table4,
+            "",
+            *_audit_table(table5, seconds),
             "",
             "## Targets",
             "",

@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from app.auth.scopes import ClientKind, Scope
 from app.auth.tokens import TokenClaims, TokenIssuer
+from app.db.models import AccessRecord
 from app.schemas.surveys import SurveyAnswers
 from tests.conftest import client_of, credentials
 from tests.service_request_helpers import submit
@@ -142,6 +144,16 @@ EXPECTED = {
 }
 
 
+async def _recorded(app: Any, response: Any) -> list[tuple[str | None, str, int]]:
+    """The access records of one answer: subject, outcome and the status that was sent."""
+    query = select(AccessRecord.subject_nik, AccessRecord.outcome, AccessRecord.http_status)
+    async with app.state.engine.connect() as conn:
+        rows = await conn.execute(
+            query.where(AccessRecord.request_id == response.headers["x-request-id"])
+        )
+        return [tuple(row) for row in rows]
+
+
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.method} {e.template}")
 async def test_refused_callers_get_a_problem_and_no_data(
@@ -163,6 +175,10 @@ async def test_refused_callers_get_a_problem_and_no_data(
         request_id = response.headers["x-request-id"]
         made = [r for r in agencies.requests if r.headers.get("x-request-id") == request_id]
         assert made == [], "a refused caller made the gateway call an agency"
+    if case == "other citizen":
+        assert await _recorded(gateway_app, response) == [(target["nik"], "refused", status)], (
+            "the attempt is missing from the citizen's access log"
+        )
     if status == 401:
         assert response.headers["www-authenticate"].startswith("Bearer")
     if case == "expired token":

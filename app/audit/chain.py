@@ -2,9 +2,11 @@
 
 The hash covers every field a citizen or an auditor relies on, in a canonical JSON form that
 does not depend on the database (key order, JSON type, timestamp precision), so the verifier
-recomputes exactly what the writer computed. It is a plain SHA-256 chain: it proves that no
-row was edited, removed or slipped in after the fact, provided the newest hash is also kept
-somewhere the database's administrators cannot write (`satupintu audit verify` prints it).
+recomputes exactly what the writer computed. It is a plain SHA-256 chain: on its own it proves
+that no row was edited, removed or slipped in between others. A chain cut short with its head
+row set back, emptied, or rewritten with every hash recomputed still agrees with itself; the
+signed checkpoints of the head (`app.audit.checkpoints`), copied to witnesses outside the
+database, are what `satupintu audit verify` holds it against to find those.
 """
 
 import datetime as dt

@@ -85,7 +85,8 @@ class AuditChainHead(Base):
     """The newest link of the access-record chain, in one row.
 
     Writers lock it to append, which orders appends from every gateway process; the verifier
-    compares it with the last row, so deleting the newest records is detected too."""
+    compares it with the last row, so deleting the newest records is detected too, unless the
+    head is set back with them: the signed checkpoints (`AuditCheckpoint`) catch that."""
 
     __tablename__ = "audit_chain_head"
 

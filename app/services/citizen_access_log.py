@@ -9,20 +9,26 @@ from sqlalchemy import func, select
 from app.auth.guard import purpose_required
 from app.auth.scopes import Scope
 from app.db.models import AccessRecord, ApiClient
-from app.problems import ProblemError, ProblemKind
+from app.problems import ProblemKind
 from app.schemas.access_log import AccessLogEntry, AccessLogPage
 from app.services.context import Caller, Services
 from app.services.reads import record_read, refuse_other_citizen
+from app.services.refusals import refused
+
+OPERATION = "citizen.access_log"
 
 
 def _may_read(caller: Caller, nik: str) -> None:
     if caller.subject_nik is not None:
-        refuse_other_citizen(caller, nik)
+        refuse_other_citizen(caller, nik, operation=OPERATION)
         return
     if not caller.may(Scope.AUDIT_READ):
-        raise ProblemError(
+        raise refused(
+            caller,
             ProblemKind.INSUFFICIENT_SCOPE,
             "only the citizen, or a client with audit:read, may read this access log",
+            subject_nik=nik,
+            operation=OPERATION,
             extensions={"required_scopes": [Scope.AUDIT_READ]},
         )
     if not caller.purpose:
@@ -62,7 +68,7 @@ async def access_log(
     await record_read(
         services,
         caller,
-        "citizen.access_log",
+        OPERATION,
         started,
         [],
         200,

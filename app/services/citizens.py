@@ -50,7 +50,7 @@ async def get_profile(
 ) -> CitizenProfile:
     """`asked` None means every part the caller may see."""
     started = time.perf_counter()
-    refuse_other_citizen(caller, nik)
+    refuse_other_citizen(caller, nik, operation="citizen.profile", started=started)
     parts = released_parts(caller, asked)
     bus, deadline = services.bus, Deadline(services.request_deadline_ms)
 
@@ -150,7 +150,7 @@ async def get_profile(
 
 async def list_vehicles(services: Services, caller: Caller, nik: str) -> CitizenVehicles:
     started = time.perf_counter()
-    refuse_other_citizen(caller, nik)
+    refuse_other_citizen(caller, nik, operation="citizen.vehicles", started=started)
     call = await services.bus.call(
         Capability.VEHICLE_LIST_BY_OWNER,
         VehicleProvider,
@@ -187,7 +187,7 @@ async def list_businesses(
     services: Services, caller: Caller, nik: str, page: int, page_size: int
 ) -> CitizenBusinesses:
     started = time.perf_counter()
-    refuse_other_citizen(caller, nik)
+    refuse_other_citizen(caller, nik, operation="citizen.businesses", started=started)
     call: CallResult[BusinessPage] = await services.bus.call(
         Capability.BUSINESS_LIST_BY_OWNER,
         BusinessProvider,

@@ -32,8 +32,8 @@ from app.services import catalogue, idempotency
 from app.services.access_log import AccessLog
 from app.services.context import Caller
 from app.services.cursors import decode_cursor, encode_cursor
-from app.services.personal_data import record_access
-from app.services.reads import refuse_other_citizen
+from app.services.personal_data import record_access, record_disclosures
+from app.services.reads import refuse_other_citizen, refuse_unless_owned
 from app.workflows.calendar import jakarta_today
 
 
@@ -217,7 +217,7 @@ def _new_record(caller: Caller, body: ComplaintCreate, routed: Route) -> Complai
 async def submit(
     complaints: Complaints, caller: Caller, body: ComplaintCreate, key: str | None
 ) -> Complaint:
-    refuse_other_citizen(caller, body.nik)
+    refuse_other_citizen(caller, body.nik, operation="complaint.submit")
     routed = _routed(complaints, await _evidence(complaints, body))
 
     async def create(session: AsyncSession) -> idempotency.Answer:
@@ -243,9 +243,13 @@ async def submit(
 
 async def get(complaints: Complaints, caller: Caller, complaint_id: str) -> Complaint:
     async with complaints.sessions() as session:
-        complaint = await session.get(ComplaintRecord, complaint_id)
-        if complaint is None or not caller.acts_for(complaint.nik):
-            raise ProblemError(ProblemKind.COMPLAINT_NOT_FOUND, f"no complaint {complaint_id}")
+        complaint = refuse_unless_owned(
+            caller,
+            await session.get(ComplaintRecord, complaint_id),
+            ProblemKind.COMPLAINT_NOT_FOUND,
+            f"no complaint {complaint_id}",
+            "complaint.read",
+        )
         found = view(complaint, now())
     await record_access(
         complaints.access_log, caller, "complaint.read", found.nik, 200, "complaint"
@@ -263,7 +267,7 @@ async def search(
     limit: int,
 ) -> ComplaintPage:
     if caller.subject_nik is not None:
-        refuse_other_citizen(caller, nik or caller.subject_nik)
+        refuse_other_citizen(caller, nik or caller.subject_nik, operation="complaint.search")
         nik = caller.subject_nik
     query = select(ComplaintRecord)
     if nik:
@@ -284,7 +288,14 @@ async def search(
     async with complaints.sessions() as session:
         found = list((await session.scalars(query.limit(limit + 1))).all())
     page = found[:limit]
-    await record_access(complaints.access_log, caller, "complaint.search", nik, 200, "complaint")
+    await record_disclosures(
+        complaints.access_log,
+        caller,
+        "complaint.search",
+        [c.nik for c in page] or [nik],
+        200,
+        "complaint",
+    )
     at = now()
     return ComplaintPage(
         items=[view(c, at) for c in page],

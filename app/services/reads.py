@@ -1,7 +1,8 @@
 """Every read of personal data ends here: recorded in the access log, then answered or failed."""
 
 import time
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeVar
 
 from app.bus.calls import CallResult
 from app.problems import ProblemError, ProblemKind
@@ -9,6 +10,7 @@ from app.schemas.sources import SourceStatus
 from app.services.access_log import AccessEvent, AccessLogUnavailable
 from app.services.context import Caller, Services
 from app.services.outcomes import failure
+from app.services.refusals import refused
 
 
 def _elapsed_ms(started: float) -> int:
@@ -76,8 +78,54 @@ async def fail_read(
     return problem
 
 
-def refuse_other_citizen(caller: Caller, nik: str) -> None:
+def refuse_other_citizen(
+    caller: Caller,
+    nik: str,
+    *,
+    kind: ProblemKind = ProblemKind.CITIZEN_NOT_FOUND,
+    detail: str = "no citizen with this NIK",
+    operation: str = "",
+    subject_plate: str | None = None,
+    calls: Sequence[CallResult[Any]] = (),
+    started: float | None = None,
+) -> None:
     """A client bound to one citizen gets the same 404 for another citizen as for a NIK that
-    does not exist, so it cannot learn who is registered."""
+    does not exist, so it cannot learn who is registered; the attempt lands in the other
+    citizen's access log as refused (`app.services.refusals`)."""
     if not caller.acts_for(nik):
-        raise ProblemError(ProblemKind.CITIZEN_NOT_FOUND, "no citizen with this NIK")
+        raise refused(
+            caller,
+            kind,
+            detail,
+            subject_nik=nik,
+            operation=operation,
+            subject_plate=subject_plate,
+            calls=calls,
+            started=started,
+        )
+
+
+class Owned(Protocol):
+    @property
+    def nik(self) -> str: ...
+
+
+OwnedRecord = TypeVar("OwnedRecord", bound=Owned)
+
+
+def refuse_unless_owned(
+    caller: Caller,
+    record: OwnedRecord | None,
+    kind: ProblemKind,
+    detail: str,
+    operation: str = "",
+) -> OwnedRecord:
+    """For a record looked up by its id. A missing record and another citizen's are answered
+    alike and both recorded, so neither the answer nor the time it takes tells a portal which
+    ids exist."""
+    if record is None:
+        raise refused(
+            caller, kind, detail, subject_nik=None, operation=operation, outcome="not_found"
+        )
+    refuse_other_citizen(caller, record.nik, kind=kind, detail=detail, operation=operation)
+    return record

@@ -35,8 +35,8 @@ from app.services import catalogue, idempotency
 from app.services.access_log import AccessLog
 from app.services.context import Caller
 from app.services.cursors import decode_cursor, encode_cursor
-from app.services.personal_data import record_access
-from app.services.reads import refuse_other_citizen
+from app.services.personal_data import record_access, record_disclosures
+from app.services.reads import refuse_other_citizen, refuse_unless_owned
 from app.workflows.calendar import add_working_days, jakarta_today
 from app.workflows.definitions import SERVICES
 from app.workflows.engine import add_event, new_step, now
@@ -132,7 +132,7 @@ async def _check_callback(url: str, allowlist: list[str]) -> None:
 async def submit(
     requests: Requests, caller: Caller, body: ServiceRequestCreate, key: str | None
 ) -> ServiceRequest:
-    refuse_other_citizen(caller, body.nik)
+    refuse_other_citizen(caller, body.nik, operation="service_request.submit")
     data = validated_input(body)
     if body.callback_url:
         await _check_callback(str(body.callback_url), requests.callback_allowlist)
@@ -174,14 +174,20 @@ async def submit(
     return ServiceRequest.model_validate(answer)
 
 
-async def _load(session: AsyncSession, caller: Caller, request_id: str) -> ServiceRequestRecord:
+async def _load(
+    session: AsyncSession,
+    caller: Caller,
+    request_id: str,
+    operation: str = "service_request.read",
+) -> ServiceRequestRecord:
     """Another citizen's request is as absent as one that never existed, for a portal."""
-    request = await session.get(ServiceRequestRecord, request_id, populate_existing=True)
-    if request is None or not caller.acts_for(request.nik):
-        raise ProblemError(
-            ProblemKind.SERVICE_REQUEST_NOT_FOUND, f"no service request {request_id}"
-        )
-    return request
+    return refuse_unless_owned(
+        caller,
+        await session.get(ServiceRequestRecord, request_id, populate_existing=True),
+        ProblemKind.SERVICE_REQUEST_NOT_FOUND,
+        f"no service request {request_id}",
+        operation,
+    )
 
 
 async def get(requests: Requests, caller: Caller, request_id: str) -> ServiceRequest:
@@ -201,7 +207,7 @@ async def search(
     limit: int,
 ) -> ServiceRequestPage:
     if caller.subject_nik is not None:
-        refuse_other_citizen(caller, nik or caller.subject_nik)
+        refuse_other_citizen(caller, nik or caller.subject_nik, operation="service_request.search")
         nik = caller.subject_nik
     query = select(ServiceRequestRecord)
     if nik:
@@ -225,7 +231,14 @@ async def search(
         found = list((await session.scalars(query)).all())
     more = len(found) > limit
     page = found[:limit]
-    await _record(requests, caller, "service_request.search", nik, 200)
+    await record_disclosures(
+        requests.access_log,
+        caller,
+        "service_request.search",
+        [r.nik for r in page] or [nik],
+        200,
+        "service_request",
+    )
     return ServiceRequestPage(
         items=[view(r) for r in page],
         next_cursor=encode_cursor(page[-1].submitted_at, page[-1].id) if more else None,
@@ -245,7 +258,7 @@ async def _change(
     the row's version makes the loser of a race re-read and re-decide instead of overwriting."""
 
     async def effect(session: AsyncSession) -> idempotency.Answer:
-        request = await _load(session, caller, request_id)
+        request = await _load(session, caller, request_id, operation.split(":")[0])
         change(request)
         request.next_run_at = now()
         request.updated_at = now()

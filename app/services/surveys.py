@@ -13,6 +13,7 @@ from app.schemas.surveys import Survey, SurveyAnswers
 from app.services import catalogue
 from app.services.context import Caller
 from app.services.personal_data import record_access
+from app.services.reads import refuse_unless_owned
 from app.services.service_requests import Requests
 
 
@@ -22,11 +23,13 @@ async def submit(
     at = dt.datetime.now(dt.UTC)
     try:
         async with requests.sessions.begin() as session:
-            request = await session.get(ServiceRequestRecord, request_id)
-            if request is None or not caller.acts_for(request.nik):
-                raise ProblemError(
-                    ProblemKind.SERVICE_REQUEST_NOT_FOUND, f"no service request {request_id}"
-                )
+            request = refuse_unless_owned(
+                caller,
+                await session.get(ServiceRequestRecord, request_id),
+                ProblemKind.SERVICE_REQUEST_NOT_FOUND,
+                f"no service request {request_id}",
+                "survey.submit",
+            )
             if request.status != RequestStatus.COMPLETED.value:
                 raise ProblemError(
                     ProblemKind.INVALID_STATE,

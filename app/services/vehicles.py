@@ -4,11 +4,11 @@ import time
 
 from app.adapters.base import Capability, VehicleProvider
 from app.bus.calls import Deadline
-from app.problems import ProblemError, ProblemKind
+from app.problems import ProblemKind
 from app.schemas.responses import VehicleRecord
 from app.schemas.sources import SourceStatus
 from app.services.context import Caller, Services
-from app.services.reads import fail_read, record_read
+from app.services.reads import fail_read, record_read, refuse_other_citizen
 
 
 async def get_vehicle(services: Services, caller: Caller, plate_number: str) -> VehicleRecord:
@@ -32,19 +32,16 @@ async def get_vehicle(services: Services, caller: Caller, plate_number: str) -> 
             subject_plate=plate_number,
         )
     vehicle = call.value
-    if not caller.acts_for(vehicle.owner_nik):
-        await record_read(
-            services,
-            caller,
-            "vehicle.lookup",
-            started,
-            [call],
-            ProblemKind.VEHICLE_NOT_FOUND.status,
-            "refused",
-            subject_plate=plate_number,
-            subject_nik=vehicle.owner_nik,
-        )
-        raise ProblemError(ProblemKind.VEHICLE_NOT_FOUND, "no vehicle with this plate number")
+    refuse_other_citizen(
+        caller,
+        vehicle.owner_nik,
+        kind=ProblemKind.VEHICLE_NOT_FOUND,
+        detail="no vehicle with this plate number",
+        operation="vehicle.lookup",
+        subject_plate=plate_number,
+        calls=[call],
+        started=started,
+    )
     await record_read(
         services,
         caller,
