@@ -69,7 +69,8 @@ class ProblemKind(Kind, Enum):
         "idempotency-key-reused",
         "Idempotency-Key reused with another request",
         422,
-        "The key was first used with a different body; a retry must send the same body.",
+        "The key was first used for another operation, another resource or another body; a "
+        "retry must repeat the first request exactly.",
     )
     PAYMENT_MISMATCH = (
         "payment-mismatch",

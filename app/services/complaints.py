@@ -226,13 +226,16 @@ async def submit(
         await session.flush()
         return 201, view(complaint, now()).model_dump(mode="json")
 
+    async def authorise(_: AsyncSession) -> None:
+        refuse_other_citizen(caller, body.nik)
+
     _, answer = await idempotency.once(
         complaints.sessions,
-        caller.client_id,
+        caller,
         key,
-        "complaint.create",
-        body.model_dump(mode="json"),
-        create,
+        idempotency.Action("complaint.create", "", body.model_dump(mode="json")),
+        authorise=authorise,
+        effect=create,
     )
     complaints.wake_courier()
     await record_access(
