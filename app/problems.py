@@ -128,6 +128,13 @@ class ProblemKind(Kind, Enum):
         403,
         "The client's scopes do not cover this operation; `required_scopes` lists what it needs.",
     )
+    CITIZEN_ONLY = (
+        "citizen-only",
+        "Only the citizen may do this",
+        403,
+        "Only the citizen, through a client acting for them (a portal or a kiosk), may do this "
+        "(e.g. rate a service); officer and system clients may not, whatever their scopes.",
+    )
     PURPOSE_REQUIRED = (
         "purpose-required",
         "Purpose required",

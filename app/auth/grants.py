@@ -1,7 +1,8 @@
 """The OAuth 2.0 client-credentials grant (RFC 6749 section 4.4).
 
-A portal asks for a token on behalf of a citizen it has signed in by naming the NIK in
-`subject`; the token then reaches that citizen's data only. Other clients may not name one.
+A citizen-bound client (a portal, a kiosk) asks for a token on behalf of the citizen it has
+signed in by naming the NIK in `subject`; the token then reaches that citizen's data only.
+Other clients may not name one.
 Errors are RFC 9457 problems that also carry RFC 6749's `error` member, so both generic
 OAuth client libraries and this API's own error handling understand them."""
 
@@ -64,13 +65,15 @@ def _scopes(asked: str | None, allowed: frozenset[Scope]) -> frozenset[Scope]:
 
 
 def _subject(kind: ClientKind, subject: str | None) -> str | None:
-    if kind is not ClientKind.PORTAL:
+    if not kind.citizen_bound:
         if subject:
-            raise _refused("invalid_request", "only portal clients may name a subject", "subject")
+            raise _refused(
+                "invalid_request", "only portal and kiosk clients may name a subject", "subject"
+            )
         return None
     if not subject:
         raise _refused(
-            "invalid_request", "a portal must name the signed-in citizen's NIK", "subject"
+            "invalid_request", f"a {kind.value} must name the signed-in citizen's NIK", "subject"
         )
     try:
         return check_nik(subject)

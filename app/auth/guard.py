@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from app.auth.clients import ClientStore
 from app.auth.credentials import split_api_key
 from app.auth.rate_limit import RateLimiter
-from app.auth.scopes import CITIZEN_SELF_SERVICE, PERSONAL_DATA, ClientKind, Scope
+from app.auth.scopes import CITIZEN_SELF_SERVICE, PERSONAL_DATA, Scope
 from app.auth.tokens import InvalidToken, TokenClaims, TokenIssuer
 from app.problems import ProblemError, ProblemKind
 from app.schemas.problem import FieldError
@@ -76,7 +76,7 @@ class Guard:
                 f"this client lacks {', '.join(sorted(missing))}",
                 extensions={"required_scopes": sorted(required)},
             )
-        if claims.kind is ClientKind.PORTAL:
+        if claims.kind.citizen_bound:
             purpose = CITIZEN_SELF_SERVICE
         elif required & PERSONAL_DATA and not purpose:
             raise purpose_required()

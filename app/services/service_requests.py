@@ -186,7 +186,8 @@ def _acting_for(caller: Caller, nik: str) -> idempotency.Authorise:
 
 
 async def _load(session: AsyncSession, caller: Caller, request_id: str) -> ServiceRequestRecord:
-    """Another citizen's request is as absent as one that never existed, for a portal."""
+    """Another citizen's request is as absent as one that never existed, for a portal or a
+    kiosk."""
     request = await session.get(ServiceRequestRecord, request_id, populate_existing=True)
     if request is None or not caller.acts_for(request.nik):
         raise ProblemError(
