@@ -8,7 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app.auth.clients import ClientStore
 from app.auth.guard import Guard
-from app.auth.rate_limit import RateLimiter
+from app.auth.rate_limit import GuessLimiter, RateLimiter
 from app.auth.tokens import TokenIssuer, signing_key
 from app.bus.bus import Bus, ResilienceSettings
 from app.config import Settings, get_settings
@@ -95,11 +95,16 @@ def create_app(settings: Settings | None = None, http_client: AgencyHttp | None 
             ),
             settings.token_ttl_s,
         )
-        app.state.token_limiter = RateLimiter(settings.token_rate_limit, settings.redis_url)
+        app.state.guesses = GuessLimiter(
+            settings.token_failure_limit,
+            settings.token_failure_limit_per_address,
+            settings.redis_url,
+        )
         app.state.guard = Guard(
             app.state.token_issuer,
             app.state.clients,
             RateLimiter(settings.rate_limit, settings.redis_url),
+            app.state.guesses,
         )
         app.state.requests = Requests(
             sessions=runtime.sessions,

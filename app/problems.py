@@ -146,7 +146,9 @@ class ProblemKind(Kind, Enum):
         "rate-limited",
         "Too many requests",
         429,
-        "The client went over its request limit; `Retry-After` says when to try again.",
+        "The client went over its request limit, or too many client authentications failed "
+        "from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to "
+        "try again. A correct client secret is never refused this way.",
     )
     PAYLOAD_TOO_LARGE = (
         "payload-too-large",

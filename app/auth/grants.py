@@ -9,7 +9,7 @@ OAuth client libraries and this API's own error handling understand them."""
 from dataclasses import dataclass
 
 from app.auth.clients import ClientStore
-from app.auth.rate_limit import RateLimiter
+from app.auth.rate_limit import GuessLimiter
 from app.auth.scopes import ClientKind, Scope
 from app.auth.tokens import TokenClaims, TokenIssuer
 from app.problems import ProblemError, ProblemKind
@@ -41,6 +41,17 @@ def _refused(error: str, detail: str, field: str | None = None) -> ProblemError:
         detail,
         errors=[FieldError(field=field, location="body", message=detail)] if field else None,
         extensions={"error": error, "error_description": detail},
+    )
+
+
+def guessing_refused(retry_after: int) -> ProblemError:
+    """Still an OAuth `invalid_client` for client libraries; 429 says to wait first."""
+    detail = f"too many failed client authentications from this address; retry in {retry_after} s"
+    return ProblemError(
+        ProblemKind.RATE_LIMITED,
+        detail,
+        extensions={"error": "invalid_client", "error_description": detail},
+        headers={"Retry-After": str(retry_after)},
     )
 
 
@@ -84,23 +95,21 @@ def _subject(kind: ClientKind, subject: str | None) -> str | None:
 async def grant(
     clients: ClientStore,
     issuer: TokenIssuer,
-    limiter: RateLimiter,
+    guesses: GuessLimiter,
     request: TokenRequest,
     remote: str,
 ) -> IssuedToken:
-    retry_after = await limiter.retry_after("token", request.client_id or "-", remote)
-    if retry_after is not None:
-        raise ProblemError(
-            ProblemKind.RATE_LIMITED,
-            f"too many token requests; retry in {retry_after} s",
-            headers={"Retry-After": str(retry_after)},
-        )
+    """Only failed authentications are counted, and a correct secret is accepted even from an
+    address over its limit: see `GuessLimiter` for why."""
     if request.grant_type != GRANT_TYPE:
         raise _refused("unsupported_grant_type", f"grant_type must be {GRANT_TYPE}", "grant_type")
     if not request.client_id or not request.client_secret:
         raise _invalid_client("send client_id and client_secret, in the body or as HTTP Basic")
     client = await clients.authenticate(request.client_id, request.client_secret)
     if client is None:
+        retry_after = await guesses.failed("token", request.client_id, remote)
+        if retry_after is not None:
+            raise guessing_refused(retry_after)
         raise _invalid_client("unknown client, wrong secret, or client disabled")
     scopes = _scopes(request.scope, client.scopes)
     subject = _subject(client.kind, request.subject)

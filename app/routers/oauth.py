@@ -68,7 +68,7 @@ async def issue_token(
     issued = await grants.grant(
         state.clients,
         state.token_issuer,
-        state.token_limiter,
+        state.guesses,
         grants.TokenRequest(
             grant_type=grant_type,
             client_id=credentials.username if credentials else client_id,
