@@ -187,7 +187,7 @@ AsJson = Annotated[bool, typer.Option("--json", help="One JSON object, for scrip
 @clients_cli.command("create")
 def clients_create(
     name: Annotated[str, typer.Argument(help="A name people recognise, e.g. 'SAMSAT counter'.")],
-    kind: Annotated[ClientKind, typer.Option(help="officer, portal or system.")],
+    kind: Annotated[ClientKind, typer.Option(help="officer, portal, kiosk or system.")],
     scope: Annotated[list[Scope], typer.Option(help="Repeat for each scope the client may have.")],
     api_key: Annotated[
         bool, typer.Option(help="Also accept `X-API-Key` (system clients only).")

@@ -154,9 +154,15 @@ class Settings(BaseSettings):
         default="1200/minute",
         description="Per-client request limit, in `limits` notation (e.g. `100/second`).",
     )
-    token_rate_limit: str = Field(
+    token_failure_limit: str = Field(
+        default="10/minute",
+        description="Failed client authentications per client id and address; past it, "
+        "further failures get 429. A correct secret is always accepted.",
+    )
+    token_failure_limit_per_address: str = Field(
         default="30/minute",
-        description="Token requests per client id and address, to slow secret guessing.",
+        description="Failed client authentications per address (an IPv6 /64) over every "
+        "client id, so cycling client ids is limited too. A correct secret is always accepted.",
     )
     max_body_bytes: int = Field(
         default=64 * 1024, gt=0, description="Larger request bodies are refused with 413."

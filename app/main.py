@@ -9,7 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from app.audit.checkpointer import build_checkpointer
 from app.auth.clients import ClientStore
 from app.auth.guard import Guard
-from app.auth.rate_limit import RateLimiter
+from app.auth.rate_limit import GuessLimiter, RateLimiter
 from app.auth.signing_keys import KeySet
 from app.auth.tokens import TokenIssuer
 from app.bus.bus import Bus, ResilienceSettings
@@ -114,11 +114,16 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
         app.state.token_issuer = TokenIssuer(
             signing_keys, issuer_url(settings), settings.token_ttl_s
         )
-        app.state.token_limiter = RateLimiter(settings.token_rate_limit, settings.redis_url)
+        app.state.guesses = GuessLimiter(
+            settings.token_failure_limit,
+            settings.token_failure_limit_per_address,
+            settings.redis_url,
+        )
         app.state.guard = Guard(
             app.state.token_issuer,
             app.state.clients,
             RateLimiter(settings.rate_limit, settings.redis_url),
+            app.state.guesses,
         )
         app.state.requests = Requests(
             sessions=runtime.sessions,

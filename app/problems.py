@@ -69,7 +69,8 @@ class ProblemKind(Kind, Enum):
         "idempotency-key-reused",
         "Idempotency-Key reused with another request",
         422,
-        "The key was first used with a different body; a retry must send the same body.",
+        "The key was first used for another operation, another resource or another body; a "
+        "retry must repeat the first request exactly.",
     )
     PAYMENT_MISMATCH = (
         "payment-mismatch",
@@ -127,6 +128,13 @@ class ProblemKind(Kind, Enum):
         403,
         "The client's scopes do not cover this operation; `required_scopes` lists what it needs.",
     )
+    CITIZEN_ONLY = (
+        "citizen-only",
+        "Only the citizen may do this",
+        403,
+        "Only the citizen, through a client acting for them (a portal or a kiosk), may do this "
+        "(e.g. rate a service); officer and system clients may not, whatever their scopes.",
+    )
     PURPOSE_REQUIRED = (
         "purpose-required",
         "Purpose required",
@@ -138,7 +146,9 @@ class ProblemKind(Kind, Enum):
         "rate-limited",
         "Too many requests",
         429,
-        "The client went over its request limit; `Retry-After` says when to try again.",
+        "The client went over its request limit, or too many client authentications failed "
+        "from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to "
+        "try again. A correct client secret is never refused this way.",
     )
     PAYLOAD_TOO_LARGE = (
         "payload-too-large",

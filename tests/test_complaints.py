@@ -9,7 +9,8 @@ from sqlalchemy import update
 from app.db.models import ComplaintRecord
 from app.workflows.calendar import add_working_days, jakarta_today
 from tests.complaint_helpers import file, kinds, wait_for_status
-from tests.conftest import gateway_settings
+from tests.conftest import client_of, credentials, gateway_settings
+from tests.service_request_helpers import submit
 
 PROBLEM = "application/problem+json"
 
@@ -283,3 +284,28 @@ async def test_an_unknown_complaint_is_a_404_problem(gateway):
 
     assert response.status_code == 404
     assert response.json()["type"].endswith("/complaint-not-found")
+
+
+async def test_a_portal_cannot_learn_that_another_citizens_request_exists(
+    gateway, gateway_app, personas
+):
+    owner, other = personas["family"], personas["woman"]
+    created = await submit(gateway, "vehicle-tax-renewal", owner.nik, plate_number=owner.plates[0])
+    body = {
+        "nik": other.nik,
+        "subject": "Permohonan lambat",
+        "description": "Permohonan saya belum selesai diproses sampai hari ini.",
+    }
+    portal = await credentials(gateway_app, subject_nik=other.nik, purpose=None)
+
+    async with client_of(gateway_app, portal) as citizen:
+        someone_elses = await citizen.post(
+            "/v1/complaints", json={**body, "service_request_id": created["id"]}
+        )
+        unknown = await citizen.post(
+            "/v1/complaints",
+            json={**body, "service_request_id": "00000000-0000-0000-0000-000000000000"},
+        )
+
+    assert someone_elses.status_code == unknown.status_code == 422
+    assert someone_elses.json()["errors"] == unknown.json()["errors"]

@@ -186,3 +186,40 @@ async def test_a_token_altered_after_a_good_one_was_remembered_is_refused(gatewa
     header, payload, signature = token.split(".")
     with pytest.raises(InvalidToken):
         await issuer.read(f"{header}.{payload}.{signature[:-2]}AA")
+
+
+@pytest.mark.parametrize("kind", [ClientKind.PORTAL, ClientKind.KIOSK])
+async def test_a_citizen_bound_client_names_its_citizen_and_reaches_no_other(
+    gateway_app, personas, kind
+):
+    bound = await gateway_app.state.clients.create(f"mall {kind}", kind, set(Scope))
+    family, woman = personas["family"].nik, personas["woman"].nik
+    async with client_of(gateway_app, {}) as anonymous:
+        auth = (bound.client.client_id, bound.secret)
+        missing = await anonymous.post(TOKEN, data={"grant_type": "client_credentials"}, auth=auth)
+        issued = await anonymous.post(
+            TOKEN, data={"grant_type": "client_credentials", "subject": family}, auth=auth
+        )
+        headers = {"Authorization": f"Bearer {issued.json()['access_token']}"}
+        own = await anonymous.get(f"/v1/citizens/{family}", headers=headers)
+        other = await anonymous.get(f"/v1/citizens/{woman}", headers=headers)
+
+    assert missing.status_code == 400
+    assert missing.json()["errors"][0]["field"] == "subject"
+    assert own.status_code == 200, "acts for the citizen: no X-Purpose needed"
+    assert other.status_code == 404
+    assert other.json()["type"].endswith("/citizen-not-found")
+
+
+@pytest.mark.parametrize("kind", [ClientKind.OFFICER, ClientKind.SYSTEM])
+async def test_a_staff_client_may_not_name_a_subject(gateway_app, personas, kind):
+    staff = await gateway_app.state.clients.create(f"staff {kind}", kind, {Scope.IDENTITY_READ})
+    async with client_of(gateway_app, {}) as anonymous:
+        answer = await anonymous.post(
+            TOKEN,
+            data={"grant_type": "client_credentials", "subject": personas["family"].nik},
+            auth=(staff.client.client_id, staff.secret),
+        )
+
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["field"] == "subject"

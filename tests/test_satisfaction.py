@@ -16,9 +16,16 @@ Sum of the means 29.00; IKM = 29/9 = 3.2222; converted 3.2222... x 25 = 80.56, g
 (76.61-88.30, baik). U1 weighted 3.25/9 = 0.361; U8 2.75 x 25 = 68.75, grade C.
 """
 
-import pytest
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.auth.scopes import ClientKind, Scope
 from app.reports.skm import ELEMENTS, satisfaction_index
+from tests.conftest import client_of, credentials
 from tests.service_request_helpers import submit, wait_for
 
 PROBLEM = "application/problem+json"
@@ -86,6 +93,16 @@ def test_no_respondents_is_no_index():
     assert satisfaction_index([]) is None
 
 
+@asynccontextmanager
+async def _citizen(
+    app: FastAPI, nik: str, kind: ClientKind = ClientKind.PORTAL
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The citizen at their portal (or at a kiosk): who answers a survey."""
+    headers = await credentials(app, {Scope.REQUESTS_WRITE}, kind, nik, purpose=None)
+    async with client_of(app, headers) as client:
+        yield client
+
+
 async def _completed_registration(gateway, nik: str, name: str) -> str:
     created = await submit(
         gateway,
@@ -99,15 +116,16 @@ async def _completed_registration(gateway, nik: str, name: str) -> str:
     return str(created["id"])
 
 
-async def test_surveys_of_completed_requests_make_the_agencys_index(gateway, personas):
+async def test_surveys_of_completed_requests_make_the_agencys_index(gateway, gateway_app, personas):
     nik = personas["nothing"].nik
-    for number, row in enumerate(WORKED_EXAMPLE):
-        request_id = await _completed_registration(gateway, nik, f"Warung Nomor {number}")
-        response = await gateway.post(
-            f"/v1/service-requests/{request_id}/survey", json=_answers(row)
-        )
-        assert response.status_code == 201, response.text
-        assert response.json()["agency"] == "investment_licensing"
+    async with _citizen(gateway_app, nik) as citizen:
+        for number, row in enumerate(WORKED_EXAMPLE):
+            request_id = await _completed_registration(gateway, nik, f"Warung Nomor {number}")
+            response = await citizen.post(
+                f"/v1/service-requests/{request_id}/survey", json=_answers(row)
+            )
+            assert response.status_code == 201, response.text
+            assert response.json()["agency"] == "investment_licensing"
 
     report = await gateway.get(
         "/v1/reports/satisfaction", params={"agency": "investment_licensing"}
@@ -129,12 +147,16 @@ async def test_surveys_of_completed_requests_make_the_agencys_index(gateway, per
     ("change", "field"),
     [({"fee": 0}, "fee"), ({"facilities": 5}, "facilities"), ({"product": "4"}, "product")],
 )
-async def test_scores_outside_1_to_4_are_422_naming_the_element(gateway, personas, change, field):
-    request_id = await _completed_registration(gateway, personas["nothing"].nik, "Kedai Uji")
+async def test_scores_outside_1_to_4_are_422_naming_the_element(
+    gateway, gateway_app, personas, change, field
+):
+    nik = personas["nothing"].nik
+    request_id = await _completed_registration(gateway, nik, "Kedai Uji")
 
-    response = await gateway.post(
-        f"/v1/service-requests/{request_id}/survey", json={**_answers([3] * 9), **change}
-    )
+    async with _citizen(gateway_app, nik) as citizen:
+        response = await citizen.post(
+            f"/v1/service-requests/{request_id}/survey", json={**_answers([3] * 9), **change}
+        )
 
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
@@ -142,32 +164,90 @@ async def test_scores_outside_1_to_4_are_422_naming_the_element(gateway, persona
 
 
 async def test_a_missing_element_a_second_survey_and_an_unfinished_request_are_refused(
-    gateway, personas
+    gateway, gateway_app, personas
 ):
     nik = personas["nothing"].nik
     request_id = await _completed_registration(gateway, nik, "Kedai Uji")
     answers = _answers([3] * 9)
 
-    missing = await gateway.post(
-        f"/v1/service-requests/{request_id}/survey",
-        json={k: v for k, v in answers.items() if k != "staff_behaviour"},
-    )
-    assert missing.status_code == 422
-    assert [e["field"] for e in missing.json()["errors"]] == ["staff_behaviour"]
+    async with _citizen(gateway_app, nik) as citizen:
+        missing = await citizen.post(
+            f"/v1/service-requests/{request_id}/survey",
+            json={k: v for k, v in answers.items() if k != "staff_behaviour"},
+        )
+        assert missing.status_code == 422
+        assert [e["field"] for e in missing.json()["errors"]] == ["staff_behaviour"]
 
-    first = await gateway.post(f"/v1/service-requests/{request_id}/survey", json=answers)
-    second = await gateway.post(f"/v1/service-requests/{request_id}/survey", json=answers)
-    assert first.status_code == 201
-    assert second.status_code == 409
-    assert second.json()["type"].endswith("/survey-already-submitted")
+        first = await citizen.post(f"/v1/service-requests/{request_id}/survey", json=answers)
+        second = await citizen.post(f"/v1/service-requests/{request_id}/survey", json=answers)
+        assert first.status_code == 201
+        assert second.status_code == 409
+        assert second.json()["type"].endswith("/survey-already-submitted")
 
-    unknown = await gateway.post("/v1/service-requests/no-such-request/survey", json=answers)
-    assert unknown.status_code == 404
+        unknown = await citizen.post("/v1/service-requests/no-such-request/survey", json=answers)
+        assert unknown.status_code == 404
 
-    pending = await submit(
-        gateway, "vehicle-tax-renewal", personas["several_vehicles_overdue"].nik,
-        plate_number=personas["several_vehicles_overdue"].plates[0],
-    )  # fmt: skip
-    early = await gateway.post(f"/v1/service-requests/{pending['id']}/survey", json=answers)
+    owner = personas["several_vehicles_overdue"]
+    pending = await submit(gateway, "vehicle-tax-renewal", owner.nik, plate_number=owner.plates[0])
+    async with _citizen(gateway_app, owner.nik) as citizen:
+        early = await citizen.post(f"/v1/service-requests/{pending['id']}/survey", json=answers)
     assert early.status_code == 409
     assert early.json()["type"].endswith("/invalid-state")
+
+
+async def _system_client(app: FastAPI) -> dict[str, str]:
+    issued = await app.state.clients.create(
+        "agency back office", ClientKind.SYSTEM, {Scope.REQUESTS_WRITE}, api_key_enabled=True
+    )
+    assert issued.api_key is not None
+    return {"X-API-Key": issued.api_key, "X-Purpose": "rating our own service"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "problem"),
+    [
+        (ClientKind.PORTAL, 201, None),
+        (ClientKind.KIOSK, 201, None),
+        (ClientKind.OFFICER, 403, "citizen-only"),
+        (ClientKind.SYSTEM, 403, "citizen-only"),
+    ],
+)
+async def test_only_the_citizen_at_a_portal_or_kiosk_answers_the_survey(
+    gateway, gateway_app, personas, kind, status, problem
+):
+    nik = personas["nothing"].nik
+    request_id = await _completed_registration(gateway, nik, "Kedai Jujur")
+    if kind is ClientKind.SYSTEM:
+        headers = await _system_client(gateway_app)
+    elif kind is ClientKind.OFFICER:
+        headers = await credentials(gateway_app, set(Scope), kind, purpose="staff rating")
+    else:
+        headers = await credentials(gateway_app, {Scope.REQUESTS_WRITE}, kind, nik, purpose=None)
+
+    async with client_of(gateway_app, headers) as client:
+        response = await client.post(
+            f"/v1/service-requests/{request_id}/survey", json=_answers([4] * 9)
+        )
+    report = await gateway.get(
+        "/v1/reports/satisfaction", params={"agency": "investment_licensing"}
+    )
+
+    assert response.status_code == status, response.text
+    if problem:
+        assert response.headers["content-type"] == PROBLEM
+        assert response.json()["type"].endswith(f"/{problem}")
+    assert report.json()["respondents"] == (1 if status == 201 else 0)
+
+
+async def test_a_kiosk_acting_for_one_citizen_cannot_rate_anothers_request(
+    gateway, gateway_app, personas
+):
+    request_id = await _completed_registration(gateway, personas["nothing"].nik, "Kedai Lain")
+
+    async with _citizen(gateway_app, personas["woman"].nik, ClientKind.KIOSK) as kiosk:
+        response = await kiosk.post(
+            f"/v1/service-requests/{request_id}/survey", json=_answers([1] * 9)
+        )
+
+    assert response.status_code == 404
+    assert response.json()["type"].endswith("/service-request-not-found")

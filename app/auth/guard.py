@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from app.auth.clients import ClientStore
 from app.auth.credentials import split_api_key
-from app.auth.rate_limit import RateLimiter
-from app.auth.scopes import CITIZEN_SELF_SERVICE, PERSONAL_DATA, ClientKind, Scope
+from app.auth.grants import guessing_refused
+from app.auth.rate_limit import GuessLimiter, RateLimiter
+from app.auth.scopes import CITIZEN_SELF_SERVICE, PERSONAL_DATA, Scope
 from app.auth.tokens import InvalidToken, TokenClaims, TokenIssuer
 from app.problems import ProblemError, ProblemKind
 from app.schemas.problem import FieldError
@@ -41,8 +42,12 @@ class Guard:
     issuer: TokenIssuer
     clients: ClientStore
     limiter: RateLimiter
+    guesses: GuessLimiter
+    """A static API key is a client secret too: failures count as at the token endpoint."""
 
-    async def claims(self, authorization: str | None, api_key: str | None) -> TokenClaims:
+    async def claims(
+        self, authorization: str | None, api_key: str | None, remote: str
+    ) -> TokenClaims:
         if authorization:
             scheme, _, token = authorization.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
@@ -58,6 +63,11 @@ class Guard:
             parts = split_api_key(api_key)
             client = await self.clients.authenticate(*parts) if parts else None
             if client is None or not client.api_key_enabled:
+                retry_after = await self.guesses.failed(
+                    "api-key", parts[0] if parts else "-", remote
+                )
+                if retry_after is not None:
+                    raise guessing_refused(retry_after)
                 raise _unauthenticated("the API key is not valid")
             return TokenClaims(client.client_id, client.kind, client.scopes, None)
         raise _unauthenticated("send `Authorization: Bearer <access token>` or `X-API-Key`")
@@ -76,7 +86,7 @@ class Guard:
                 f"this client lacks {', '.join(sorted(missing))}",
                 extensions={"required_scopes": sorted(required)},
             )
-        if claims.kind is ClientKind.PORTAL:
+        if claims.kind.citizen_bound:
             purpose = CITIZEN_SELF_SERVICE
         elif required & PERSONAL_DATA and not purpose:
             raise purpose_required()

@@ -59,8 +59,19 @@ class ClientKind(StrEnum):
     """An agency officer's application: must state a purpose for every use of personal data."""
     PORTAL = "portal"
     """Acts for one signed-in citizen: its tokens carry that citizen's NIK and reach no other."""
+    KIOSK = "kiosk"
+    """A self-service terminal at a public service mall (Mal Pelayanan Publik): like a portal,
+    each token names the citizen at the terminal and reaches no other."""
     SYSTEM = "system"
     """Another machine (an agency's back office): may use a static API key; states a purpose."""
 
+    @property
+    def citizen_bound(self) -> bool:
+        """Whether every token of such a client names one citizen (`subject`) and reaches that
+        citizen's data only; such a client acts for the citizen, needing no stated purpose."""
+        return self in CITIZEN_BOUND
+
+
+CITIZEN_BOUND = frozenset({ClientKind.PORTAL, ClientKind.KIOSK})
 
 CITIZEN_SELF_SERVICE = "citizen self-service"

@@ -102,7 +102,7 @@ class TokenIssuer:
             scopes = frozenset(Scope(name) for name in str(payload["scope"]).split())
         except ValueError as exc:
             raise InvalidToken("the access token carries unknown claims") from exc
-        subject = str(payload["sub"]) if kind is ClientKind.PORTAL else None
+        subject = str(payload["sub"]) if kind.citizen_bound else None
         claims = TokenClaims(str(payload["client_id"]), kind, scopes, subject)
         expires_at = float(payload["exp"])
         if key.published_until is not None:

@@ -45,7 +45,11 @@ async def file_complaint(
     caller: Annotated[Caller, caller_with(Scope.COMPLAINTS_WRITE)],
     idempotency_key: Annotated[
         str | None,
-        Header(max_length=255, description="A retried POST with the same key files it once."),
+        Header(
+            max_length=255,
+            description="A retried POST with the same key and body files it once; the same "
+            "key with another body is refused with 422. A key is the caller's own.",
+        ),
     ] = None,
 ) -> Complaint:
     filed = await complaints.submit(complaints_, caller, body, idempotency_key)

@@ -83,7 +83,8 @@ async def authorise(
     ] = None,
 ) -> Caller:
     guard: Guard = request.app.state.guard
-    claims = await guard.claims(authorization, api_key)
+    remote = request.client.host if request.client else "-"
+    claims = await guard.claims(authorization, api_key, remote)
     required = frozenset(Scope(name) for name in security_scopes.scopes)
     return await guard.admit(request.state.request_id, claims, required, x_purpose)
 

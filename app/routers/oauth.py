@@ -21,8 +21,9 @@ OptionalForm = Annotated[str | None, Form(max_length=2000)]
     description=(
         "Send `grant_type=client_credentials` form-encoded, with the client id and secret as "
         "HTTP Basic or as `client_id` and `client_secret` fields. `scope` narrows the token to "
-        "some of the client's scopes. A portal names the signed-in citizen's NIK in `subject`, "
-        "and its token then reaches that citizen only. Tokens last `expires_in` seconds.\n\n"
+        "some of the client's scopes. A portal or kiosk names the signed-in citizen's NIK in "
+        "`subject`, and its token then reaches that citizen only. Tokens last `expires_in` "
+        "seconds.\n\n"
         "Errors carry RFC 6749's `error` member besides the problem fields."
     ),
     responses={
@@ -68,7 +69,7 @@ async def issue_token(
     issued = await grants.grant(
         state.clients,
         state.token_issuer,
-        state.token_limiter,
+        state.guesses,
         grants.TokenRequest(
             grant_type=grant_type,
             client_id=credentials.username if credentials else client_id,

@@ -26,8 +26,9 @@ IdempotencyKey = Annotated[
     Header(
         max_length=255,
         description=(
-            "Makes a retried POST safe: the same key and body return the first answer; "
-            "the same key with another body is refused with 422."
+            "Makes a retried POST safe: the same key, path and body return the first answer; "
+            "the same key on another path or body is refused with 422. A key is the caller's "
+            "own (its client and, for a portal or kiosk, its citizen)."
         ),
     ),
 ]

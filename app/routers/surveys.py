@@ -22,11 +22,14 @@ router = APIRouter(prefix="/v1/service-requests", tags=["satisfaction surveys"])
     description=(
         "The nine elements of the national survey (PermenPANRB 14/2017), each 1 to 4; all "
         "are required. Once per request, and only once it is completed. The answers count in "
-        "the satisfaction index of the service's agency (`GET /v1/reports/satisfaction`)."
+        "the satisfaction index of the service's agency (`GET /v1/reports/satisfaction`). "
+        "Answered by the citizen only: with their portal token, or by a kiosk acting for them; "
+        "officer and system clients get 403 `citizen-only`."
     ),
     responses={
         201: {"content": {"application/json": {"examples": examples.SURVEY}}},
         **problem_responses(
+            ProblemKind.CITIZEN_ONLY,
             ProblemKind.SERVICE_REQUEST_NOT_FOUND,
             ProblemKind.INVALID_STATE,
             ProblemKind.SURVEY_ALREADY_SUBMITTED,

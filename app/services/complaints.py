@@ -98,13 +98,15 @@ def _field(errors: list[FieldError], field: str, message: str) -> None:
 
 
 async def _referenced_request(
-    complaints: Complaints, body: ComplaintCreate, errors: list[FieldError]
+    complaints: Complaints, caller: Caller, body: ComplaintCreate, errors: list[FieldError]
 ) -> ServiceRequestRecord | None:
+    """Another citizen's request is as absent as one that never existed, for a portal or a
+    kiosk: the field error must not tell it that the id exists."""
     if body.service_request_id is None:
         return None
     async with complaints.sessions() as session:
         request = await session.get(ServiceRequestRecord, body.service_request_id)
-    if request is None:
+    if request is None or not caller.acts_for(request.nik):
         _field(errors, "service_request_id", "no service request has this id")
     elif request.nik != body.nik:
         _field(errors, "service_request_id", "the service request belongs to another citizen")
@@ -119,7 +121,7 @@ async def _referenced_request(
     return request
 
 
-async def _evidence(complaints: Complaints, body: ComplaintCreate) -> Evidence:
+async def _evidence(complaints: Complaints, caller: Caller, body: ComplaintCreate) -> Evidence:
     """Checks every field that names something, all at once, before anything is stored."""
     registry = complaints.registry
     errors: list[FieldError] = []
@@ -146,7 +148,7 @@ async def _evidence(complaints: Complaints, body: ComplaintCreate) -> Evidence:
                 "service_date",
                 f"complaints are filed within {deadlines.FILING_WINDOW_DAYS} days of the service",
             )
-    request = await _referenced_request(complaints, body, errors)
+    request = await _referenced_request(complaints, caller, body, errors)
     if errors:
         raise _invalid(errors)
     return Evidence(
@@ -218,7 +220,7 @@ async def submit(
     complaints: Complaints, caller: Caller, body: ComplaintCreate, key: str | None
 ) -> Complaint:
     refuse_other_citizen(caller, body.nik, operation="complaint.submit")
-    routed = _routed(complaints, await _evidence(complaints, body))
+    routed = _routed(complaints, await _evidence(complaints, caller, body))
 
     async def create(session: AsyncSession) -> idempotency.Answer:
         complaint = _new_record(caller, body, routed)
@@ -226,13 +228,16 @@ async def submit(
         await session.flush()
         return 201, view(complaint, now()).model_dump(mode="json")
 
+    async def authorise(_: AsyncSession) -> None:
+        refuse_other_citizen(caller, body.nik, operation="complaint.submit")
+
     _, answer = await idempotency.once(
         complaints.sessions,
-        caller.client_id,
+        caller,
         key,
-        "complaint.create",
-        body.model_dump(mode="json"),
-        create,
+        idempotency.Action("complaint.create", "", body.model_dump(mode="json")),
+        authorise=authorise,
+        effect=create,
     )
     complaints.wake_courier()
     await record_access(

@@ -25,7 +25,8 @@ class Caller:
 
     def acts_for(self, nik: str) -> bool:
         """False when a client bound to one citizen asks about another: the caller must then
-        answer as if that citizen did not exist, so a portal cannot probe who is registered."""
+        answer as if that citizen did not exist, so a portal or kiosk cannot probe who is
+        registered."""
         return self.subject_nik is None or self.subject_nik == nik
 
 

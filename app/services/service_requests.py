@@ -165,13 +165,24 @@ async def submit(
         await session.flush()
         return 202, view(request).model_dump(mode="json")
 
-    payload = body.model_dump(mode="json")
     _, answer = await idempotency.once(
-        requests.sessions, caller.client_id, key, "service-request.create", payload, create
+        requests.sessions,
+        caller,
+        key,
+        idempotency.Action("service-request.create", "", body.model_dump(mode="json")),
+        authorise=_acting_for(caller, body.nik, "service_request.submit"),
+        effect=create,
     )
     requests.wake_worker()
     await _record(requests, caller, "service_request.submit", body.nik, 202)
     return ServiceRequest.model_validate(answer)
+
+
+def _acting_for(caller: Caller, nik: str, operation: str) -> idempotency.Authorise:
+    async def authorise(_: AsyncSession) -> None:
+        refuse_other_citizen(caller, nik, operation=operation)
+
+    return authorise
 
 
 async def _load(
@@ -249,16 +260,19 @@ async def _change(
     requests: Requests,
     caller: Caller,
     key: str | None,
-    operation: str,
-    payload: Any,
+    action: idempotency.Action,
     change: Callable[[ServiceRequestRecord], None],
-    request_id: str,
 ) -> ServiceRequest:
     """Apply a citizen's change to a request a worker may be advancing at the same moment:
-    the row's version makes the loser of a race re-read and re-decide instead of overwriting."""
+    the row's version makes the loser of a race re-read and re-decide instead of overwriting.
+    Whether the caller may touch the request is decided before any stored answer is replayed."""
+    request_id = action.target
+
+    async def authorise(session: AsyncSession) -> None:
+        await _load(session, caller, request_id, action.operation)
 
     async def effect(session: AsyncSession) -> idempotency.Answer:
-        request = await _load(session, caller, request_id, operation.split(":")[0])
+        request = await _load(session, caller, request_id, action.operation)
         change(request)
         request.next_run_at = now()
         request.updated_at = now()
@@ -268,7 +282,7 @@ async def _change(
     for _ in range(5):
         try:
             _, answer = await idempotency.once(
-                requests.sessions, caller.client_id, key, operation, payload, effect
+                requests.sessions, caller, key, action, authorise=authorise, effect=effect
             )
             break
         except StaleDataError:
@@ -277,7 +291,7 @@ async def _change(
         raise ProblemError(ProblemKind.CONFLICT, "the request kept changing; try again")
     requests.wake_worker()
     changed = ServiceRequest.model_validate(answer)
-    await _record(requests, caller, operation.split(":")[0], changed.nik, 202)
+    await _record(requests, caller, action.operation, changed.nik, 202)
     return changed
 
 
@@ -309,15 +323,8 @@ async def confirm_payment(
         request.payment_confirmed = payment.model_dump()
         add_event(request, RequestStatus.IN_PROGRESS, "payment confirmed; paying at SAMSAT")
 
-    return await _change(
-        requests,
-        caller,
-        key,
-        f"service-request.pay:{request_id}",
-        payment.model_dump(),
-        pay,
-        request_id,
-    )
+    action = idempotency.Action("service-request.pay", request_id, payment.model_dump())
+    return await _change(requests, caller, key, action, pay)
 
 
 async def cancel(
@@ -333,6 +340,5 @@ async def cancel(
         request.closing_status = RequestStatus.CANCELLED.value
         request.rejection_reason = "cancelled at the citizen's request"
 
-    return await _change(
-        requests, caller, key, f"service-request.cancel:{request_id}", None, stop, request_id
-    )
+    action = idempotency.Action("service-request.cancel", request_id, None)
+    return await _change(requests, caller, key, action, stop)

@@ -1,5 +1,9 @@
 """The satisfaction survey: once a service request is completed, its citizen rates the nine
-elements of the service once; the answers feed the agency's index (`app.reports.skm`)."""
+elements of the service once; the answers feed the agency's index (`app.reports.skm`).
+
+Only the citizen answers: through their portal token or a kiosk acting for them. An officer
+or system client may hold `requests:write`, but staff rating their own agency would make the
+index worthless, so no scope opens the survey to them."""
 
 import datetime as dt
 
@@ -17,9 +21,18 @@ from app.services.reads import refuse_unless_owned
 from app.services.service_requests import Requests
 
 
+def _refuse_staff(caller: Caller) -> None:
+    if not caller.kind.citizen_bound or caller.subject_nik is None:
+        raise ProblemError(
+            ProblemKind.CITIZEN_ONLY,
+            f"a survey is answered by the citizen (portal or kiosk), not by a {caller.kind} client",
+        )
+
+
 async def submit(
     requests: Requests, caller: Caller, request_id: str, answers: SurveyAnswers
 ) -> Survey:
+    _refuse_staff(caller)
     at = dt.datetime.now(dt.UTC)
     try:
         async with requests.sessions.begin() as session:
