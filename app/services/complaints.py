@@ -33,7 +33,7 @@ from app.services.access_log import AccessLog
 from app.services.context import Caller
 from app.services.cursors import decode_cursor, encode_cursor
 from app.services.personal_data import record_access, record_disclosures
-from app.services.reads import refuse_other_citizen, refuse_unless_owned
+from app.services.reads import acts_for_or_record, refuse_other_citizen, refuse_unless_owned
 from app.workflows.calendar import jakarta_today
 
 
@@ -106,7 +106,9 @@ async def _referenced_request(
         return None
     async with complaints.sessions() as session:
         request = await session.get(ServiceRequestRecord, body.service_request_id)
-    if request is None or not caller.acts_for(request.nik):
+    if request is None or not await acts_for_or_record(
+        complaints.access_log, caller, request.nik, "complaint.submit", 422
+    ):
         _field(errors, "service_request_id", "no service request has this id")
     elif request.nik != body.nik:
         _field(errors, "service_request_id", "the service request belongs to another citizen")

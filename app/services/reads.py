@@ -2,12 +2,13 @@
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
 from app.bus.calls import CallResult
 from app.problems import ProblemError, ProblemKind
 from app.schemas.sources import SourceStatus
-from app.services.access_log import AccessEvent, AccessLogUnavailable
+from app.services.access_log import AccessEvent, AccessLog, AccessLogUnavailable
 from app.services.context import Caller, Services
 from app.services.outcomes import failure
 from app.services.refusals import refused
@@ -103,6 +104,22 @@ def refuse_other_citizen(
             calls=calls,
             started=started,
         )
+
+
+async def acts_for_or_record(
+    access_log: AccessLog, caller: Caller, nik: str, operation: str, status: int
+) -> bool:
+    """For a check whose refusal is one field error among others rather than a problem of its
+    own (a complaint naming another citizen's service request): the answer stays the caller's
+    to assemble, and the attempt is still in the other citizen's access log before it leaves."""
+    if caller.acts_for(nik):
+        return True
+    event = refused(caller, ProblemKind.VALIDATION, "", subject_nik=nik, operation=operation).event
+    try:
+        await access_log.record(replace(event, http_status=status))
+    except AccessLogUnavailable as exc:
+        raise ProblemError(ProblemKind.ACCESS_LOG_UNAVAILABLE, str(exc)) from exc
+    return False
 
 
 class Owned(Protocol):
