@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, http_client: AgencyHttp | None 
                 recovery_s=settings.breaker_recovery_s,
                 max_concurrency=settings.agency_max_concurrency,
                 retry_ratio=settings.retry_ratio,
+                max_concurrency_per_client=settings.agency_client_max_concurrency,
             ),
             call_log=runtime.call_log,
         )

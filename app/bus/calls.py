@@ -13,7 +13,12 @@ from typing import Generic, TypeVar
 
 import httpx
 
-from app.adapters.base import AgencyNotFound, AgencyReplyError, AgencyUnavailable
+from app.adapters.base import (
+    AgencyNotFound,
+    AgencyRefusedInput,
+    AgencyReplyError,
+    AgencyUnavailable,
+)
 from app.http_client import is_reset, is_timeout
 from app.schemas.sources import SourceReport, SourceStatus
 
@@ -66,6 +71,8 @@ async def call_agency(
             value = await operation()
     except AgencyNotFound as exc:
         return done(SourceStatus.NOT_FOUND, detail=str(exc))
+    except AgencyRefusedInput as exc:
+        return done(SourceStatus.REFUSED, detail=str(exc))
     except TimeoutError:
         return done(SourceStatus.TIMEOUT, detail=f"no reply within {round(timeout_s * 1000)} ms")
     except AgencyUnavailable as exc:

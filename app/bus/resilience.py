@@ -1,5 +1,6 @@
-"""What keeps one sick agency from hurting the rest: a circuit breaker per endpoint, a
-bulkhead (concurrency limit) per agency, and a retry budget for safe reads.
+"""What keeps one sick agency, or one busy caller, from hurting the rest: a circuit breaker
+per endpoint, a bulkhead (concurrency limit) per agency with a fair share per client in front
+of it, and a retry budget for safe reads.
 
 - The breaker opens after `failure_threshold` failed calls in a row (timeouts, unavailable,
   unusable replies; a `not_found` is an answer, not a failure), answers at once while open,
@@ -7,6 +8,13 @@ bulkhead (concurrency limit) per agency, and a retry budget for safe reads.
 - The bulkhead caps the calls in flight to one agency, so a slow agency cannot take every
   connection and every worker; a call that finds it full is `unavailable` at once rather
   than queueing behind calls that are already late.
+- The fair share caps one client's calls in flight to one agency below the bulkhead, so one
+  busy caller cannot fill it and starve the others: a client's call past its share waits for
+  one of that client's own calls to finish (at most half the time it has left) and otherwise
+  ends `throttled` (429 for a single read) without calling the agency.
+- A caller's error is neutral: an agency refusing the caller's input (`refused`) neither opens
+  nor closes the breaker, earns no retry and is never retried, so no caller can open another
+  caller's circuit with bad input (nor hold a failing agency's circuit shut with it).
 - A read that failed for a reason a second try may fix is retried once, after a short jittered
   pause, only if time remains and the agency's retry budget allows: retries are earned at
   `retry_ratio` per call, so they can never multiply the load on an agency that is failing.
@@ -22,6 +30,8 @@ from app.schemas.sources import SourceStatus
 
 FAILURES = frozenset({SourceStatus.TIMEOUT, SourceStatus.UNAVAILABLE, SourceStatus.ERROR})
 RETRYABLE = frozenset({SourceStatus.UNAVAILABLE, SourceStatus.ERROR})
+# The caller's fault, not the agency's: counted neither for nor against the agency.
+NEUTRAL = frozenset({SourceStatus.REFUSED})
 
 
 class AgencyFailed(Exception):
@@ -35,6 +45,18 @@ def new_breaker(name: str, failure_threshold: int, recovery_s: float) -> Circuit
         expected_exception=AgencyFailed,
         name=name,
     )
+
+
+def count_outcome(breaker: CircuitBreaker, status: SourceStatus) -> None:
+    """A failure counts towards opening, an answer closes; a neutral outcome does neither."""
+    if status in FAILURES:
+        try:
+            with breaker:
+                raise AgencyFailed(status.value)
+        except AgencyFailed:
+            pass
+    elif status not in NEUTRAL:
+        breaker.reset()
 
 
 def breaker_level(breaker: CircuitBreaker) -> int:
@@ -64,10 +86,26 @@ def retry_pause_s() -> float:
     return random.uniform(0.01, 0.05)
 
 
+class FairShare:
+    """Each client's slots at one agency endpoint. One semaphore per client that ever called
+    it: clients are registered rows, so the map is bounded by the client table."""
+
+    def __init__(self, per_client: int) -> None:
+        self.per_client = per_client
+        self._slots: dict[str, asyncio.Semaphore] = {}
+
+    def of(self, client: str) -> asyncio.Semaphore:
+        slot = self._slots.get(client)
+        if slot is None:
+            slot = self._slots[client] = asyncio.Semaphore(self.per_client)
+        return slot
+
+
 @dataclass
 class Guard:
-    """The breaker, bulkhead and retry budget of one agency endpoint."""
+    """The breaker, bulkhead, fair share and retry budget of one agency endpoint."""
 
     breaker: CircuitBreaker
     bulkhead: asyncio.Semaphore
     budget: RetryBudget
+    fair_share: FairShare

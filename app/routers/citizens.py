@@ -9,6 +9,7 @@ from app.problems import ProblemError, ProblemKind, problem_responses
 from app.routers import examples
 from app.routers.deps import ServicesDep, caller_with
 from app.schemas.access_log import AccessLogPage
+from app.schemas.business import MAX_PAGE, MAX_PAGE_SIZE
 from app.schemas.identifiers import NIK_DESCRIPTION, Nik
 from app.schemas.problem import FieldError
 from app.schemas.responses import CitizenBusinesses, CitizenProfile, CitizenVehicles, ProfilePart
@@ -19,6 +20,8 @@ router = APIRouter(prefix="/v1/citizens", tags=["citizens"])
 
 NikPath = Annotated[Nik, Path(description=NIK_DESCRIPTION, examples=["3171074508900001"])]
 _AGENCY_FAILURES = (
+    ProblemKind.AGENCY_REFUSED_INPUT,
+    ProblemKind.CLIENT_CONCURRENCY,
     ProblemKind.AGENCY_BAD_REPLY,
     ProblemKind.AGENCY_UNAVAILABLE,
     ProblemKind.AGENCY_TIMEOUT,
@@ -120,8 +123,13 @@ async def get_citizen_businesses(
     nik: NikPath,
     services: ServicesDep,
     caller: Annotated[Caller, caller_with(Scope.BUSINESSES_READ)],
-    page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
-    page_size: Annotated[int, Query(ge=1, le=50, description="Items per page, at most 50.")] = 20,
+    page: Annotated[
+        int, Query(ge=1, le=MAX_PAGE, description=f"Page number, from 1 to {MAX_PAGE}.")
+    ] = 1,
+    page_size: Annotated[
+        int,
+        Query(ge=1, le=MAX_PAGE_SIZE, description=f"Items per page, at most {MAX_PAGE_SIZE}."),
+    ] = 20,
 ) -> CitizenBusinesses:
     return await citizens.list_businesses(services, caller, nik, page, page_size)
 
