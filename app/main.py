@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from app.agencies.endpoint_policy import EndpointPolicy
 from app.auth.clients import ClientStore
 from app.auth.guard import Guard
 from app.auth.rate_limit import RateLimiter
@@ -106,7 +107,9 @@ def create_app(settings: Settings | None = None, http_client: AgencyHttp | None 
             sessions=runtime.sessions,
             registry=runtime.registry,
             access_log=access_log,
-            callback_allowlist=settings.webhook_url_allowlist,
+            callback_policy=EndpointPolicy.allowing(
+                settings.webhook_url_allowlist, "SATUPINTU_WEBHOOK_URL_ALLOWLIST"
+            ),
             wake_worker=worker.wake if worker else lambda: None,
         )
         app.state.complaints = Complaints(
@@ -125,7 +128,7 @@ def create_app(settings: Settings | None = None, http_client: AgencyHttp | None 
             sessions=runtime.sessions,
             registry=runtime.registry,
             secrets=runtime.secrets,
-            url_allowlist=settings.agency_url_allowlist,
+            url_policy=EndpointPolicy.allowing(settings.agency_url_allowlist),
         )
         watcher.start()
         if worker:

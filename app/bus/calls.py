@@ -19,7 +19,7 @@ from app.adapters.base import (
     AgencyReplyError,
     AgencyUnavailable,
 )
-from app.http_client import is_reset, is_timeout
+from app.http_client import is_reset, is_timeout, refused_address
 from app.schemas.sources import SourceReport, SourceStatus
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,8 @@ async def call_agency(
     except httpx.TransportError as exc:
         if is_timeout(exc):
             return done(SourceStatus.TIMEOUT, detail=f"agency timed out: {type(exc).__name__}")
+        if refusal := refused_address(exc):
+            return done(SourceStatus.UNAVAILABLE, detail=f"the gateway will not connect: {refusal}")
         if is_reset(exc):
             return done(SourceStatus.UNAVAILABLE, detail="the agency reset the connection")
         return done(SourceStatus.UNAVAILABLE, detail=f"cannot reach agency: {type(exc).__name__}")
