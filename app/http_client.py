@@ -31,7 +31,7 @@ from httpx_aiohttp.transport import map_aiohttp_exceptions
 
 from app import json_codec
 from app.agencies.connect_guard import PolicyConnector, PolicyNetworkBackend, PolicyResolver
-from app.agencies.endpoint_policy import AddressRefused, EndpointPolicy, HostResolver
+from app.agencies.endpoint_policy import AddressRefused, EndpointPolicy
 from app.config import Settings
 from app.observability import outgoing_headers, propagate
 
@@ -107,8 +107,7 @@ class AiohttpAgencyClient:
     """`AgencyHttp` on one aiohttp session. Every call carries the request id and a child
     span of the caller's trace; no cookie is kept (one jar shared by every citizen's calls
     would carry one citizen's session into another's); redirects are not followed; it
-    connects only to addresses `policy` allows (`resolver` is the DNS it asks, the system's
-    unless a test brings its own)."""
+    connects only to addresses `policy` allows."""
 
     def __init__(
         self,
@@ -116,10 +115,8 @@ class AiohttpAgencyClient:
         keepalive_s: float,
         connect_timeout_s: float,
         policy: EndpointPolicy,
-        resolver: HostResolver | None = None,
     ) -> None:
         self._policy = policy
-        self._resolver = resolver
         self._max_connections = max_connections
         self._keepalive_s = keepalive_s
         self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s)
@@ -132,7 +129,7 @@ class AiohttpAgencyClient:
                 self._policy,
                 limit=self._max_connections,
                 keepalive_timeout=self._keepalive_s,
-                resolver=PolicyResolver(self._policy, self._resolver),
+                resolver=PolicyResolver(self._policy),
             ),
             timeout=self._timeout,
             cookie_jar=aiohttp.DummyCookieJar(),
@@ -226,15 +223,16 @@ class PolicyTransport(httpx.AsyncHTTPTransport):
 
 
 def pool_policy(settings: Settings) -> EndpointPolicy:
-    """What the pool may connect to: global addresses, both allow-lists, and the hosts of the
-    endpoints the operator configured (`make run`'s simulators on 127.0.0.1 among them). An
+    """What the pool may connect to: global addresses, both allow-lists, and the exact hosts
+    of the endpoints the operator configured (`make run`'s simulators on 127.0.0.1 among
+    them; trusted by name, so a name that resolves to 127.0.0.1 is still refused). An
     endpoint set through the API was checked against its own allow-list when it was stored;
     the pool trusts the union, since every entry in it is the operator's."""
     hosts = [urlsplit(a.base_url).hostname or "" for a in settings.agencies.values()]
     return EndpointPolicy.allowing(
-        [*settings.agency_url_allowlist, *settings.webhook_url_allowlist, *filter(None, hosts)],
+        [*settings.agency_url_allowlist, *settings.webhook_url_allowlist],
         env_name="SATUPINTU_AGENCY_URL_ALLOWLIST or SATUPINTU_WEBHOOK_URL_ALLOWLIST",
-    )
+    ).trusting_hosts(filter(None, hosts))
 
 
 def build_http_client(settings: Settings) -> AgencyHttp:

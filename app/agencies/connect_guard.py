@@ -24,10 +24,9 @@ import anyio
 import httpcore
 from aiohttp import TCPConnector
 from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
 from aiohttp.tracing import Trace
 
-from app.agencies.endpoint_policy import AddressRefused, EndpointPolicy, HostResolver
+from app.agencies.endpoint_policy import AddressRefused, EndpointPolicy
 
 
 def allowed_answers(
@@ -49,22 +48,20 @@ def allowed_answers(
 
 
 class PolicyResolver(AbstractResolver):
-    def __init__(self, policy: EndpointPolicy, inner: HostResolver | None = None) -> None:
+    """aiohttp's resolver: the policy's own (`EndpointPolicy.resolver`, the system's unless a
+    test brings one), with every answer filtered."""
+
+    def __init__(self, policy: EndpointPolicy) -> None:
         self._policy = policy
-        self._inner = inner
-        self._own: AbstractResolver | None = None
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
-        inner = self._inner
-        if inner is None:
-            inner = self._own = self._own or DefaultResolver()
-        return allowed_answers(self._policy, host, await inner.resolve(host, port, family))
+        answers = await self._policy.resolver.resolve(host, port, family)
+        return allowed_answers(self._policy, host, answers)
 
     async def close(self) -> None:
-        if self._own is not None:
-            await self._own.close()
+        return None
 
 
 class PolicyConnector(TCPConnector):
@@ -93,14 +90,10 @@ class PolicyNetworkBackend(httpcore.AsyncNetworkBackend):
     """httpcore's network backend with the policy between name and connection."""
 
     def __init__(
-        self,
-        policy: EndpointPolicy,
-        inner: httpcore.AsyncNetworkBackend | None = None,
-        resolver: HostResolver | None = None,
+        self, policy: EndpointPolicy, inner: httpcore.AsyncNetworkBackend | None = None
     ) -> None:
         self._policy = policy
         self._inner = inner or httpcore.AnyIOBackend()
-        self._resolver = resolver or policy.resolver
 
     async def _addresses(self, host: str, port: int, within_s: float | None) -> list[str]:
         try:
@@ -112,7 +105,7 @@ class PolicyNetworkBackend(httpcore.AsyncNetworkBackend):
                 raise AddressRefused(reason)
             return [host]
         with anyio.fail_after(within_s):
-            answers = await self._resolver.resolve(host, port, socket.AF_UNSPEC)
+            answers = await self._policy.resolver.resolve(host, port, socket.AF_UNSPEC)
         return [answer["host"] for answer in allowed_answers(self._policy, host, answers)]
 
     async def connect_tcp(

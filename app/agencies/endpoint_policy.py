@@ -18,6 +18,7 @@ kind, so that a refusal says what the address is; an IPv6 address that carries a
 """
 
 import asyncio
+import dataclasses
 import ipaddress
 import re
 import socket
@@ -136,7 +137,7 @@ def address_kind(address: IpAddress) -> str | None:
         if embedded is not None:
             form, inner = embedded
             kind = address_kind(inner)
-            return f"{form} form of a {kind} address ({inner})" if kind else None
+            return f"{kind}, in {form} form of {inner}" if kind else None
         table = _SPECIAL_V6
     else:
         table = _SPECIAL_V4
@@ -174,6 +175,11 @@ class EndpointPolicy:
                 continue
         return cls(frozenset(names), tuple(networks), env_name, resolver or SystemResolver())
 
+    def trusting_hosts(self, hosts: Iterable[str]) -> "EndpointPolicy":
+        """Also trust these exact hosts, by name only: a configured `127.0.0.1` lets the
+        gateway call 127.0.0.1, not any name that resolves there."""
+        return dataclasses.replace(self, names=self.names | {_normal_host(h) for h in hosts})
+
     def trusts_host(self, host: str) -> bool:
         return _normal_host(host) in self.names
 
@@ -188,7 +194,10 @@ class EndpointPolicy:
         if any(a in network for a in reached for network in self.networks):
             return None
         shown = host if host == str(address) else f"{host} resolves to {address}, which"
-        return f"{shown} is a {kind} address; an operator must allow-list it ({self.env_name})"
+        return (
+            f"{shown} is not a global address ({kind}); an operator must allow-list it "
+            f"({self.env_name})"
+        )
 
     async def check_url(self, url: str, *, query_allowed: bool = False) -> None:
         """Refuse a URL to be stored: its form, then every address its host has now."""
