@@ -5,6 +5,7 @@ import asyncio
 
 import pytest
 
+from app.bus.resilience import FairShare
 from app.main import create_app
 from tests.conftest import client_of, gateway_settings
 
@@ -68,3 +69,24 @@ async def test_a_single_read_past_the_share_is_the_clients_own_429(app, agencies
     assert refused[0].headers["Retry-After"] == "1"
     assert refused[0].json()["type"].endswith("/client-concurrency-limited")
     assert set(codes) <= {200, 429}
+
+
+async def test_a_slot_passes_to_the_clients_next_call_and_none_leaks():
+    share = FairShare(per_client=1)
+    assert share.take("kiosk")
+    assert not share.take("kiosk")
+    assert share.take("portal")  # another client's share is its own
+
+    assert not await share.wait("kiosk", 0.01)  # nobody gave one back in time
+    waiting = asyncio.create_task(share.wait("kiosk", 1.0))
+    await asyncio.sleep(0)
+    share.give_back("kiosk")
+    assert await waiting  # handed over: still one call in flight
+    assert not share.take("kiosk")
+
+    cancelled = asyncio.create_task(share.wait("kiosk", 1.0))
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    await asyncio.gather(cancelled, return_exceptions=True)
+    share.give_back("kiosk")  # no waiter left: the slot is free again
+    assert share.take("kiosk")

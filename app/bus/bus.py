@@ -100,53 +100,41 @@ class Bus:
             )
         impl = provider.impl
         guard = self.guard(agency)
-        slot = guard.fair_share.of(client)
-        if slot.locked():
-            try:
-                async with asyncio.timeout(deadline.seconds_left(agency.endpoint.timeout_ms) / 2):
-                    await slot.acquire()
-            except TimeoutError:
-                agency_outcomes(agency.code, SourceStatus.THROTTLED.value).inc()
-                return CallResult(
-                    agency.code,
-                    part,
-                    SourceStatus.THROTTLED,
-                    0,
-                    detail=f"this client already has {guard.fair_share.per_client} calls in "
-                    "flight to this agency, its fair share",
-                )
-        else:
-            await slot.acquire()
-        try:
-            return await self._with_retry(agency, guard, part, lambda: operation(impl), deadline)
-        finally:
-            slot.release()
-
-    async def _with_retry(
-        self,
-        agency: Agency,
-        guard: Guard,
-        part: str,
-        operation: Callable[[], Awaitable[Any]],
-        deadline: Deadline,
-    ) -> CallResult[Any]:
-        result = await self._guarded(agency, guard, part, operation, deadline)
-        if (
-            result.status in RETRYABLE
-            and deadline.seconds_left(agency.endpoint.timeout_ms) > 0.1
-            and guard.budget.spend()
+        share = guard.fair_share
+        if not share.take(client) and not await share.wait(
+            client, deadline.seconds_left(agency.endpoint.timeout_ms) / 2
         ):
-            await asyncio.sleep(retry_pause_s())
-            retried = await self._guarded(agency, guard, part, operation, deadline)
-            result = CallResult(
-                retried.agency,
-                retried.part,
-                retried.status,
-                result.latency_ms + retried.latency_ms,
-                retried.value,
-                retried.detail,
+            agency_outcomes(agency.code, SourceStatus.THROTTLED.value).inc()
+            return CallResult(
+                agency.code,
+                part,
+                SourceStatus.THROTTLED,
+                0,
+                detail=f"this client already has {share.per_client} calls in flight to this "
+                "agency, its fair share",
             )
-        return result
+        try:
+            result = await self._guarded(agency, guard, part, lambda: operation(impl), deadline)
+            if (
+                result.status in RETRYABLE
+                and deadline.seconds_left(agency.endpoint.timeout_ms) > 0.1
+                and guard.budget.spend()
+            ):
+                await asyncio.sleep(retry_pause_s())
+                retried = await self._guarded(
+                    agency, guard, part, lambda: operation(impl), deadline
+                )
+                result = CallResult(
+                    retried.agency,
+                    retried.part,
+                    retried.status,
+                    result.latency_ms + retried.latency_ms,
+                    retried.value,
+                    retried.detail,
+                )
+            return result
+        finally:
+            share.give_back(client)
 
     async def _guarded(
         self,

@@ -22,6 +22,8 @@ of it, and a retry budget for safe reads.
 
 import asyncio
 import random
+from collections import deque
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from circuitbreaker import STATE_HALF_OPEN, STATE_OPEN, CircuitBreaker
@@ -87,18 +89,59 @@ def retry_pause_s() -> float:
 
 
 class FairShare:
-    """Each client's slots at one agency endpoint. One semaphore per client that ever called
-    it: clients are registered rows, so the map is bounded by the client table."""
+    """Each client's calls in flight to one agency endpoint, at most `per_client`. A counter
+    per client rather than a semaphore each: taking and giving back a slot is on every
+    agency call, and a dict update costs less than a semaphore's coroutine. A client's entry
+    is dropped when it has nothing in flight, so the maps hold only the clients calling now."""
 
     def __init__(self, per_client: int) -> None:
         self.per_client = per_client
-        self._slots: dict[str, asyncio.Semaphore] = {}
+        self._in_flight: dict[str, int] = {}
+        self._waiting: dict[str, deque[asyncio.Future[None]]] = {}
 
-    def of(self, client: str) -> asyncio.Semaphore:
-        slot = self._slots.get(client)
-        if slot is None:
-            slot = self._slots[client] = asyncio.Semaphore(self.per_client)
-        return slot
+    def take(self, client: str) -> bool:
+        count = self._in_flight.get(client, 0)
+        if count >= self.per_client:
+            return False
+        self._in_flight[client] = count + 1
+        return True
+
+    async def wait(self, client: str, within_s: float) -> bool:
+        """Whether one of the client's own calls handed its slot over within `within_s`."""
+        handed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._waiting.setdefault(client, deque())
+        queue.append(handed)
+        got = False
+        try:
+            async with asyncio.timeout(within_s):
+                await handed
+            got = True
+        except TimeoutError:
+            pass
+        finally:
+            if got:
+                pass
+            elif handed.done() and not handed.cancelled():
+                self.give_back(client)  # handed over just as this call stopped waiting
+            else:
+                with suppress(ValueError):
+                    queue.remove(handed)
+            if not queue and self._waiting.get(client) is queue:
+                del self._waiting[client]
+        return got
+
+    def give_back(self, client: str) -> None:
+        queue = self._waiting.get(client)
+        while queue:
+            handed = queue.popleft()
+            if not handed.done():
+                handed.set_result(None)  # the slot passes to the waiter, still counted
+                return
+        count = self._in_flight[client] - 1
+        if count:
+            self._in_flight[client] = count
+        else:
+            del self._in_flight[client]
 
 
 @dataclass
