@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     agency_max_concurrency: int = Field(
         default=64, gt=0, description="Calls in flight to one agency (the bulkhead)."
     )
+    agency_client_max_concurrency: int | None = Field(
+        default=None,
+        gt=0,
+        description="One client's calls in flight to one agency (its fair share of the "
+        "bulkhead); unset is a quarter of `agency_max_concurrency`. A client's call past it "
+        "waits briefly for one of its own, then is refused (429) without calling the agency.",
+    )
     retry_ratio: float = Field(
         default=0.1, ge=0, le=1, description="Retries earned per read call (the retry budget)."
     )

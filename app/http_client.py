@@ -9,6 +9,9 @@ on aiohttp's pool: `make bench` measured the httpx request layer on top of aioht
 third of the gateway's CPU per profile read, and the interface is small enough that the
 transport can change under the adapters without them noticing.
 
+Both clients connect only where the endpoint policy allows, checked at connect time
+(`app.agencies.connect_guard`), whatever a host resolved to when its URL was stored.
+
 Failures keep httpx's exception vocabulary whichever client is underneath (aiohttp's errors
 are mapped by httpx-aiohttp's table), so the bus classifies them in one place. Either way one
 adapter call is at most one attempt on the wire: retries are the bus's (budgeted, reads only)
@@ -16,16 +19,23 @@ and the workflow engine's (same idempotency reference), never the transport's.
 """
 
 import errno
+import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import aiohttp
+import httpcore
 import httpx
 from httpx_aiohttp.transport import map_aiohttp_exceptions
 
 from app import json_codec
+from app.agencies.connect_guard import PolicyConnector, PolicyNetworkBackend, PolicyResolver
+from app.agencies.endpoint_policy import AddressRefused, EndpointPolicy
 from app.config import Settings
 from app.observability import outgoing_headers, propagate
+
+log = logging.getLogger(__name__)
 
 Params = Mapping[str, str | int]
 Headers = Mapping[str, str]
@@ -96,9 +106,17 @@ class Reply:
 class AiohttpAgencyClient:
     """`AgencyHttp` on one aiohttp session. Every call carries the request id and a child
     span of the caller's trace; no cookie is kept (one jar shared by every citizen's calls
-    would carry one citizen's session into another's); redirects are not followed."""
+    would carry one citizen's session into another's); redirects are not followed; it
+    connects only to addresses `policy` allows."""
 
-    def __init__(self, max_connections: int, keepalive_s: float, connect_timeout_s: float) -> None:
+    def __init__(
+        self,
+        max_connections: int,
+        keepalive_s: float,
+        connect_timeout_s: float,
+        policy: EndpointPolicy,
+    ) -> None:
+        self._policy = policy
         self._max_connections = max_connections
         self._keepalive_s = keepalive_s
         self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s)
@@ -107,8 +125,11 @@ class AiohttpAgencyClient:
     def _open(self) -> aiohttp.ClientSession:
         """Made on first use, inside the running loop that will use it."""
         session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(
-                limit=self._max_connections, keepalive_timeout=self._keepalive_s
+            connector=PolicyConnector(
+                self._policy,
+                limit=self._max_connections,
+                keepalive_timeout=self._keepalive_s,
+                resolver=PolicyResolver(self._policy),
             ),
             timeout=self._timeout,
             cookie_jar=aiohttp.DummyCookieJar(),
@@ -185,17 +206,47 @@ class AiohttpAgencyClient:
             await self._session.close()
 
 
+class PolicyTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport on a connection pool whose network backend applies the policy.
+    httpx takes no network backend, so the pool it built is replaced by an equal one that
+    has it (httpx is pinned; `tests/test_connect_policy.py` fails if this stops working)."""
+
+    def __init__(self, policy: EndpointPolicy, limits: httpx.Limits) -> None:
+        super().__init__(limits=limits)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=PolicyNetworkBackend(policy),
+        )
+
+
+def pool_policy(settings: Settings) -> EndpointPolicy:
+    """What the pool may connect to: global addresses, both allow-lists, and the exact hosts
+    of the endpoints the operator configured (`make run`'s simulators on 127.0.0.1 among
+    them; trusted by name, so a name that resolves to 127.0.0.1 is still refused). An
+    endpoint set through the API was checked against its own allow-list when it was stored;
+    the pool trusts the union, since every entry in it is the operator's."""
+    hosts = [urlsplit(a.base_url).hostname or "" for a in settings.agencies.values()]
+    return EndpointPolicy.allowing(
+        [*settings.agency_url_allowlist, *settings.webhook_url_allowlist],
+        env_name="SATUPINTU_AGENCY_URL_ALLOWLIST or SATUPINTU_WEBHOOK_URL_ALLOWLIST",
+    ).trusting_hosts(filter(None, hosts))
+
+
 def build_http_client(settings: Settings) -> AgencyHttp:
     slowest_s = max((a.timeout_ms for a in settings.agencies.values()), default=2000) / 1000 + 1
+    policy = pool_policy(settings)
     if settings.http_transport == "aiohttp":
-        return AiohttpAgencyClient(settings.http_max_connections, 15.0, slowest_s)
+        return AiohttpAgencyClient(settings.http_max_connections, 15.0, slowest_s, policy)
+    limits = httpx.Limits(
+        max_connections=settings.http_max_connections,
+        max_keepalive_connections=settings.http_max_keepalive,
+    )
     return with_propagation(
         httpx.AsyncClient(
-            timeout=httpx.Timeout(slowest_s),
-            limits=httpx.Limits(
-                max_connections=settings.http_max_connections,
-                max_keepalive_connections=settings.http_max_keepalive,
-            ),
+            timeout=httpx.Timeout(slowest_s), transport=PolicyTransport(policy, limits)
         )
     )
 
@@ -215,6 +266,17 @@ def is_timeout(error: httpx.TransportError) -> bool:
     return isinstance(error, httpx.TimeoutException) and (
         cause is None or isinstance(cause, TimeoutError)
     )
+
+
+def refused_address(error: BaseException) -> AddressRefused | None:
+    """The endpoint policy's refusal behind a connection failure, whichever client raised
+    it (each wraps the resolver's or backend's error its own way)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, AddressRefused):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def is_reset(error: BaseException) -> bool:

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from app.agencies.endpoint_policy import EndpointPolicy
 from app.audit.checkpointer import build_checkpointer
 from app.auth.clients import ClientStore
 from app.auth.guard import Guard
@@ -94,6 +95,7 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
                 recovery_s=settings.breaker_recovery_s,
                 max_concurrency=settings.agency_max_concurrency,
                 retry_ratio=settings.retry_ratio,
+                max_concurrency_per_client=settings.agency_client_max_concurrency,
             ),
             call_log=runtime.call_log,
         )
@@ -129,7 +131,9 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
             sessions=runtime.sessions,
             registry=runtime.registry,
             access_log=access_log,
-            callback_allowlist=settings.webhook_url_allowlist,
+            callback_policy=EndpointPolicy.allowing(
+                settings.webhook_url_allowlist, "SATUPINTU_WEBHOOK_URL_ALLOWLIST"
+            ),
             wake_worker=worker.wake if worker else lambda: None,
         )
         app.state.complaints = Complaints(
@@ -148,7 +152,7 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
             sessions=runtime.sessions,
             registry=runtime.registry,
             secrets=runtime.secrets,
-            url_allowlist=settings.agency_url_allowlist,
+            url_policy=EndpointPolicy.allowing(settings.agency_url_allowlist),
         )
         checkpointer = build_checkpointer(settings, runtime.sessions)
         if checkpointer:

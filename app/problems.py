@@ -172,6 +172,21 @@ class ProblemKind(Kind, Enum):
     )
     NOT_FOUND = ("not-found", "Not found", 404, "No such resource.")
     METHOD_NOT_ALLOWED = ("method-not-allowed", "Method not allowed", 405, "Wrong HTTP method.")
+    AGENCY_REFUSED_INPUT = (
+        "agency-refused-input",
+        "Agency refused the request's input",
+        422,
+        "The agency answered that what was sent is not acceptable to it (its reason is in "
+        "`detail`); change the request. The agency is healthy: this is not counted against it.",
+    )
+    CLIENT_CONCURRENCY = (
+        "client-concurrency-limited",
+        "Too many calls in flight for this client",
+        429,
+        "This client already has its fair share of an agency's concurrent calls in flight "
+        "(`SATUPINTU_AGENCY_CLIENT_MAX_CONCURRENCY`); other clients are still served. Wait for "
+        "your calls in flight to finish, then send it again (`Retry-After`).",
+    )
     AGENCY_BAD_REPLY = (
         "agency-bad-reply",
         "Agency gave an unusable reply",

@@ -87,10 +87,34 @@ async def test_unknown_agency_is_404(gateway):
         ("file:///etc/passwd", "scheme 'file'"),
         ("http://samsat:secret@vehicle-tax.test", "credentials"),
         ("gopher://vehicle-tax.test", "scheme 'gopher'"),
+        ("http://100.100.100.200/latest/meta-data", "carrier-grade NAT"),
+        ("http://198.18.0.1", "benchmarking"),
+        ("http://0.0.0.0:8102", "this-network"),
+        ("http://192.0.2.10", "documentation"),
+        ("http://[2001:db8::1]", "documentation"),
+        ("http://[::ffff:169.254.169.254]", "in IPv4-mapped form of 169.254.169.254"),
+        ("http://[64:ff9b::a9fe:a9fe]", "in NAT64 form of 169.254.169.254"),
+        ("http://[2002:7f00:1::]", "loopback, in 6to4 form of 127.0.0.1"),
+        ("http://[fd00::1]", "unique local"),
+        ("http://vehicle-tax.test:0", "port '0'"),
+        ("http://vehicle-tax.test:99999", "port '99999'"),
+        ("http://vehicle-tax.test/ samsat", "whitespace"),
+        ("http://vehicle-tax.test\t", "whitespace"),
+        (" http://vehicle-tax.test", "whitespace"),
+        ("http://vehicle-tax.test/#status", "fragment"),
+        ("http://vehicle-tax.test/?debug=1", "query string"),
+        ("http://\u24e5ehicle-tax.test", "ASCII"),
+        ("http://\uff11\uff12\uff17.0.0.1", "ASCII"),
+        ("http://2130706433", "dotted-quad"),
+        ("http://0x7f.0.0.1", "dotted-quad"),
+        ("http://vehicle-tax.test\\@127.0.0.1", "'\\\\'"),
     ],
 )
-async def test_ssrf_style_endpoints_are_refused_and_change_nothing(gateway, agencies, url, reason):
-    response = await gateway.put("/v1/agencies/vehicle_tax", json={"base_url": url})
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+async def test_ssrf_style_endpoints_are_refused_and_change_nothing(
+    gateway, agencies, url, reason, method
+):
+    response = await gateway.request(method, "/v1/agencies/vehicle_tax", json={"base_url": url})
 
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM

@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 
 from app import observability
+from app.agencies.endpoint_policy import EndpointPolicy
 from app.http_client import AiohttpAgencyClient, is_timeout
 from simulators.stack import free_port
 
@@ -70,7 +71,12 @@ async def backend() -> AsyncIterator[tuple[Backend, str]]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[AiohttpAgencyClient]:
-    http = AiohttpAgencyClient(max_connections=10, keepalive_s=15, connect_timeout_s=0.3)
+    http = AiohttpAgencyClient(
+        max_connections=10,
+        keepalive_s=15,
+        connect_timeout_s=0.3,
+        policy=EndpointPolicy.allowing(["127.0.0.1"]),
+    )
     yield http
     await http.aclose()
 

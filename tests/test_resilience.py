@@ -64,16 +64,22 @@ async def test_not_found_is_an_answer_not_a_failure(tuned, agencies):
 
 
 async def test_a_full_bulkhead_fails_fast_and_leaves_other_agencies_alone(
-    tuned, agencies, personas
+    database_url, agencies, personas
 ):
-    async for gateway in tuned(agency_max_concurrency=1, timeout_ms=400, deadline_ms=400):
+    """Two clients, since one client alone cannot fill a bulkhead (its fair share stops it)."""
+    app = create_app(
+        gateway_settings(database_url, agency_max_concurrency=1, timeout_ms=400, deadline_ms=400),
+        http_client=agencies.http,
+    )
+    async with app.router.lifespan_context(app), client_of(app) as gateway:
         await agencies.set_faults("vehicle_tax", latency_ms=1000)
         plate = personas["family"].plates[0]
-        first, second, businesses = await asyncio.gather(
-            gateway.get(f"/v1/vehicles/{plate}"),
-            gateway.get(f"/v1/vehicles/{plate}"),
-            gateway.get(f"/v1/citizens/{personas['family'].nik}/businesses"),
-        )
+        async with client_of(app) as other:
+            first, second, businesses = await asyncio.gather(
+                gateway.get(f"/v1/vehicles/{plate}"),
+                other.get(f"/v1/vehicles/{plate}"),
+                gateway.get(f"/v1/citizens/{personas['family'].nik}/businesses"),
+            )
 
         assert sorted([first.status_code, second.status_code]) == [503, 504]
         crowded = first if first.status_code == 503 else second

@@ -89,7 +89,18 @@ async def test_status_changes_arrive_signed_and_in_order_despite_a_failure(
 
 
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.2:9/hook", "http://169.254.169.254/latest", "http://u:p@example.com"]
+    "url",
+    [
+        "http://127.0.0.2:9/hook",
+        "http://169.254.169.254/latest",
+        "http://u:p@example.com",
+        "http://100.100.100.200/latest/meta-data",
+        "http://198.18.0.1/hook",
+        "http://[::ffff:127.0.0.2]/hook",
+        "http://[64:ff9b::a9fe:a9fe]/hook",
+        "http://93.184.215.14:0/hook",
+        "http://93.184.215.14/hook#part",
+    ],
 )
 async def test_a_callback_into_the_gateways_own_network_is_refused(gateway, personas, url):
     response = await gateway.post(

@@ -10,10 +10,15 @@ per-source status the caller sees:
 |---------------------------------|----------------|----------------------------|
 | `AgencyNotFound`                | `not_found`    | 404                        |
 | `AgencyRejected` (writes)       | request `rejected` with the message as the reason |
+| `AgencyRefusedInput`            | `refused`      | 422                        |
 | `AgencyUnavailable`, connection | `unavailable`  | 503                        |
 | timeout (transport, deadline)   | `timeout`      | 504                        |
 | `AgencyReplyError`, or anything | `error`        | 502                        |
 |   else (bad body, wrong schema) |                |                            |
+
+`AgencyRefusedInput` is the agency refusing the caller's input (its own 400 for a malformed
+parameter): the agency is healthy, so it is never counted against it (breaker, retry budget,
+availability), and the caller gets a 4xx, not a 502.
 
 Adapters talk to their backend only over HTTP and return canonical models from `app.schemas`.
 """
@@ -75,6 +80,14 @@ class AgencyReplyError(AgencyError):
 class AgencyRejected(AgencyError):
     """The agency refused a write on its merits (deceased citizen, not the owner, unknown
     KBLI): asking again will not change the answer. The message is shown to the citizen."""
+
+
+class AgencyRefusedInput(AgencyRejected):
+    """The agency refused the request because of what the caller sent (a page past its
+    limit, a malformed identifier): the caller's fault, not the agency's. The bus does not
+    count it against the agency's health, so no caller can open another caller's breaker
+    with bad input; a single read answers 422. In a write it rejects the request, as any
+    `AgencyRejected` does."""
 
 
 @dataclass(frozen=True)
@@ -268,7 +281,9 @@ class MembershipProvider(Protocol):
 @runtime_checkable
 class BusinessProvider(Protocol):
     async def list_businesses_by_owner(self, nik: str, page: int, page_size: int) -> BusinessPage:
-        """One page of the owner's businesses; `page` counts from 1."""
+        """One page of the owner's businesses; `page` counts from 1. Accept every `page` up
+        to `app.schemas.business.MAX_PAGE` and `page_size` up to `MAX_PAGE_SIZE` (the gateway
+        sends nothing outside them); a page past the last is an empty page."""
         ...
 
 
@@ -307,6 +322,11 @@ class ComplaintDesk(Protocol):
     async def complaint_progress(self, ticket: str) -> ComplaintProgress:
         """Whether the agency has answered yet; AgencyNotFound for an unknown ticket."""
         ...
+
+
+#: The HTTP statuses with which an agency refuses what the caller sent; a read that gets one
+#: raises `AgencyRefusedInput` with the agency's own reason.
+REFUSED_INPUT_STATUSES = frozenset({400, 422})
 
 
 def backend_failure(response: AgencyReply) -> AgencyError | None:

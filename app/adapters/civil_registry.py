@@ -11,6 +11,7 @@ from app.adapters.base import (
     AdapterContext,
     AgencyLevel,
     AgencyNotFound,
+    AgencyRefusedInput,
     AgencyRejected,
     AgencyReplyError,
     AgencyUnavailable,
@@ -53,6 +54,8 @@ _RELATIONSHIP = {
 }
 _FOUND = "00"
 _NOT_FOUND = "11"
+# The registry's answer to a malformed identifier ("FORMAT NIK SALAH"): the caller's input.
+_BAD_FORMAT = "12"
 _REJECTIONS = {
     "13": "the civil registry records this citizen as deceased",
     "14": "the civil registry does not know this village code",
@@ -220,6 +223,9 @@ class CivilRegistryAdapter:
             raise AgencyNotFound("civil registry has no such NIK")
         if code in _REJECTIONS:
             raise AgencyRejected(_REJECTIONS[code])
+        if code == _BAD_FORMAT:
+            reason = body.get("RESPONSE_DESC")
+            raise AgencyRefusedInput(f"civil registry refused the request: {reason}")
         if code != _FOUND:
             raise AgencyReplyError(f"civil registry answered {code} {body.get('RESPONSE_DESC')}")
         return dict(body)

@@ -6,9 +6,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.adapters.base import (
+    REFUSED_INPUT_STATUSES,
     AdapterContext,
     AgencyLevel,
     AgencyNotFound,
+    AgencyRefusedInput,
     AgencyRejected,
     AgencyReplyError,
     AgencyUnavailable,
@@ -117,6 +119,14 @@ def to_business(row: dict[str, Any]) -> Business:
     )
 
 
+def _reason(response: AgencyReply) -> str:
+    """OSS's own words for a refusal (`responMessage`), or its HTTP status when unreadable."""
+    try:
+        return str(response.json()["responMessage"])
+    except (KeyError, TypeError, ValueError):
+        return f"HTTP {response.status_code}"
+
+
 class InvestmentLicensingAdapter:
     code = "investment_licensing"
     name = "Online Single Submission (OSS RBA), Kementerian Investasi/BKPM"
@@ -179,6 +189,8 @@ class InvestmentLicensingAdapter:
         )
         if failure := backend_failure(response):
             raise failure
+        if response.status_code in REFUSED_INPUT_STATUSES:
+            raise AgencyRefusedInput(f"OSS refused the request: {_reason(response)}")
         try:
             body = response.json()
             if body["responCode"] != 200:

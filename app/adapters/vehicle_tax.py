@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 from defusedxml import ElementTree
 
 from app.adapters.base import (
+    REFUSED_INPUT_STATUSES,
     AdapterContext,
     AgencyLevel,
     AgencyNotFound,
+    AgencyRefusedInput,
     AgencyRejected,
     AgencyReplyError,
     AgencyUnavailable,
@@ -201,6 +203,8 @@ class VehicleTaxAdapter:
             code = root.findtext("kode")
         except ParseError as exc:
             raise AgencyReplyError(f"vehicle tax reply is not XML: {exc}") from exc
+        if response.status_code in REFUSED_INPUT_STATUSES:
+            raise AgencyRefusedInput(f"vehicle tax refused the request: {root.findtext('pesan')}")
         if code == _UNKNOWN_PLATE:
             raise AgencyNotFound("vehicle tax has no vehicle with this plate")
         if code != _FOUND:
@@ -336,6 +340,8 @@ class VehicleTaxAdapter:
         today = self._today()
         try:
             body = response.json()
+            if response.status_code in REFUSED_INPUT_STATUSES:
+                raise AgencyRefusedInput(f"vehicle tax refused the request: {body['pesan']}")
             if body["kodeRespon"] != 0:
                 raise AgencyReplyError(f"vehicle tax answered {body['kodeRespon']}")
             return [to_vehicle(unit, unit["penetapan"], today) for unit in body["dataKendaraan"]]

@@ -39,6 +39,7 @@ from app.adapters.base import (
 from app.bus.calls import call_agency
 from app.bus.registry import AdapterRegistry
 from app.config import AgencyEndpoint
+from app.http_client import refused_address
 from app.schemas.business import Business, KbliEntry
 from app.schemas.citizen import Family, Identity
 from app.schemas.social_security import Membership
@@ -218,7 +219,13 @@ async def _timed(name: str, check: Callable[[], Awaitable[None]]) -> CheckResult
     except CheckFailed as exc:
         passed, detail = False, str(exc)
     except Exception as exc:
-        passed, detail = False, f"{type(exc).__name__}: {exc}"
+        refusal = refused_address(exc)
+        passed = False
+        detail = (
+            f"the gateway will not connect: {refusal}"
+            if refusal
+            else f"{type(exc).__name__}: {exc}"
+        )
     else:
         passed, detail = True, "ok"
     return CheckResult(name, passed, detail, round((time.perf_counter() - started) * 1000))

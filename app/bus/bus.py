@@ -10,12 +10,13 @@ from app.adapters.base import Capability
 from app.bus.calls import CallResult, Deadline, call_agency
 from app.bus.registry import AdapterRegistry, Agency
 from app.bus.resilience import (
-    FAILURES,
+    NEUTRAL,
     RETRYABLE,
-    AgencyFailed,
+    FairShare,
     Guard,
     RetryBudget,
     breaker_level,
+    count_outcome,
     new_breaker,
     retry_pause_s,
 )
@@ -33,6 +34,14 @@ class ResilienceSettings:
     recovery_s: float = 5.0
     max_concurrency: int = 64
     retry_ratio: float = 0.1
+    #: One client's calls in flight to one agency; None is a quarter of `max_concurrency`.
+    max_concurrency_per_client: int | None = None
+
+    @property
+    def per_client(self) -> int:
+        if self.max_concurrency_per_client is not None:
+            return min(self.max_concurrency_per_client, self.max_concurrency)
+        return max(1, self.max_concurrency // 4)
 
 
 class Bus:
@@ -57,6 +66,7 @@ class Bus:
                 breaker=new_breaker(agency.code, settings.failure_threshold, settings.recovery_s),
                 bulkhead=asyncio.Semaphore(settings.max_concurrency),
                 budget=RetryBudget(settings.retry_ratio),
+                fair_share=FairShare(settings.per_client),
             )
             self._guards[key] = guard
         return guard
@@ -68,8 +78,12 @@ class Bus:
         part: str,
         operation: Callable[[P], Awaitable[T]],
         deadline: Deadline,
+        *,
+        client: str,
     ) -> CallResult[T]:
-        """A safe read. Never raises for an agency's fault: the status says what happened."""
+        """A safe read for `client` (the caller's client id, or a name of the gateway's own
+        for its background reads), which the fair share is kept by. Never raises for an
+        agency's fault: the status says what happened."""
         provider = self.registry.provider(capability, protocol)
         if provider is None:
             return CallResult(
@@ -86,23 +100,41 @@ class Bus:
             )
         impl = provider.impl
         guard = self.guard(agency)
-        result = await self._guarded(agency, guard, part, lambda: operation(impl), deadline)
-        if (
-            result.status in RETRYABLE
-            and deadline.seconds_left(agency.endpoint.timeout_ms) > 0.1
-            and guard.budget.spend()
+        share = guard.fair_share
+        if not share.take(client) and not await share.wait(
+            client, deadline.seconds_left(agency.endpoint.timeout_ms) / 2
         ):
-            await asyncio.sleep(retry_pause_s())
-            retried = await self._guarded(agency, guard, part, lambda: operation(impl), deadline)
-            result = CallResult(
-                retried.agency,
-                retried.part,
-                retried.status,
-                result.latency_ms + retried.latency_ms,
-                retried.value,
-                retried.detail,
+            agency_outcomes(agency.code, SourceStatus.THROTTLED.value).inc()
+            return CallResult(
+                agency.code,
+                part,
+                SourceStatus.THROTTLED,
+                0,
+                detail=f"this client already has {share.per_client} calls in flight to this "
+                "agency, its fair share",
             )
-        return result
+        try:
+            result = await self._guarded(agency, guard, part, lambda: operation(impl), deadline)
+            if (
+                result.status in RETRYABLE
+                and deadline.seconds_left(agency.endpoint.timeout_ms) > 0.1
+                and guard.budget.spend()
+            ):
+                await asyncio.sleep(retry_pause_s())
+                retried = await self._guarded(
+                    agency, guard, part, lambda: operation(impl), deadline
+                )
+                result = CallResult(
+                    retried.agency,
+                    retried.part,
+                    retried.status,
+                    result.latency_ms + retried.latency_ms,
+                    retried.value,
+                    retried.detail,
+                )
+            return result
+        finally:
+            share.give_back(client)
 
     async def _guarded(
         self,
@@ -130,34 +162,17 @@ class Bus:
             )
         await guard.bulkhead.acquire()
         try:
-            result = await self._through_breaker(agency, guard, part, operation, deadline)
+            result = await call_agency(
+                agency.code, part, operation, deadline.seconds_left(agency.endpoint.timeout_ms)
+            )
         finally:
             guard.bulkhead.release()
+        count_outcome(breaker, result.status)
+        if result.status not in NEUTRAL:
             guard.budget.earn()
-            breaker_state(agency.code).set(breaker_level(breaker))
+        breaker_state(agency.code).set(breaker_level(breaker))
         agency_duration(agency.code, part).observe(result.latency_ms / 1000)
         agency_outcomes(agency.code, result.status.value).inc()
         if self._call_log is not None:
             self._call_log.record(agency.code, part, result.status, result.latency_ms)
-        return result
-
-    @staticmethod
-    async def _through_breaker(
-        agency: Agency,
-        guard: Guard,
-        part: str,
-        operation: Callable[[], Awaitable[Any]],
-        deadline: Deadline,
-    ) -> CallResult[Any]:
-        result: CallResult[Any] | None = None
-        try:
-            with guard.breaker:
-                result = await call_agency(
-                    agency.code, part, operation, deadline.seconds_left(agency.endpoint.timeout_ms)
-                )
-                if result.status in FAILURES:
-                    raise AgencyFailed(result.detail)
-        except AgencyFailed:
-            pass
-        assert result is not None
         return result

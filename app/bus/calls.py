@@ -13,8 +13,13 @@ from typing import Generic, TypeVar
 
 import httpx
 
-from app.adapters.base import AgencyNotFound, AgencyReplyError, AgencyUnavailable
-from app.http_client import is_reset, is_timeout
+from app.adapters.base import (
+    AgencyNotFound,
+    AgencyRefusedInput,
+    AgencyReplyError,
+    AgencyUnavailable,
+)
+from app.http_client import is_reset, is_timeout, refused_address
 from app.schemas.sources import SourceReport, SourceStatus
 
 log = logging.getLogger(__name__)
@@ -66,6 +71,8 @@ async def call_agency(
             value = await operation()
     except AgencyNotFound as exc:
         return done(SourceStatus.NOT_FOUND, detail=str(exc))
+    except AgencyRefusedInput as exc:
+        return done(SourceStatus.REFUSED, detail=str(exc))
     except TimeoutError:
         return done(SourceStatus.TIMEOUT, detail=f"no reply within {round(timeout_s * 1000)} ms")
     except AgencyUnavailable as exc:
@@ -73,6 +80,8 @@ async def call_agency(
     except httpx.TransportError as exc:
         if is_timeout(exc):
             return done(SourceStatus.TIMEOUT, detail=f"agency timed out: {type(exc).__name__}")
+        if refusal := refused_address(exc):
+            return done(SourceStatus.UNAVAILABLE, detail=f"the gateway will not connect: {refusal}")
         if is_reset(exc):
             return done(SourceStatus.UNAVAILABLE, detail="the agency reset the connection")
         return done(SourceStatus.UNAVAILABLE, detail=f"cannot reach agency: {type(exc).__name__}")

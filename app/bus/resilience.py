@@ -1,5 +1,6 @@
-"""What keeps one sick agency from hurting the rest: a circuit breaker per endpoint, a
-bulkhead (concurrency limit) per agency, and a retry budget for safe reads.
+"""What keeps one sick agency, or one busy caller, from hurting the rest: a circuit breaker
+per endpoint, a bulkhead (concurrency limit) per agency with a fair share per client in front
+of it, and a retry budget for safe reads.
 
 - The breaker opens after `failure_threshold` failed calls in a row (timeouts, unavailable,
   unusable replies; a `not_found` is an answer, not a failure), answers at once while open,
@@ -7,6 +8,13 @@ bulkhead (concurrency limit) per agency, and a retry budget for safe reads.
 - The bulkhead caps the calls in flight to one agency, so a slow agency cannot take every
   connection and every worker; a call that finds it full is `unavailable` at once rather
   than queueing behind calls that are already late.
+- The fair share caps one client's calls in flight to one agency below the bulkhead, so one
+  busy caller cannot fill it and starve the others: a client's call past its share waits for
+  one of that client's own calls to finish (at most half the time it has left) and otherwise
+  ends `throttled` (429 for a single read) without calling the agency.
+- A caller's error is neutral: an agency refusing the caller's input (`refused`) neither opens
+  nor closes the breaker, earns no retry and is never retried, so no caller can open another
+  caller's circuit with bad input (nor hold a failing agency's circuit shut with it).
 - A read that failed for a reason a second try may fix is retried once, after a short jittered
   pause, only if time remains and the agency's retry budget allows: retries are earned at
   `retry_ratio` per call, so they can never multiply the load on an agency that is failing.
@@ -14,6 +22,8 @@ bulkhead (concurrency limit) per agency, and a retry budget for safe reads.
 
 import asyncio
 import random
+from collections import deque
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from circuitbreaker import STATE_HALF_OPEN, STATE_OPEN, CircuitBreaker
@@ -22,6 +32,8 @@ from app.schemas.sources import SourceStatus
 
 FAILURES = frozenset({SourceStatus.TIMEOUT, SourceStatus.UNAVAILABLE, SourceStatus.ERROR})
 RETRYABLE = frozenset({SourceStatus.UNAVAILABLE, SourceStatus.ERROR})
+# The caller's fault, not the agency's: counted neither for nor against the agency.
+NEUTRAL = frozenset({SourceStatus.REFUSED})
 
 
 class AgencyFailed(Exception):
@@ -35,6 +47,18 @@ def new_breaker(name: str, failure_threshold: int, recovery_s: float) -> Circuit
         expected_exception=AgencyFailed,
         name=name,
     )
+
+
+def count_outcome(breaker: CircuitBreaker, status: SourceStatus) -> None:
+    """A failure counts towards opening, an answer closes; a neutral outcome does neither."""
+    if status in FAILURES:
+        try:
+            with breaker:
+                raise AgencyFailed(status.value)
+        except AgencyFailed:
+            pass
+    elif status not in NEUTRAL:
+        breaker.reset()
 
 
 def breaker_level(breaker: CircuitBreaker) -> int:
@@ -64,10 +88,67 @@ def retry_pause_s() -> float:
     return random.uniform(0.01, 0.05)
 
 
+class FairShare:
+    """Each client's calls in flight to one agency endpoint, at most `per_client`. A counter
+    per client rather than a semaphore each: taking and giving back a slot is on every
+    agency call, and a dict update costs less than a semaphore's coroutine. A client's entry
+    is dropped when it has nothing in flight, so the maps hold only the clients calling now."""
+
+    def __init__(self, per_client: int) -> None:
+        self.per_client = per_client
+        self._in_flight: dict[str, int] = {}
+        self._waiting: dict[str, deque[asyncio.Future[None]]] = {}
+
+    def take(self, client: str) -> bool:
+        count = self._in_flight.get(client, 0)
+        if count >= self.per_client:
+            return False
+        self._in_flight[client] = count + 1
+        return True
+
+    async def wait(self, client: str, within_s: float) -> bool:
+        """Whether one of the client's own calls handed its slot over within `within_s`."""
+        handed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._waiting.setdefault(client, deque())
+        queue.append(handed)
+        got = False
+        try:
+            async with asyncio.timeout(within_s):
+                await handed
+            got = True
+        except TimeoutError:
+            pass
+        finally:
+            if got:
+                pass
+            elif handed.done() and not handed.cancelled():
+                self.give_back(client)  # handed over just as this call stopped waiting
+            else:
+                with suppress(ValueError):
+                    queue.remove(handed)
+            if not queue and self._waiting.get(client) is queue:
+                del self._waiting[client]
+        return got
+
+    def give_back(self, client: str) -> None:
+        queue = self._waiting.get(client)
+        while queue:
+            handed = queue.popleft()
+            if not handed.done():
+                handed.set_result(None)  # the slot passes to the waiter, still counted
+                return
+        count = self._in_flight[client] - 1
+        if count:
+            self._in_flight[client] = count
+        else:
+            del self._in_flight[client]
+
+
 @dataclass
 class Guard:
-    """The breaker, bulkhead and retry budget of one agency endpoint."""
+    """The breaker, bulkhead, fair share and retry budget of one agency endpoint."""
 
     breaker: CircuitBreaker
     bulkhead: asyncio.Semaphore
     budget: RetryBudget
+    fair_share: FairShare

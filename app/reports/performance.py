@@ -20,7 +20,10 @@ from app.schemas.service_requests import RequestStatus
 from app.schemas.sources import SourceStatus
 from app.workflows.calendar import is_working_day
 
-ANSWERED = frozenset({SourceStatus.OK.value, SourceStatus.NOT_FOUND.value})
+# A refusal of the caller's input is an answer too: the agency was up and said no.
+ANSWERED = frozenset(
+    {SourceStatus.OK.value, SourceStatus.NOT_FOUND.value, SourceStatus.REFUSED.value}
+)
 
 
 def working_days_between(start: dt.date, end: dt.date) -> int:

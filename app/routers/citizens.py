@@ -9,6 +9,7 @@ from app.problems import ProblemError, ProblemKind, problem_responses
 from app.routers import examples
 from app.routers.deps import ServicesDep, caller_with
 from app.schemas.access_log import AccessLogPage
+from app.schemas.business import MAX_PAGE, MAX_PAGE_SIZE
 from app.schemas.identifiers import NIK_DESCRIPTION, Nik
 from app.schemas.problem import FieldError
 from app.schemas.responses import CitizenBusinesses, CitizenProfile, CitizenVehicles, ProfilePart
@@ -19,6 +20,8 @@ router = APIRouter(prefix="/v1/citizens", tags=["citizens"])
 
 NikPath = Annotated[Nik, Path(description=NIK_DESCRIPTION, examples=["3171074508900001"])]
 _AGENCY_FAILURES = (
+    ProblemKind.AGENCY_REFUSED_INPUT,
+    ProblemKind.CLIENT_CONCURRENCY,
     ProblemKind.AGENCY_BAD_REPLY,
     ProblemKind.AGENCY_UNAVAILABLE,
     ProblemKind.AGENCY_TIMEOUT,
@@ -53,6 +56,12 @@ def profile_parts(include: list[str] | None) -> frozenset[ProfilePart] | None:
         "`sources.<agency>.status` says why (`timeout`, `unavailable`, `error`) and `complete` is "
         "false. Only an unknown NIK (404) or a civil registry that cannot confirm the identity "
         "(502/503/504) fails the whole call.\n\n"
+        "Each client has a fair share of every agency's concurrent calls "
+        "(`SATUPINTU_AGENCY_CLIENT_MAX_CONCURRENCY`, a quarter of the agency's bulkhead by "
+        "default). A client with its share in flight waits briefly for one of its own calls; if "
+        "none finishes in time, that part is `throttled` (the agency was not called; other "
+        "clients are unaffected), and when it is the identity the whole call is a 429 "
+        "`client-concurrency-limited` with `Retry-After`.\n\n"
         "Each client gets what its scopes release: `identity:read` gives name, address and "
         "whether the citizen is alive; `identity:full`, `family:read`, `vehicles:read` and "
         "`businesses:read` add the rest. `withheld` lists what was kept back."
@@ -120,8 +129,13 @@ async def get_citizen_businesses(
     nik: NikPath,
     services: ServicesDep,
     caller: Annotated[Caller, caller_with(Scope.BUSINESSES_READ)],
-    page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
-    page_size: Annotated[int, Query(ge=1, le=50, description="Items per page, at most 50.")] = 20,
+    page: Annotated[
+        int, Query(ge=1, le=MAX_PAGE, description=f"Page number, from 1 to {MAX_PAGE}.")
+    ] = 1,
+    page_size: Annotated[
+        int,
+        Query(ge=1, le=MAX_PAGE_SIZE, description=f"Items per page, at most {MAX_PAGE_SIZE}."),
+    ] = 20,
 ) -> CitizenBusinesses:
     return await citizens.list_businesses(services, caller, nik, page, page_size)
 

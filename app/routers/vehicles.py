@@ -29,6 +29,8 @@ router = APIRouter(prefix="/v1/vehicles", tags=["vehicles"])
         200: {"content": {"application/json": {"examples": examples.VEHICLE}}},
         **problem_responses(
             ProblemKind.VEHICLE_NOT_FOUND,
+            ProblemKind.AGENCY_REFUSED_INPUT,
+            ProblemKind.CLIENT_CONCURRENCY,
             ProblemKind.AGENCY_BAD_REPLY,
             ProblemKind.AGENCY_UNAVAILABLE,
             ProblemKind.AGENCY_TIMEOUT,

@@ -5,6 +5,12 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+#: The paging every `business.list_by_owner` provider must accept (OSS takes page numbers of
+#: at most six digits and at most 50 items a page). The gateway refuses anything outside
+#: them itself (422), so a caller's bad page never reaches an agency.
+MAX_PAGE = 999_999
+MAX_PAGE_SIZE = 50
+
 
 class OwnerType(StrEnum):
     INDIVIDUAL = "individual"

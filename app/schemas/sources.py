@@ -8,6 +8,12 @@ from pydantic import BaseModel, Field
 class SourceStatus(StrEnum):
     OK = "ok"
     NOT_FOUND = "not_found"
+    #: The agency refused what the caller sent (a page past its limit, a malformed
+    #: identifier); the agency is healthy and this does not count against it.
+    REFUSED = "refused"
+    #: The caller's own calls in flight to this agency already fill its fair share; the
+    #: agency was not called and other callers are unaffected.
+    THROTTLED = "throttled"
     TIMEOUT = "timeout"
     UNAVAILABLE = "unavailable"
     ERROR = "error"

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.agencies.conformance import check_agency
-from app.agencies.endpoint_policy import EndpointRefused, check_endpoint_url
+from app.agencies.endpoint_policy import EndpointPolicy, EndpointRefused
 from app.agencies.secrets import SecretBox
 from app.bus.calls import call_agency
 from app.bus.registry import AdapterRegistry, Installed
@@ -47,7 +47,7 @@ class AgencyAdmin:
     sessions: async_sessionmaker[AsyncSession]
     registry: AdapterRegistry
     secrets: SecretBox
-    url_allowlist: list[str]
+    url_policy: EndpointPolicy
 
 
 async def _health(admin: AgencyAdmin, code: str) -> AgencyHealthReport:
@@ -152,7 +152,7 @@ async def _apply(
 ) -> AgencyView:
     if "base_url" in changes:
         try:
-            await check_endpoint_url(endpoint.base_url, admin.url_allowlist)
+            await admin.url_policy.check_url(endpoint.base_url)
         except EndpointRefused as exc:
             raise ProblemError(
                 ProblemKind.ENDPOINT_REFUSED,

@@ -17,7 +17,12 @@ import httpx
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.adapters.base import AgencyNotFound, AgencyRejected, AgencyUnavailable
+from app.adapters.base import (
+    AgencyNotFound,
+    AgencyRefusedInput,
+    AgencyRejected,
+    AgencyUnavailable,
+)
 from app.db.models import AgencyCallRecord
 from app.http_client import is_timeout
 from app.schemas.sources import SourceStatus
@@ -30,6 +35,8 @@ _TABLE = cast(Table, AgencyCallRecord.__table__)
 
 def failure_status(error: BaseException) -> SourceStatus:
     """How a failed agency call counts, the same way the bus reports a failed read."""
+    if isinstance(error, AgencyRefusedInput):
+        return SourceStatus.REFUSED
     if isinstance(error, AgencyNotFound | AgencyRejected):
         return SourceStatus.NOT_FOUND if isinstance(error, AgencyNotFound) else SourceStatus.OK
     if isinstance(error, TimeoutError):

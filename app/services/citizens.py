@@ -61,6 +61,7 @@ async def get_profile(
             "identity",
             lambda p: p.get_identity(nik),
             deadline,
+            client=caller.client_id,
         )
     )
     optional: dict[ProfilePart, Callable[[], Coroutine[Any, Any, CallResult[Any]]]] = {
@@ -70,6 +71,7 @@ async def get_profile(
             "family",
             lambda p: p.get_family(nik),
             deadline,
+            client=caller.client_id,
         ),
         ProfilePart.VEHICLES: lambda: bus.call(
             Capability.VEHICLE_LIST_BY_OWNER,
@@ -77,6 +79,7 @@ async def get_profile(
             "vehicles",
             lambda p: p.list_vehicles_by_owner(nik),
             deadline,
+            client=caller.client_id,
         ),
         ProfilePart.BUSINESSES: lambda: bus.call(
             Capability.BUSINESS_LIST_BY_OWNER,
@@ -84,6 +87,7 @@ async def get_profile(
             "businesses",
             lambda p: _every_business(p, nik),
             deadline,
+            client=caller.client_id,
         ),
     }
     tasks = {
@@ -157,6 +161,7 @@ async def list_vehicles(services: Services, caller: Caller, nik: str) -> Citizen
         "vehicles",
         lambda p: p.list_vehicles_by_owner(nik),
         Deadline(services.request_deadline_ms),
+        client=caller.client_id,
     )
     if call.status is not SourceStatus.OK or call.value is None:
         raise await fail_read(
@@ -194,6 +199,7 @@ async def list_businesses(
         "businesses",
         lambda p: p.list_businesses_by_owner(nik, page, page_size),
         Deadline(services.request_deadline_ms),
+        client=caller.client_id,
     )
     if call.status is not SourceStatus.OK or call.value is None:
         raise await fail_read(

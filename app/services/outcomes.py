@@ -11,11 +11,15 @@ from app.schemas.sources import SourceReport, Sources, SourceStatus
 _SEVERITY = {
     SourceStatus.OK: 0,
     SourceStatus.NOT_FOUND: 1,
-    SourceStatus.TIMEOUT: 2,
-    SourceStatus.UNAVAILABLE: 3,
-    SourceStatus.ERROR: 4,
+    SourceStatus.REFUSED: 2,
+    SourceStatus.THROTTLED: 3,
+    SourceStatus.TIMEOUT: 4,
+    SourceStatus.UNAVAILABLE: 5,
+    SourceStatus.ERROR: 6,
 }
 _FAILURE_KIND = {
+    SourceStatus.REFUSED: ProblemKind.AGENCY_REFUSED_INPUT,
+    SourceStatus.THROTTLED: ProblemKind.CLIENT_CONCURRENCY,
     SourceStatus.TIMEOUT: ProblemKind.AGENCY_TIMEOUT,
     SourceStatus.UNAVAILABLE: ProblemKind.AGENCY_UNAVAILABLE,
     SourceStatus.ERROR: ProblemKind.AGENCY_BAD_REPLY,
@@ -55,4 +59,5 @@ def failure(
     if call.status is SourceStatus.NOT_FOUND:
         return ProblemError(not_found, call.detail, sources=sources)
     kind = _FAILURE_KIND.get(call.status, ProblemKind.AGENCY_BAD_REPLY)
-    return ProblemError(kind, f"{call.agency}: {call.detail}", sources=sources)
+    headers = {"Retry-After": "1"} if call.status is SourceStatus.THROTTLED else None
+    return ProblemError(kind, f"{call.agency}: {call.detail}", sources=sources, headers=headers)

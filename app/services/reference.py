@@ -34,6 +34,10 @@ class Served(Generic[T]):
     source: SourceReport
 
 
+#: The cache's own fair share: it reads for every caller at once, so it is nobody's client.
+CACHE_CLIENT = "satupintu:reference-cache"
+
+
 class ReferenceCache:
     def __init__(self, bus: Bus, ttl_s: float, deadline_ms: int) -> None:
         self._bus = bus
@@ -51,6 +55,7 @@ class ReferenceCache:
             "kbli",
             lambda p: p.list_kbli(),
             Deadline(self._deadline_ms),
+            client=CACHE_CLIENT,
         )
         if call.status is SourceStatus.OK and call.value is not None:
             self._kbli = Cached(

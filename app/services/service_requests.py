@@ -12,7 +12,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.agencies.endpoint_policy import EndpointRefused, check_endpoint_url
+from app.agencies.endpoint_policy import EndpointPolicy, EndpointRefused
 from app.bus.registry import AdapterRegistry
 from app.db.models import ServiceRequestRecord
 from app.problems import ProblemError, ProblemKind
@@ -48,7 +48,7 @@ class Requests:
     registry: AdapterRegistry
     access_log: AccessLog
     wake_worker: Callable[[], None]
-    callback_allowlist: list[str]
+    callback_policy: EndpointPolicy
 
 
 async def _record(
@@ -118,11 +118,12 @@ def validated_input(body: ServiceRequestCreate) -> dict[str, Any]:
     return data
 
 
-async def _check_callback(url: str, allowlist: list[str]) -> None:
+async def _check_callback(url: str, policy: EndpointPolicy) -> None:
     """The gateway will POST to this URL from inside its own network: the same policy as for
-    agency endpoints keeps a citizen-supplied URL from reaching internal services."""
+    agency endpoints keeps a citizen-supplied URL from reaching internal services. A query
+    string is the receiver's business (a token of its own, say); a fragment never is."""
     try:
-        await check_endpoint_url(url, allowlist)
+        await policy.check_url(url, query_allowed=True)
     except EndpointRefused as exc:
         raise _invalid(
             [FieldError(field="callback_url", location="body", message=str(exc))]
@@ -135,7 +136,7 @@ async def submit(
     refuse_other_citizen(caller, body.nik, operation="service_request.submit")
     data = validated_input(body)
     if body.callback_url:
-        await _check_callback(str(body.callback_url), requests.callback_allowlist)
+        await _check_callback(str(body.callback_url), requests.callback_policy)
     definition = SERVICES[body.service]
     standard = catalogue.service(requests.registry, body.service.value)
 

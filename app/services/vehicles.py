@@ -19,6 +19,7 @@ async def get_vehicle(services: Services, caller: Caller, plate_number: str) -> 
         "vehicle",
         lambda p: p.get_vehicle(plate_number),
         Deadline(services.request_deadline_ms),
+        client=caller.client_id,
     )
     if call.status is not SourceStatus.OK or call.value is None:
         raise await fail_read(

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from app.db.models import RequestEventRecord, ServiceRequestRecord
-from app.http_client import AgencyHttp
+from app.http_client import AgencyHttp, refused_address
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,8 @@ class WebhookSender:
         except TimeoutError:
             return f"no answer within {self._timeout_s:g} s"
         except httpx.HTTPError as exc:
+            if refusal := refused_address(exc):
+                return f"the gateway will not connect: {refusal}"
             return f"{type(exc).__name__}: {exc}"
         return None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
 
