@@ -79,7 +79,7 @@ def _problem(field: str, value: str | None) -> str | None:
         return f"{env_name(field)} is a published development value"
     if field == "audit_signing_key":
         try:
-            seed = base64.urlsafe_b64decode(value.encode())
+            seed = base64.urlsafe_b64decode(value.strip() + "=" * (-len(value.strip()) % 4))
         except (binascii.Error, ValueError):
             seed = b""
         if len(seed) != 32:
