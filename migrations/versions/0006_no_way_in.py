@@ -41,28 +41,48 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_audit_checkpoints_seq", "audit_checkpoints", ["seq"])
-    op.add_column(
-        "idempotency_keys",
-        sa.Column("subject", sa.String(length=16), nullable=False, server_default=""),
+    _rebuild_idempotency_keys(with_subject=True)
+
+
+def _rebuild_idempotency_keys(with_subject: bool) -> None:
+    """A new primary key by copying the table: SQLite cannot change one in place, and batch
+    mode's reflection warns about exactly this change."""
+    kept = ["client_id", "key", "operation", "body_hash", "status_code", "response", "created_at"]
+    subject = (
+        [sa.Column("subject", sa.String(length=16), nullable=False, server_default="")]
+        if with_subject
+        else []
     )
-    _primary_key(["client_id", "subject", "key"])
-
-
-def _primary_key(columns: list[str]) -> None:
-    """SQLite cannot change a primary key in place; batch mode rebuilds the table there."""
-    if op.get_bind().dialect.name == "sqlite":
-        with op.batch_alter_table("idempotency_keys", recreate="always") as batch:
-            batch.create_primary_key("idempotency_keys_pkey", columns)
-        return
-    op.drop_constraint("idempotency_keys_pkey", "idempotency_keys", type_="primary")
-    op.create_primary_key("idempotency_keys_pkey", "idempotency_keys", columns)
+    op.create_table(
+        "idempotency_keys_new",
+        sa.Column("client_id", sa.String(length=128), nullable=False),
+        *subject,
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("operation", sa.String(length=64), nullable=False),
+        sa.Column("body_hash", sa.String(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=False),
+        sa.Column("response", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "client_id",
+            *(["subject"] if with_subject else []),
+            "key",
+            # PostgreSQL names share one namespace: the old table's key still exists here.
+            name="idempotency_keys_by_subject_pkey" if with_subject else "idempotency_keys_pkey",
+        ),
+    )
+    columns = ", ".join(f'"{name}"' for name in kept)
+    where = "" if with_subject else " WHERE subject = ''"
+    op.execute(
+        f"INSERT INTO idempotency_keys_new ({columns}) SELECT {columns} FROM idempotency_keys"
+        + where
+    )
+    op.drop_table("idempotency_keys")
+    op.rename_table("idempotency_keys_new", "idempotency_keys")
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM idempotency_keys WHERE subject <> ''")
-    _primary_key(["client_id", "key"])
-    with op.batch_alter_table("idempotency_keys") as batch:
-        batch.drop_column("subject")
+    _rebuild_idempotency_keys(with_subject=False)
     op.drop_index("ix_audit_checkpoints_seq", table_name="audit_checkpoints")
     op.drop_table("audit_checkpoints")
     op.drop_table("signing_keys")
