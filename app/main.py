@@ -14,7 +14,11 @@ from app.bus.bus import Bus, ResilienceSettings
 from app.config import Settings, get_settings
 from app.heap import settled_heap
 from app.http_client import AgencyHttp
-from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.middleware import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    UnexpectedErrorMiddleware,
+)
 from app.observability import REQUEST_ID_HEADER, TRACEPARENT_HEADER
 from app.problems import install_problem_handlers
 from app.routers import (
@@ -164,6 +168,7 @@ def create_app(settings: Settings | None = None, http_client: AgencyHttp | None 
     app.include_router(agencies.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.add_middleware(UnexpectedErrorMiddleware)  # innermost: its answers get every header
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_allow_origins,

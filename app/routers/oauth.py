@@ -8,11 +8,12 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from app.auth import grants
 from app.problems import ProblemKind, problem_responses
 from app.schemas.oauth import TokenResponse
+from app.schemas.text import SingleLineText
 
 router = APIRouter(prefix="/v1/oauth", tags=["authentication"])
 basic = HTTPBasic(auto_error=False, scheme_name="ClientSecretBasic")
 
-OptionalForm = Annotated[str | None, Form(max_length=2000)]
+OptionalForm = Annotated[SingleLineText | None, Form(max_length=2000)]
 
 
 @router.post(
