@@ -273,6 +273,7 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
 
 
 _HTTP_KINDS = {
+    401: ProblemKind.UNAUTHENTICATED,
     404: ProblemKind.NOT_FOUND,
     405: ProblemKind.METHOD_NOT_ALLOWED,
     413: ProblemKind.PAYLOAD_TOO_LARGE,

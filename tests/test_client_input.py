@@ -296,3 +296,24 @@ async def test_a_wrong_method_says_which_are_allowed(gateway):
     assert response.headers["content-type"] == "application/problem+json"
     assert {"GET", "POST"} <= set(response.headers["allow"].replace(" ", "").split(","))
     assert "DELETE" not in response.headers["allow"]
+
+
+async def test_an_access_log_page_past_the_bound_is_named(gateway):
+    response = await gateway.get(
+        "/v1/citizens/3171074508900001/access-log?page=6848175248248823349248"
+    )
+
+    _named(response, "page", "query")
+
+
+@pytest.mark.parametrize("value", ["Basic !!!", "Basic bm9jb2xvbg==", "Basic \u00ff"])
+async def test_a_malformed_basic_header_at_the_token_endpoint_is_invalid_client(gateway_app, value):
+    async with client_of(gateway_app, headers={}) as anonymous:
+        response = await anonymous.post(
+            "/v1/oauth/token",
+            data={"grant_type": "client_credentials"},
+            headers={"Authorization": value.encode("latin-1")},
+        )
+
+    assert response.status_code == 401, response.text
+    assert response.json()["error"] == "invalid_client"
