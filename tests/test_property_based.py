@@ -9,15 +9,18 @@ time and takes a few minutes at most."""
 
 import asyncio
 import socket
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, cast
 
 import httpx
 import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.python import asgi
@@ -56,6 +59,8 @@ class Target:
     app: FastAPI
     secrets: dict[str, tuple[str, str]]
     portal_nik: str
+    answered: Counter[str] = field(default_factory=Counter)
+    """Successful answers per operation: proof the run got past authentication."""
 
 
 def _simulators_only(agencies: Agencies) -> httpx.AsyncClient:
@@ -66,8 +71,21 @@ def _simulators_only(agencies: Agencies) -> httpx.AsyncClient:
     return httpx.AsyncClient(mounts={**mounts, "all://": NoNetwork()})
 
 
+# Operations whose documented examples an officer with every scope gets answered, so a run in
+# which none was is a run that never got past authentication or validation.
+OFFICER_ANSWERED = (
+    "GET /v1/agencies",
+    "GET /v1/citizens/{nik}",
+    "GET /v1/complaints",
+    "POST /v1/complaints",
+    "GET /v1/reports/performance",
+    "GET /v1/service-requests",
+    "POST /v1/service-requests",
+)
+
+
 @pytest.fixture
-def target(database_url, personas, monkeypatch) -> Target:
+def target(request, database_url, personas, monkeypatch) -> Iterator[Target]:
     """A gateway of its own for each operation: one operation's generated writes (an agency
     disabled, say) must not change what the next one sees."""
     monkeypatch.setattr(socket, "getaddrinfo", _no_dns)
@@ -87,16 +105,22 @@ def target(database_url, personas, monkeypatch) -> Target:
             "portal": (portal.client.client_id, portal.secret),
         }
 
-    return Target(app, asyncio.run(register()), personas["several_vehicles_overdue"].nik)
+    found = Target(app, asyncio.run(register()), personas["several_vehicles_overdue"].nik)
+    yield found
+    params = getattr(request.node, "callspec", None)
+    label = request.node.name.partition("[")[2].partition("]")[0]
+    if params and params.params.get("who") == "officer" and label in OFFICER_ANSWERED:
+        assert found.answered[label], f"{label}: no generated request was answered"
 
 
 def _token(target: Target, who: str) -> str:
-    """From the token endpoint, so it is signed however the running gateway signs."""
+    """From the token endpoint, so it is signed however the running gateway signs; through
+    Schemathesis' own ASGI client, whose event loop runs the gateway's lifespan."""
     client_id, secret = target.secrets[who]
     form = {"grant_type": "client_credentials"}
     if who == "portal":
         form["subject"] = target.portal_nik
-    with asgi.get_client(target.app) as client:
+    with asgi.get_client(cast(Any, target.app)) as client:
         response = client.post(
             "http://testserver/v1/oauth/token", data=form, auth=(client_id, secret)
         )
@@ -121,6 +145,7 @@ def test_no_input_gets_a_5xx_or_an_undocumented_status(case, target, who):
     headers = {"Authorization": f"Bearer {_token(target, who)}", "X-Purpose": "property test"}
     headers = {name: value for name, value in headers.items() if name.lower() not in sent}
     response = case.call(app=target.app, headers=headers)
+    target.answered[case.operation.label] += response.status_code < 300
     if _refused_page(case, response):
         return
     case.validate_response(response, checks=[not_a_server_error, status_code_conformance])
@@ -141,3 +166,35 @@ def _refused_page(case, response) -> bool:
         problem.get("detail", "")
     )
     return refused or tripped
+
+
+def test_stateful_workflows_get_no_5xx_or_undocumented_status(target):
+    """Chains of calls along the links Schemathesis infers from the document (an id from a
+    201/202 body into the operations on it), so cancel, payment and survey see real ids."""
+    token = _token(target, "officer")
+
+    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case):
+            sent = {name.lower() for name in case.headers or {}}
+            headers = {"Authorization": f"Bearer {token}", "X-Purpose": "property test"}
+            headers = {n: v for n, v in headers.items() if n.lower() not in sent}
+            return {"app": target.app, "headers": headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            target.answered[case.operation.label] += response.status_code < 300
+            if _refused_page(case, response):
+                return
+            case.validate_response(response, checks=[not_a_server_error, status_code_conformance])
+
+    run_state_machine_as_test(
+        Workflow,
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=8,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+    assert target.answered["POST /v1/service-requests"], "no workflow got past its first step"
