@@ -31,7 +31,7 @@ from app.main import create_app
 from tests.conftest import AGENCY_HOSTS, SPARE_VEHICLE_TAX, Agencies, gateway_settings
 
 SPEC = Path(__file__).parents[1] / "openapi" / "openapi.json"
-EXAMPLES_PER_OPERATION = 30
+EXAMPLES_PER_OPERATION = 20
 PORTAL_SCOPES = frozenset(Scope) - {Scope.AGENCIES_ADMIN, Scope.REPORTS_READ, Scope.AUDIT_READ}
 
 schema = schemathesis.openapi.from_path(SPEC)
