@@ -17,7 +17,11 @@ from app.bus.bus import Bus, ResilienceSettings
 from app.config import Settings, get_settings
 from app.heap import settled_heap
 from app.http_client import AgencyHttp
-from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.middleware import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    UnexpectedErrorMiddleware,
+)
 from app.observability import REQUEST_ID_HEADER, TRACEPARENT_HEADER
 from app.problems import install_problem_handlers
 from app.routers import (
@@ -201,6 +205,7 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
     app.include_router(agencies.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.add_middleware(UnexpectedErrorMiddleware)  # innermost: its answers get every header
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_allow_origins,

@@ -1,14 +1,19 @@
 """Pure ASGI middleware (no BaseHTTPMiddleware: it costs a large share of throughput)."""
 
+import logging
 import re
 import time
 
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import observability
 from app.observability import REQUEST_ID_HEADER, TRACEPARENT_HEADER
+from app.problems import unexpected_error_response
+
+log = logging.getLogger(__name__)
 
 _ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _SECURITY_HEADERS = (
@@ -108,3 +113,34 @@ class BodySizeLimitMiddleware:
 
     def _too_large(self) -> HTTPException:
         return HTTPException(413, f"request bodies are limited to {self.max_bytes} bytes")
+
+
+class UnexpectedErrorMiddleware:
+    """Answer an exception nothing else handled with the `internal-error` problem, from inside
+    the request-id, CORS and security-header middlewares so the answer carries them all, and
+    log it once, while the request id is still known.
+
+    It does not re-raise: the server would log the same traceback again, without the id."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracking)
+        except Exception:
+            log.exception("unhandled error in %s %s", scope["method"], scope["path"])
+            if not started:
+                response = unexpected_error_response(Request(scope))
+                await response(scope, receive, send)

@@ -10,11 +10,13 @@ import logging
 import random
 import re
 from contextvars import ContextVar
-from typing import TextIO
+from typing import Any, TextIO
 
 import httpx
 from prometheus_client import Counter, Gauge, Histogram
 from pythonjsonlogger.json import JsonFormatter
+
+from app.log_redaction import redacted_traceback
 
 REQUEST_ID_HEADER = "x-request-id"
 TRACEPARENT_HEADER = "traceparent"
@@ -125,16 +127,38 @@ class _MaskingFormatter(logging.Formatter):
         return mask_niks(self._inner.format(record))
 
 
+class _RedactingJsonFormatter(JsonFormatter):
+    def formatException(self, ei: Any) -> str:
+        return redacted_traceback(ei)
+
+
+class _RedactingFormatter(logging.Formatter):
+    def formatException(self, ei: Any) -> str:
+        return redacted_traceback(ei)
+
+    def format(self, record: logging.LogRecord) -> str:
+        # Another handler may have cached its own, unredacted, rendering on the record.
+        cached, record.exc_text = record.exc_text, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_text = cached
+
+
 def log_handler(stream: TextIO | None, log_format: str) -> logging.Handler:
+    """Tracebacks leave out what database drivers quote of SQL parameters (see
+    `app.log_redaction`)."""
     handler = logging.StreamHandler(stream)
     handler.addFilter(_RequestIdFilter())
     inner = (
-        JsonFormatter(
+        _RedactingJsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(trace_id)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
         )
         if log_format == "json"
-        else logging.Formatter("%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s")
+        else _RedactingFormatter(
+            "%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s"
+        )
     )
     handler.setFormatter(_MaskingFormatter(inner))
     return handler

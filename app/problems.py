@@ -4,7 +4,6 @@ The kinds are declared once here so that the handlers, the routes' OpenAPI `resp
 the docs cannot drift apart.
 """
 
-import logging
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -16,8 +15,6 @@ from starlette.responses import Response
 
 from app.config import DEFAULT_PROBLEM_BASE_URI
 from app.schemas.problem import PROBLEM_MEDIA_TYPE, FieldError, Problem
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -301,20 +298,59 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
 
 
 _HTTP_KINDS = {
+    401: ProblemKind.UNAUTHENTICATED,
     404: ProblemKind.NOT_FOUND,
     405: ProblemKind.METHOD_NOT_ALLOWED,
     413: ProblemKind.PAYLOAD_TOO_LARGE,
 }
 
 
+def unreadable_body(exc: StarletteHTTPException) -> ProblemError:
+    """FastAPI and Starlette answer a body they cannot parse with a bare 400 (the parse error
+    is its cause); say which part of the request is wrong, as every other validation does."""
+    cause = exc.__cause__
+    if isinstance(cause, UnicodeDecodeError):
+        field, location = "body", "body"
+        message = f"is not UTF-8: byte 0x{cause.object[cause.start]:02x} at {cause.start}"
+    elif isinstance(cause, RecursionError):
+        field, location = "body", "body"
+        message = "is nested too deeply"
+    elif "boundary" in str(exc.detail):
+        field, location = "Content-Type", "header"
+        message = "multipart/form-data needs a boundary parameter"
+    else:
+        field, location = "body", "body"
+        message = "cannot be parsed as the declared content type"
+    return ProblemError(
+        ProblemKind.VALIDATION,
+        f"{field}: {message}",
+        errors=[FieldError(field=field, location=location, message=message)],
+    )
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allow(request: Request, exc: StarletteHTTPException) -> dict[str, str]:
+    """The router's `Allow` names the methods of the first route on the path only; GET and
+    POST on one path are two routes. The OpenAPI document knows every method of the path."""
+    named = {m.strip() for m in (exc.headers or {}).get("Allow", "").split(",") if m.strip()}
+    path = getattr(request.scope.get("route"), "path", None)
+    documented = request.app.openapi()["paths"].get(path, {}) if path else {}
+    named.update(method.upper() for method in documented)
+    return {**(exc.headers or {}), "Allow": ", ".join(m for m in _METHODS if m in named)}
+
+
 async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        return problem_response(request, unreadable_body(exc))
     kind = _HTTP_KINDS.get(exc.status_code, ProblemKind.INTERNAL)
-    return problem_response(request, ProblemError(kind, str(exc.detail)))
+    headers = _allow(request, exc) if exc.status_code == 405 else dict(exc.headers or {})
+    return problem_response(request, ProblemError(kind, str(exc.detail), headers=headers))
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error", extra={"request_id": _request_id(request)})
+def unexpected_error_response(request: Request) -> Response:
     return problem_response(
         request,
         ProblemError(ProblemKind.INTERNAL, "Unexpected error; quote the request id to support."),
@@ -322,10 +358,12 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    """Unexpected exceptions are not handled here: a handler for `Exception` would run in
+    Starlette's outermost middleware, outside the request id, CORS and security headers. The
+    `UnexpectedErrorMiddleware` answers them inside those instead."""
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
-    app.add_exception_handler(Exception, _on_unexpected)
 
 
 _SECURED = (

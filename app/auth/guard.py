@@ -14,9 +14,16 @@ from app.auth.scopes import CITIZEN_SELF_SERVICE, PERSONAL_DATA, Scope
 from app.auth.tokens import InvalidToken, TokenClaims, TokenIssuer
 from app.problems import ProblemError, ProblemKind
 from app.schemas.problem import FieldError
+from app.schemas.text import SINGLE_LINE_PATTERN, single_line
 from app.services.context import Caller
 
 PURPOSE_HEADER = "X-Purpose"
+_PURPOSE_LENGTH = (3, 200)
+PURPOSE_RULES = {
+    "minLength": _PURPOSE_LENGTH[0],
+    "maxLength": _PURPOSE_LENGTH[1],
+    "pattern": SINGLE_LINE_PATTERN,
+}
 _CHALLENGE = 'Bearer realm="satupintu"'
 
 
@@ -27,6 +34,24 @@ def purpose_required() -> ProblemError:
         errors=[
             FieldError(field=PURPOSE_HEADER, location="header", message="a purpose is required")
         ],
+    )
+
+
+def _malformed_purpose(purpose: str) -> ProblemError | None:
+    shortest, longest = _PURPOSE_LENGTH
+    if not shortest <= len(purpose) <= longest:
+        message = f"must be {shortest} to {longest} characters, got {len(purpose)}"
+    else:
+        try:
+            single_line(purpose)
+        except ValueError as exc:
+            message = str(exc)
+        else:
+            return None
+    return ProblemError(
+        ProblemKind.VALIDATION,
+        f"{PURPOSE_HEADER}: {message}",
+        errors=[FieldError(field=PURPOSE_HEADER, location="header", message=message)],
     )
 
 
@@ -86,6 +111,9 @@ class Guard:
                 f"this client lacks {', '.join(sorted(missing))}",
                 extensions={"required_scopes": sorted(required)},
             )
+        malformed = _malformed_purpose(purpose) if purpose is not None else None
+        if malformed:
+            raise malformed
         if claims.kind.citizen_bound:
             purpose = CITIZEN_SELF_SERVICE
         elif required & PERSONAL_DATA and not purpose:

@@ -25,9 +25,11 @@ def _sqlite_for_concurrent_writers(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(database_url: str) -> AsyncEngine:
     """A server's connections can die between uses, so they are pinged when checked out; an
     SQLite file's cannot, and there every round trip to aiosqlite's thread costs. JSON columns
-    go through the fast codec: every access record carries two."""
+    go through the fast codec: every access record carries two. Parameters are kept out of
+    error messages: they hold complaint text, NIKs and credentials, and errors are logged."""
     engine = create_async_engine(
         database_url,
+        hide_parameters=True,
         pool_pre_ping=not database_url.startswith("sqlite"),
         json_serializer=json_codec.encode_text,
         json_deserializer=json_codec.decode,

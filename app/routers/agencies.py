@@ -9,6 +9,7 @@ from app.problems import ProblemKind, problem_responses
 from app.routers import examples
 from app.routers.deps import AgencyAdminDep, caller_with
 from app.schemas.agencies import AgencyList, AgencyView, EndpointPatch, EndpointUpdate
+from app.schemas.text import SingleLineText
 from app.services import agencies
 from app.services.context import Caller
 
@@ -17,7 +18,7 @@ router = APIRouter(
     prefix="/v1/agencies", tags=["agencies"], dependencies=[caller_with(Scope.AGENCIES_ADMIN)]
 )
 
-AgencyCode = Annotated[str, Path(max_length=64, examples=["vehicle_tax"])]
+AgencyCode = Annotated[SingleLineText, Path(max_length=64, examples=["vehicle_tax"])]
 _CHANGE_ERRORS = (
     ProblemKind.AGENCY_NOT_FOUND,
     ProblemKind.ENDPOINT_REFUSED,

@@ -8,6 +8,7 @@ from app.problems import ProblemKind, problem_responses
 from app.routers import examples
 from app.routers.deps import AgencyAdminDep
 from app.schemas.agencies import ServiceList, ServiceView
+from app.schemas.text import SingleLineText
 from app.services import catalogue
 
 router = APIRouter(prefix="/v1/services", tags=["service catalogue"])
@@ -30,8 +31,8 @@ router = APIRouter(prefix="/v1/services", tags=["service catalogue"])
 )
 async def list_services(
     admin: AgencyAdminDep,
-    agency: Annotated[str | None, Query(max_length=64, examples=["vehicle_tax"])] = None,
-    category: Annotated[str | None, Query(max_length=64, examples=["vehicles"])] = None,
+    agency: Annotated[SingleLineText | None, Query(max_length=64, examples=["vehicle_tax"])] = None,
+    category: Annotated[SingleLineText | None, Query(max_length=64, examples=["vehicles"])] = None,
 ) -> ServiceList:
     return catalogue.services(admin.registry, agency, category)
 
@@ -46,7 +47,7 @@ async def list_services(
     },
 )
 async def get_service(
-    code: Annotated[str, Path(max_length=64, examples=["vehicle-tax-renewal"])],
+    code: Annotated[SingleLineText, Path(max_length=64, examples=["vehicle-tax-renewal"])],
     admin: AgencyAdminDep,
 ) -> ServiceView:
     return catalogue.service(admin.registry, code)

@@ -19,6 +19,8 @@ from app.services.context import Caller
 router = APIRouter(prefix="/v1/citizens", tags=["citizens"])
 
 NikPath = Annotated[Nik, Path(description=NIK_DESCRIPTION, examples=["3171074508900001"])]
+# Past it the row offset overflows the database's integers rather than finding nothing.
+MAX_LOG_PAGE = 10_000
 _AGENCY_FAILURES = (
     ProblemKind.AGENCY_REFUSED_INPUT,
     ProblemKind.CLIENT_CONCURRENCY,
@@ -158,7 +160,9 @@ async def get_access_log(
     nik: NikPath,
     services: ServicesDep,
     caller: Annotated[Caller, caller_with()],
-    page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
+    page: Annotated[
+        int, Query(ge=1, le=MAX_LOG_PAGE, description="Page number, from 1 to 10 000.")
+    ] = 1,
     page_size: Annotated[int, Query(ge=1, le=100, description="Items per page, at most 100.")] = 20,
 ) -> AccessLogPage:
     return await citizen_access_log.access_log(services, caller, nik, page, page_size)

@@ -9,6 +9,7 @@ from app.problems import ProblemKind, problem_responses
 from app.routers import examples
 from app.routers.deps import ComplaintsDep, caller_with
 from app.schemas.complaints import Complaint, ComplaintCreate, ComplaintPage, ComplaintStatus
+from app.schemas.text import SingleLineText
 from app.services import complaints
 from app.services.context import Caller
 
@@ -44,7 +45,7 @@ async def file_complaint(
     complaints_: ComplaintsDep,
     caller: Annotated[Caller, caller_with(Scope.COMPLAINTS_WRITE)],
     idempotency_key: Annotated[
-        str | None,
+        SingleLineText | None,
         Header(
             max_length=255,
             description="A retried POST with the same key and body files it once; the same "
@@ -72,9 +73,9 @@ async def list_complaints(
     nik: Annotated[str | None, Query(pattern=r"^\d{16}$")] = None,
     status: ComplaintStatus | None = None,
     agency: Annotated[
-        str | None, Query(max_length=64, description="The agency now responsible.")
+        SingleLineText | None, Query(max_length=64, description="The agency now responsible.")
     ] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[SingleLineText | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ComplaintPage:
     return await complaints.search(complaints_, caller, nik, status, agency, cursor, limit)
@@ -93,7 +94,9 @@ async def list_complaints(
     },
 )
 async def get_complaint(
-    complaint_id: Annotated[str, Path(max_length=36, description="The id returned on filing.")],
+    complaint_id: Annotated[
+        SingleLineText, Path(max_length=36, description="The id returned on filing.")
+    ],
     complaints_: ComplaintsDep,
     caller: Annotated[Caller, caller_with(Scope.COMPLAINTS_READ)],
 ) -> Complaint:

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request, Security
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import APIKeyHeader, OAuth2, SecurityScopes
+from pydantic import Field
 
-from app.auth.guard import Guard
+from app.auth.guard import PURPOSE_RULES, Guard
 from app.auth.scopes import SCOPE_DESCRIPTIONS, Scope
 from app.services.agencies import AgencyAdmin
 from app.services.complaints import Complaints
@@ -37,6 +38,11 @@ api_key_header = APIKeyHeader(
     "carries every scope the client has.",
     auto_error=False,
 )
+
+
+# The purpose's rules are documented here but checked by the guard, after authentication and
+# scopes, so a caller without a token learns nothing from a malformed purpose but a 401.
+DocumentedPurpose = Annotated[str, Field(json_schema_extra=PURPOSE_RULES)]
 
 
 async def get_services(request: Request) -> Services:
@@ -70,11 +76,8 @@ async def authorise(
     authorization: Annotated[str | None, Depends(oauth2)],
     api_key: Annotated[str | None, Depends(api_key_header)],
     x_purpose: Annotated[
-        str | None,
+        DocumentedPurpose | None,
         Header(
-            min_length=3,
-            max_length=200,
-            pattern=r"^[^\x00-\x1f\x7f]+$",
             description="Why an officer or system client uses this citizen's data (e.g. a "
             "case number). Required for them on personal data; recorded in the audit trail and "
             "shown to the citizen.",

@@ -2,17 +2,40 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from starlette.requests import HTTPConnection
 
 from app.auth import grants
-from app.problems import ProblemKind, problem_responses
+from app.problems import ProblemError, ProblemKind, problem_responses
 from app.schemas.oauth import TokenResponse
+from app.schemas.text import SingleLineText
 
 router = APIRouter(prefix="/v1/oauth", tags=["authentication"])
-basic = HTTPBasic(auto_error=False, scheme_name="ClientSecretBasic")
 
-OptionalForm = Annotated[str | None, Form(max_length=2000)]
+
+class ClientSecretBasic(HTTPBasic):
+    """FastAPI answers a Basic header it cannot decode with a bare 401 even when told not
+    to raise; at the token endpoint that is RFC 6749's `invalid_client`."""
+
+    async def __call__(  # type: ignore[override]
+        self, request: HTTPConnection
+    ) -> HTTPBasicCredentials | None:
+        try:
+            return await super().__call__(request)
+        except HTTPException as exc:
+            detail = "Authorization: Basic needs base64 of `client_id:client_secret`"
+            raise ProblemError(
+                ProblemKind.INVALID_CLIENT,
+                detail,
+                extensions={"error": "invalid_client", "error_description": detail},
+                headers={"WWW-Authenticate": 'Basic realm="satupintu"'},
+            ) from exc
+
+
+basic = ClientSecretBasic(auto_error=False, scheme_name="ClientSecretBasic")
+
+OptionalForm = Annotated[SingleLineText | None, Form(max_length=2000)]
 
 
 @router.post(

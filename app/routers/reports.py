@@ -10,13 +10,14 @@ from app.problems import problem_responses
 from app.routers import examples
 from app.routers.deps import ReportsDep, caller_with
 from app.schemas.reports import PerformanceReport, SatisfactionReport
+from app.schemas.text import SingleLineText
 from app.services import reports
 
 router = APIRouter(
     prefix="/v1/reports", tags=["reports"], dependencies=[caller_with(Scope.REPORTS_READ)]
 )
 
-Agency = Annotated[str | None, Query(max_length=64, description="One agency's code.")]
+Agency = Annotated[SingleLineText | None, Query(max_length=64, description="One agency's code.")]
 From = Annotated[
     dt.date | None,
     Query(alias="from", description="First day (Asia/Jakarta); 29 days before `to` if left out."),
@@ -42,7 +43,7 @@ To = Annotated[
 async def satisfaction_report(
     reports_: ReportsDep,
     agency: Agency = None,
-    service: Annotated[str | None, Query(max_length=40)] = None,
+    service: Annotated[SingleLineText | None, Query(max_length=40)] = None,
     start: From = None,
     end: To = None,
 ) -> SatisfactionReport:

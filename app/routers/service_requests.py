@@ -16,13 +16,14 @@ from app.schemas.service_requests import (
     ServiceRequestCreate,
     ServiceRequestPage,
 )
+from app.schemas.text import SingleLineText
 from app.services import service_requests
 from app.services.context import Caller
 
 router = APIRouter(prefix="/v1/service-requests", tags=["service requests"])
 
 IdempotencyKey = Annotated[
-    str | None,
+    SingleLineText | None,
     Header(
         max_length=255,
         description=(
@@ -34,7 +35,9 @@ IdempotencyKey = Annotated[
 ]
 Reader = Annotated[Caller, caller_with(Scope.REQUESTS_READ)]
 Writer = Annotated[Caller, caller_with(Scope.REQUESTS_WRITE)]
-RequestId = Annotated[str, Path(max_length=36, description="The id returned on submission.")]
+RequestId = Annotated[
+    SingleLineText, Path(max_length=36, description="The id returned on submission.")
+]
 _WRITE_ERRORS = (
     ProblemKind.SERVICE_REQUEST_NOT_FOUND,
     ProblemKind.INVALID_STATE,
@@ -97,7 +100,7 @@ async def list_service_requests(
     nik: Annotated[str | None, Query(pattern=r"^\d{16}$")] = None,
     status: RequestStatus | None = None,
     service: ServiceCode | None = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[SingleLineText | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ServiceRequestPage:
     return await service_requests.search(requests, caller, nik, status, service, cursor, limit)

@@ -9,6 +9,7 @@ from app.problems import ProblemKind, problem_responses
 from app.routers import examples
 from app.routers.deps import RequestsDep, caller_with
 from app.schemas.surveys import Survey, SurveyAnswers
+from app.schemas.text import SingleLineText
 from app.services import surveys
 from app.services.context import Caller
 
@@ -37,7 +38,9 @@ router = APIRouter(prefix="/v1/service-requests", tags=["satisfaction surveys"])
     },
 )
 async def submit_survey(
-    request_id: Annotated[str, Path(max_length=36, description="The completed request.")],
+    request_id: Annotated[
+        SingleLineText, Path(max_length=36, description="The completed request.")
+    ],
     body: Annotated[SurveyAnswers, Body(openapi_examples=examples.SURVEY_BODY)],
     requests: RequestsDep,
     caller: Annotated[Caller, caller_with(Scope.REQUESTS_WRITE)],

@@ -1,19 +1,39 @@
 """Agencies on the bus and the public service catalogue."""
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, SecretStr, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    SecretStr,
+    StringConstraints,
+    field_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 from app.schemas.responses import AgencyHealthReport
 from app.schemas.service_requests import StrictModel
+from app.schemas.text import SINGLE_LINE_PATTERN, SingleLineText, single_line
+
+
+def _single_line_secret(value: SecretStr) -> SecretStr:
+    single_line(value.get_secret_value())
+    return value
+
 
 BaseUrl = Annotated[
-    str,
+    SingleLineText,
     StringConstraints(max_length=2048),
     Field(examples=["https://api.bpjs-kesehatan.go.id/vclaim-rest"]),
 ]
 TimeoutMs = Annotated[int, Field(ge=50, le=60_000, description="Per call, in milliseconds.")]
+Password = Annotated[
+    SecretStr,
+    AfterValidator(_single_line_secret),
+    Field(max_length=512, json_schema_extra={"pattern": SINGLE_LINE_PATTERN}),
+]
 
 
 class EndpointView(BaseModel):
@@ -47,18 +67,26 @@ class EndpointUpdate(StrictModel):
     base_url: BaseUrl
     timeout_ms: TimeoutMs = 2000
     enabled: bool = True
-    username: str | None = Field(default=None, max_length=128)
-    password: SecretStr | None = Field(default=None, max_length=512)
+    username: SingleLineText | None = Field(default=None, max_length=128)
+    password: Password | None = None
 
 
 class EndpointPatch(StrictModel):
-    """Only the fields to change (PATCH)."""
+    """Only the fields to change (PATCH). A null username or password removes it; the other
+    fields always have a value, so a null there is refused rather than taken as "keep"."""
 
-    base_url: BaseUrl | None = None
-    timeout_ms: TimeoutMs | None = None
-    enabled: bool | None = None
-    username: str | None = Field(default=None, max_length=128)
-    password: SecretStr | None = Field(default=None, max_length=512)
+    base_url: BaseUrl | SkipJsonSchema[None] = None
+    timeout_ms: TimeoutMs | SkipJsonSchema[None] = None
+    enabled: bool | SkipJsonSchema[None] = None
+    username: SingleLineText | None = Field(default=None, max_length=128)
+    password: Password | None = None
+
+    @field_validator("base_url", "timeout_ms", "enabled")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null; leave the field out to keep its value")
+        return value
 
 
 class ServiceView(BaseModel):

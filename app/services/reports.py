@@ -37,6 +37,11 @@ from app.services.agency_calls import AgencyCallLog
 from app.workflows.calendar import JAKARTA, jakarta_today
 
 DEFAULT_DAYS = 30
+# A report covers at most a (leap) year, of days between the first and the last the gateway
+# can have records of; outside them the day arithmetic would overflow rather than say so.
+LONGEST_DAYS = 366
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -54,11 +59,22 @@ def _invalid(field: str, message: str) -> ProblemError:
     )
 
 
+def _within_range(field: str, day: dt.date | None) -> None:
+    if day is not None and not EARLIEST <= day <= LATEST:
+        raise _invalid(field, f"{day} is outside {EARLIEST} .. {LATEST}")
+
+
 def period(start: dt.date | None, end: dt.date | None) -> Period:
+    _within_range("from", start)
+    _within_range("to", end)
     last = end or jakarta_today(dt.datetime.now(dt.UTC))
     first = start or last - dt.timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
         raise _invalid("from", f"{first} is after to={last}")
+    if (last - first).days >= LONGEST_DAYS:
+        raise _invalid(
+            "from", f"a report covers at most {LONGEST_DAYS} days; {first} to {last} is longer"
+        )
     return Period(start=first, end=last)
 
 
