@@ -99,7 +99,7 @@ async def test_unknown_agency_is_404(gateway):
         ("http://vehicle-tax.test:0", "port '0'"),
         ("http://vehicle-tax.test:99999", "port '99999'"),
         ("http://vehicle-tax.test/ samsat", "whitespace"),
-        ("http://vehicle-tax.test\t", "whitespace"),
+        ("http://vehicle-tax.test ", "whitespace"),
         (" http://vehicle-tax.test", "whitespace"),
         ("http://vehicle-tax.test/#status", "fragment"),
         ("http://vehicle-tax.test/?debug=1", "query string"),

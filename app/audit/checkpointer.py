@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.audit.checkpoints import Checkpoint, CheckpointSigner, checkpoint_head
 from app.audit.witnesses import Witness, witnesses
 from app.config import Settings
+from app.periodic import Every
 
 log = logging.getLogger(__name__)
 
@@ -36,18 +37,21 @@ class Checkpointer:
         self._sessions = sessions
         self._signer = signer
         self._waiting = {w.name: (w, deque[Checkpoint](maxlen=MAX_WAITING)) for w in witness_list}
-        self._interval_s = interval_s
         self._http = http
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Every(
+            interval_s,
+            self.round,
+            "audit-checkpointer",
+            "writing an audit checkpoint failed; trying again next round",
+            log,
+        )
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="audit-checkpointer")
+        self._loop.start()
 
     async def stop(self) -> None:
         """One last round, so records written just before the stop are vouched for too."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self._loop.stop()
         with contextlib.suppress(Exception):
             await self.round()
         left = sum(len(queue) for _, queue in self._waiting.values())
@@ -55,14 +59,6 @@ class Checkpointer:
             log.warning("%d checkpoint copies were not delivered to their witnesses", left)
         if self._http is not None:
             await self._http.aclose()
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval_s)
-            try:
-                await self.round()
-            except Exception:
-                log.exception("writing an audit checkpoint failed; trying again next round")
 
     async def round(self, *, force: bool = False) -> Checkpoint | None:
         """Checkpoint the head if it moved (or `force`), then deliver what is waiting."""

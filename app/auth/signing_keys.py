@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.agencies.secrets import SecretBox
 from app.db.models import SigningKey
+from app.periodic import Every
 
 log = logging.getLogger(__name__)
 
@@ -153,12 +154,17 @@ class KeySet:
         self._sessions = sessions
         self._box = box
         self._overlap = overlap
-        self._refresh_interval_s = refresh_interval_s
         self._signer: tuple[str, Ed25519PrivateKey] | None = None
         self._published: dict[str, PublishedKey] = {}
         self._reloaded_for_unknown_at = float("-inf")
         self._reload_lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Every(
+            refresh_interval_s,
+            self.reload,
+            "signing-key-refresh",
+            "token signing keys could not be read",
+            log,
+        )
 
     async def load(self) -> None:
         """Read the keys, creating the first one if there is none."""
@@ -229,20 +235,10 @@ class KeySet:
         return self._published.get(kid)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="signing-key-refresh")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self._refresh_interval_s)
-            try:
-                await self.reload()
-            except Exception:
-                log.exception("token signing keys could not be read")
+        await self._loop.stop()
 
 
 def _public_key(jwk: dict[str, Any]) -> Ed25519PublicKey:

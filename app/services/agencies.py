@@ -24,6 +24,7 @@ from app.bus.calls import call_agency
 from app.bus.registry import AdapterRegistry, Installed
 from app.config import AgencyEndpoint
 from app.db.models import AgencySettingChange, AgencySettingRecord
+from app.periodic import Every
 from app.problems import ProblemError, ProblemKind
 from app.schemas.agencies import (
     AgencyList,
@@ -232,9 +233,14 @@ class EndpointWatcher:
         self._sessions = sessions
         self._registry = registry
         self._secrets = secrets
-        self._interval_s = interval_s
         self._seen: dt.datetime | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Every(
+            interval_s,
+            self.sync,
+            "agency-endpoint-watcher",
+            "agency endpoint changes could not be read",
+            log,
+        )
 
     async def sync(self) -> None:
         async with self._sessions() as session:
@@ -249,17 +255,7 @@ class EndpointWatcher:
         self._seen = latest
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="agency-endpoint-watcher")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval_s)
-            try:
-                await self.sync()
-            except Exception:
-                log.exception("agency endpoint changes could not be read")
+        await self._loop.stop()
