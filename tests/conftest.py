@@ -54,9 +54,13 @@ SIMULATOR_FACTORIES = {
 SPARE_VEHICLE_TAX = "http://vehicle-tax-b.test"
 EXTERNAL_DATABASE = os.environ.get("DATABASE_URL")
 GATEWAY_URL = "http://gateway.test"
+RUN_SECRETS_ENV = fresh_secrets()
+"""This run's secrets by variable name, for gateways started as processes: on a shared
+database (CI's PostgreSQL) every gateway of the run must decrypt the signing keys the first
+one stored."""
 RUN_SECRETS = {
     name.removeprefix("SATUPINTU_").lower(): SecretStr(value)
-    for name, value in fresh_secrets().items()
+    for name, value in RUN_SECRETS_ENV.items()
 }
 """Made fresh for each run, so no secret a test uses is ever committed or shared."""
 

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from simulators.stack import AGENCY_PORTS, Stack, free_port, plan, running
+from tests.conftest import RUN_SECRETS_ENV
 
 pytestmark = pytest.mark.e2e
 
@@ -28,6 +29,7 @@ def stack(tmp_path_factory, _fresh_external_database) -> Iterator[Stack]:
             "SATUPINTU_AGENCIES__VEHICLE_TAX__TIMEOUT_MS": "400",
             "SATUPINTU_AGENCIES__INVESTMENT_LICENSING__TIMEOUT_MS": "400",
         },
+        secrets=RUN_SECRETS_ENV,
     )
     with running(planned) as started:
         yield started

@@ -33,6 +33,7 @@ from app.bus.registry import AdapterRegistry
 from app.config import AgencyEndpoint
 from app.schemas.sources import SourceStatus
 from simulators.stack import HOST, Process, Stack, free_port, plan, running
+from tests.conftest import RUN_SECRETS_ENV
 
 pytestmark = pytest.mark.e2e
 
@@ -190,6 +191,7 @@ def gateway(
             "PYTHONPATH": _pythonpath(installed),
             f"SATUPINTU_AGENCIES__{CODE.upper()}__BASE_URL": backend.url,
         },
+        secrets=RUN_SECRETS_ENV,
     )
     with running(planned) as started:
         yield started

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from simulators.stack import AGENCY_PORTS, Stack, free_port, plan, running
+from tests.conftest import RUN_SECRETS_ENV
 
 pytestmark = pytest.mark.e2e
 
@@ -30,6 +31,7 @@ def stack(tmp_path, _fresh_external_database) -> Iterator[Stack]:
         gateway_port=free_port(),
         agency_ports={code: free_port() for code in AGENCY_PORTS},
         gateway_env={"SATUPINTU_WORKER_ENABLED": "false"},
+        secrets=RUN_SECRETS_ENV,
     )
     with running(planned) as started:
         for agency in started.agencies.values():
