@@ -76,14 +76,20 @@ class PolicyConnector(TCPConnector):
     async def _resolve_host(
         self, host: str, port: int, traces: Sequence[Trace] | None = None
     ) -> list[ResolveResult]:
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            pass
-        else:
-            if reason := self._policy.refusal(host, address):
-                raise AddressRefused(reason)
+        _refuse_literal(self._policy, host)
         return await super()._resolve_host(host, port, traces)
+
+
+def _refuse_literal(policy: EndpointPolicy, host: str) -> bool:
+    """True for an IP-literal host the policy allows; raises for one it refuses; False for a
+    name, which the resolver checks instead."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if reason := policy.refusal(host, address):
+        raise AddressRefused(reason)
+    return True
 
 
 class PolicyNetworkBackend(httpcore.AsyncNetworkBackend):
@@ -96,13 +102,7 @@ class PolicyNetworkBackend(httpcore.AsyncNetworkBackend):
         self._inner = inner or httpcore.AnyIOBackend()
 
     async def _addresses(self, host: str, port: int, within_s: float | None) -> list[str]:
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            pass
-        else:
-            if reason := self._policy.refusal(host, address):
-                raise AddressRefused(reason)
+        if _refuse_literal(self._policy, host):
             return [host]
         with anyio.fail_after(within_s):
             answers = await self._policy.resolver.resolve(host, port, socket.AF_UNSPEC)
