@@ -203,7 +203,7 @@ async def test_broken_business_agency_costs_only_its_part(
 @pytest.mark.usefixtures("settled_heap")
 async def test_slow_agency_is_cut_at_its_deadline(database_url, agencies, personas):
     settings = gateway_settings(database_url, timeout_ms=300, deadline_ms=2000)
-    await agencies.set_faults("vehicle_tax", latency_ms=1500)
+    await agencies.set_faults("vehicle_tax", latency_ms=3000)
     app = create_app(settings, http_client=agencies.http)
     async with (
         app.router.lifespan_context(app),
@@ -216,20 +216,21 @@ async def test_slow_agency_is_cut_at_its_deadline(database_url, agencies, person
     assert response.status_code == 200
     assert response.json()["sources"]["vehicle_tax"]["status"] == "timeout"
     assert response.json()["complete"] is False
-    assert elapsed_ms < 300 + 100
+    # cut at 300 ms; the margin is for a loaded machine, far below the agency's 3,000 ms
+    assert elapsed_ms < 300 + 700
 
 
 @pytest.mark.usefixtures("settled_heap")
 async def test_combined_read_takes_the_slowest_agency_not_the_sum(gateway, agencies, personas):
     for code in ("civil_registry", "vehicle_tax", "investment_licensing"):
-        await agencies.set_faults(code, latency_ms=250)
+        await agencies.set_faults(code, latency_ms=400)
     started = time.perf_counter()
     response = await gateway.get(f"/v1/citizens/{personas['family'].nik}")
     elapsed_ms = (time.perf_counter() - started) * 1000
 
     assert response.json()["complete"] is True
-    # four agency calls of 250 ms each: the sum would be 1,000 ms
-    assert 250 <= elapsed_ms < 500
+    # four agency calls of 400 ms each: the sum would be 1,600 ms
+    assert 400 <= elapsed_ms < 1000
 
 
 @pytest.mark.parametrize(
