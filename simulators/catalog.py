@@ -12,7 +12,8 @@ Risk = Literal["R", "MR", "MT", "T"]
 Golongan = Literal["SEPEDA_MOTOR", "MOBIL_PRIBADI", "BUS_PRIBADI"]
 
 #: Regency/city code -> TNKB region letters. 1271 is Kota Medan in the Kemendagri table
-#: (1275 is Kota Binjai), Jakarta's five administrative cities all carry ``B``.
+#: (1275 is Kota Binjai). Polda Metro Jaya's area (Jakarta's five administrative cities,
+#: Bekasi, Depok and Tangerang) all carry ``B``, whichever province taxes the vehicle.
 REGENCY_PLATES: dict[str, str] = {
     "3171": "B",
     "3172": "B",
@@ -28,15 +29,38 @@ REGENCY_PLATES: dict[str, str] = {
     "5171": "DK",
     "7371": "DD",
     "1271": "BK",
+    "3275": "B",
+    "3216": "B",
+    "3276": "B",
+    "3671": "B",
+    "3603": "B",
+    "3674": "B",
 }
 
-#: In Jakarta the first suffix letter of a plate tells the administrative city.
+#: On a ``B`` plate the first suffix letter tells the regency that registered the vehicle
+#: (Korlantas/Polda Metro Jaya practice under the TNKB rules, Perkapolri 5/2012, later
+#: Perpol 7/2021): it is how a ``B`` vehicle's taxing province (DKI Jakarta, West Java or
+#: Banten) can be told from its plate. Where two SAMSAT offices serve one regency each has
+#: its own letter (Kota Tangerang C and V for Ciledug; Kabupaten Tangerang G for Tigaraksa
+#: and N for BSD; Depok E east and Z west). Sources: otomotifnet.gridoto.com "tiga huruf
+#: terakhir pelat nomor" and metro.sindonews.com (25 Oct 2020) list these letters.
+SUFFIX_LETTERS: dict[str, tuple[str, ...]] = {
+    "3171": ("P",),
+    "3172": ("U",),
+    "3173": ("B",),
+    "3174": ("S",),
+    "3175": ("T",),
+    "3275": ("K",),
+    "3216": ("F",),
+    "3276": ("E", "Z"),
+    "3671": ("C", "V"),
+    "3603": ("G", "N"),
+    "3674": ("W",),
+}
+
+#: Jakarta's administrative cities only; kept for readers of the older name.
 JAKARTA_SUFFIX_LETTER: dict[str, str] = {
-    "3171": "P",
-    "3172": "U",
-    "3173": "B",
-    "3174": "S",
-    "3175": "T",
+    code: letters[0] for code, letters in SUFFIX_LETTERS.items() if code.startswith("31")
 }
 
 

