@@ -6,6 +6,7 @@ assessment, which depends on "today", is computed per request from :mod:`.tax`. 
 """
 
 import json
+import os
 import re
 from collections.abc import Callable
 from datetime import date, datetime
@@ -17,16 +18,16 @@ from simulators.dates import jakarta_now, reference_date
 from simulators.faults import FailureStyle, FaultSettings, install_faults
 from simulators.journal import install_journal
 from simulators.vehicle_tax.complaints import install_complaints
-from simulators.vehicle_tax.payments import BAD_PLATE, UNKNOWN_PLATE, Cashier
+from simulators.vehicle_tax.payments import Cashier
 from simulators.vehicle_tax.records import (
     XML_TYPE,
     Fleet,
     normalise_plate,
     penetapan,
+    penetapan_xml,
     xml_document,
-    xml_fields,
 )
-from simulators.vehicle_tax.writes import install_writes
+from simulators.vehicle_tax.writes import BAD_PLATE, UNKNOWN_PLATE, install_writes
 from simulators.world import World, default_world
 
 _SIXTEEN_DIGITS = re.compile(r"[0-9]{16}")
@@ -63,13 +64,28 @@ def _xml_reply(inner: str, status: int = 200) -> Response:
     return Response(content=xml_document(inner), status_code=status, media_type=XML_TYPE)
 
 
+def provinces_from_env(default: str = "") -> frozenset[str] | None:
+    """``SIM_PROVINCES`` (comma-separated Kemendagri province codes); None when empty: all."""
+    raw = os.environ.get("SIM_PROVINCES", default)
+    codes = frozenset(code.strip() for code in raw.split(",") if code.strip())
+    for code in codes:
+        if re.fullmatch(r"[0-9]{2}", code) is None:
+            raise ValueError(f"SIM_PROVINCES: {code!r} is not a 2-digit province code")
+    return codes or None
+
+
 def create_app(
     world: World | None = None,
     faults: FaultSettings | None = None,
     today: Callable[[], date] = reference_date,
+    provinces: frozenset[str] | None = None,
 ) -> FastAPI:
-    """The SAMSAT simulator; ``today`` is the assessment date (``SIM_TODAY`` or Jakarta today)."""
-    fleet = Fleet(world or default_world())
+    """One SAMSAT office; ``today`` is the assessment date (``SIM_TODAY`` or Jakarta today).
+
+    ``provinces`` makes it a provincial Bapenda that holds only the vehicles registered in
+    those provinces, as each province runs its own register; None is a national view of all.
+    """
+    fleet = Fleet(world or default_world(), provinces)
 
     def now() -> datetime:
         return datetime.combine(today(), jakarta_now().timetz())
@@ -88,7 +104,7 @@ def create_app(
         registration = fleet.by_plate.get(plate)
         if registration is None:
             return _xml_reply(UNKNOWN_PLATE)
-        assessed = xml_fields(penetapan(registration.assessment(today())))
+        assessed = penetapan_xml(registration.assessment(today()))
         return _xml_reply(
             "<kode>00</kode><pesan>DATA DITEMUKAN</pesan>"
             f"<kendaraan>{registration.fields_xml}</kendaraan><penetapan>{assessed}</penetapan>"
@@ -125,4 +141,4 @@ def create_app(
     return app
 
 
-app = create_app()
+app = create_app(provinces=provinces_from_env())

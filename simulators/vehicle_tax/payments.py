@@ -2,7 +2,9 @@
 
 A code is valid until the end of the day after it was issued (Jakarta time) and fixes the
 amount at issue; a new assessment of the same vehicle supersedes the code still open, so one
-tax year can never be paid twice. Answers are the inner XML of SAMSAT's ``<respon>``.
+tax year can never be paid twice. A code covers every year owed at issue, and paying it moves
+the due date on by that many years. Outcomes are plain values: each wire dialect (the XML
+counter in :mod:`.writes`, East Java's JSON in :mod:`simulators.samsat_jatim`) words them.
 """
 
 import re
@@ -13,29 +15,23 @@ from itertools import count
 from typing import Literal
 
 from simulators.dates import add_years
-from simulators.vehicle_tax.records import (
-    Fleet,
-    dmy,
-    normalise_plate,
-    penetapan,
-    rupiah,
-    xml_fields,
-)
+from simulators.vehicle_tax.records import Fleet, Registration, normalise_plate
+from simulators.vehicle_tax.tax import Assessment
 
 #: Nothing is payable yet while the due date is further ahead than this.
 PAYABLE_WITHIN_DAYS = 90
 CodeState = Literal["OPEN", "PAID", "VOID"]
+Refusal = Literal[
+    "BAD_PLATE",
+    "UNKNOWN_PLATE",
+    "NOT_OWNER",
+    "BLOCKED",
+    "NOTHING_DUE",
+    "UNKNOWN_CODE",
+    "WRONG_AMOUNT",
+    "VOIDED",
+]
 _WHOLE_RUPIAH = re.compile(r"[0-9]{1,15}")
-
-BAD_PLATE = "<kode>02</kode><pesan>FORMAT NOPOL SALAH</pesan>"
-UNKNOWN_PLATE = "<kode>01</kode><pesan>NOPOL TIDAK TERDAFTAR</pesan>"
-_NOT_OWNER = "<kode>03</kode><pesan>NIK TIDAK SESUAI DENGAN PEMILIK</pesan>"
-_BLOCKED = "<kode>04</kode><pesan>KENDARAAN DALAM STATUS BLOKIR</pesan>"
-_NOTHING_DUE = "<kode>05</kode><pesan>PAJAK SUDAH LUNAS</pesan>"
-_UNKNOWN_CODE = "<kode>06</kode><pesan>KODE BAYAR TIDAK DIKENAL</pesan>"
-_WRONG_AMOUNT = "<kode>07</kode><pesan>JUMLAH TIDAK SESUAI</pesan>"
-_VOIDED = "<kode>08</kode><pesan>KODE BAYAR SUDAH DIBATALKAN</pesan>"
-_CANCELLED = "<kode>00</kode><pesan>KODE BAYAR DIBATALKAN</pesan>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +47,40 @@ class PaymentCode:
     plate: str
     amount: int
     valid_until: date
+    #: Tax years the code pays, fixed at issue like the amount.
+    years: int = 1
     state: CodeState = "OPEN"
     receipt: Receipt | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Issued:
+    code: PaymentCode
+    registration: Registration
+    assessment: Assessment
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """A paid code; ``first`` is False when it had been paid before (with another reference)."""
+
+    code: PaymentCode
+    receipt: Receipt
+    first: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    reason: Refusal
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    code: PaymentCode
+
+
 class Cashier:
-    """One app's payment codes; ``now`` is the simulator's clock (its "today" plus wall time)."""
+    """One office's payment codes; ``now`` is the simulator's clock (its "today" plus wall time)."""
 
     def __init__(self, fleet: Fleet, now: Callable[[], datetime]) -> None:
         self._fleet = fleet
@@ -76,21 +100,21 @@ class Cashier:
         if code.state == "OPEN" and today > code.valid_until:
             self._close(code, "VOID")
 
-    def issue(self, raw_plate: str, nik: str) -> tuple[str, int]:
-        """Assesses the vehicle and issues a code; returns the answer and its HTTP status."""
+    def issue(self, raw_plate: str, nik: str) -> Issued | Refused:
+        """Assesses the vehicle and issues a code for every year owed."""
         plate = normalise_plate(raw_plate)
         if plate is None:
-            return BAD_PLATE, 400
+            return Refused("BAD_PLATE")
         registration = self._fleet.by_plate.get(plate)
         if registration is None:
-            return UNKNOWN_PLATE, 200
+            return Refused("UNKNOWN_PLATE")
         if nik != registration.owner_nik:
-            return _NOT_OWNER, 200
+            return Refused("NOT_OWNER")
         if registration.blocked:
-            return _BLOCKED, 200
+            return Refused("BLOCKED")
         today = self._now().date()
         if (registration.pkb_due - today).days > PAYABLE_WITHIN_DAYS:
-            return _NOTHING_DUE, 200
+            return Refused("NOTHING_DUE")
         superseded = self._open_by_plate.get(plate)
         if superseded is not None:
             self._close(superseded, "VOID")
@@ -100,64 +124,43 @@ class Cashier:
             plate=plate,
             amount=assessment.total,
             valid_until=today + timedelta(days=1),
+            years=len(assessment.years),
         )
         self._codes[code.code] = code
         self._open_by_plate[plate] = code
-        answer = xml_fields(
-            {
-                "kode": "00",
-                "pesan": "KODE BAYAR DITERBITKAN",
-                "kodeBayar": code.code,
-                "namaPemilik": registration.owner_name,
-                "jumlah": rupiah(code.amount),
-                "berlakuSampai": f"{dmy(code.valid_until)} 23:59",
-            }
-        )
-        return f"{answer}<penetapan>{xml_fields(penetapan(assessment))}</penetapan>", 200
+        return Issued(code, registration, assessment)
 
-    def _paid(self, code: PaymentCode, receipt: Receipt, kode: str, pesan: str) -> str:
-        return xml_fields(
-            {
-                "kode": kode,
-                "pesan": pesan,
-                "noNotice": receipt.notice,
-                "nopol": code.plate,
-                "jumlah": rupiah(code.amount),
-                "tglBayar": receipt.paid_at.strftime("%d/%m/%Y %H:%M"),
-                "tglAkhirPkbBaru": dmy(receipt.new_due),
-            }
-        )
-
-    def pay(self, number: str, amount: str) -> str:
-        """Settles a code: the vehicle's tax year moves one year on from the old due date."""
+    def pay(self, number: str, amount: str) -> Settled | Refused:
+        """Settles a code: the due date moves on by the years paid, from the old due date."""
         code = self._codes.get(number)
         if code is None:
-            return _UNKNOWN_CODE
+            return Refused("UNKNOWN_CODE")
         if code.receipt is not None:
-            return self._paid(code, code.receipt, "09", "KODE BAYAR SUDAH DIBAYAR")
+            return Settled(code, code.receipt, first=False)
         now = self._now()
         self._expire(code, now.date())
         if code.state == "VOID":
-            return _VOIDED
+            return Refused("VOIDED")
         if _WHOLE_RUPIAH.fullmatch(amount.strip()) is None or int(amount) != code.amount:
-            return _WRONG_AMOUNT
+            return Refused("WRONG_AMOUNT")
         registration = self._fleet.by_plate[code.plate]
         receipt = Receipt(
             notice=f"NTP-{now:%Y%m%d}-{next(self._notice_serials):06d}",
             paid_at=now,
-            new_due=add_years(registration.pkb_due, 1),
+            new_due=add_years(registration.pkb_due, code.years),
         )
         self._fleet.renew(registration, receipt.new_due)
         code.receipt = receipt
         self._close(code, "PAID")
-        return self._paid(code, receipt, "00", "PEMBAYARAN BERHASIL")
+        return Settled(code, receipt, first=True)
 
-    def void(self, number: str) -> str:
+    def void(self, number: str) -> Settled | Refused | Cancelled:
+        """Voids an open code; a paid one cannot be voided and answers as paid."""
         code = self._codes.get(number)
         if code is None:
-            return _UNKNOWN_CODE
+            return Refused("UNKNOWN_CODE")
         if code.receipt is not None:
-            return self._paid(code, code.receipt, "09", "KODE BAYAR SUDAH DIBAYAR")
+            return Settled(code, code.receipt, first=False)
         if code.state == "OPEN":
             self._close(code, "VOID")
-        return _CANCELLED
+        return Cancelled(code)

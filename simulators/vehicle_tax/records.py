@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from simulators.catalog import VehicleModel
 from simulators.regions import Village
-from simulators.vehicle_tax.tax import Assessment, assess, ownership_orders
+from simulators.vehicle_tax.tax import Assessment, YearDue, assess, ownership_orders
 from simulators.world import Citizen, World
 
 _PLATE = re.compile(r"([A-Z]{1,2})([0-9]{1,4})([A-Z]{0,3})")
@@ -119,8 +119,27 @@ class Registration:
         return xml_fields(self.fields)
 
 
+def _year(year: YearDue) -> dict[str, Any]:
+    return {
+        "tahunPajak": year.due_date.year,
+        "tglJatuhTempo": dmy(year.due_date),
+        "bulanTerlambat": year.months_late,
+        "pkbPokok": rupiah(year.pkb),
+        "opsenPkb": rupiah(year.opsen),
+        "pkbDenda": rupiah(year.pkb_penalty),
+        "swdklljPokok": rupiah(year.swdkllj),
+        "swdklljDenda": rupiah(year.swdkllj_penalty),
+        "jumlah": rupiah(year.total),
+    }
+
+
 def penetapan(assessment: Assessment) -> dict[str, Any]:
-    """The assessment in SAMSAT's wire vocabulary (rupiah strings, decimal commas)."""
+    """The assessment in SAMSAT's wire vocabulary (rupiah strings, decimal commas).
+
+    The flat amounts are totals over every year owed, so a reader that knows only them still
+    reads what is to be paid; ``tahun`` lists the years, oldest first, each with its own
+    sanction, and ``bulanTerlambat``/``tglJatuhTempo`` are the oldest year's.
+    """
     return {
         "kepemilikanKe": assessment.ownership_order,
         "njkb": rupiah(assessment.njkb),
@@ -134,27 +153,44 @@ def penetapan(assessment: Assessment) -> dict[str, Any]:
         "bulanTerlambat": assessment.months_late,
         "jumlah": rupiah(assessment.total),
         "tglJatuhTempo": dmy(assessment.due_date),
+        "jumlahTahun": len(assessment.years),
+        "tahun": [_year(year) for year in assessment.years],
     }
 
 
-class Fleet:
-    """One app's register: by plate, and each owner's plates in registration order."""
+def penetapan_xml(assessment: Assessment) -> str:
+    """The inner XML of ``<penetapan>``: the totals, then one ``<tahun>`` per year owed."""
+    fields = penetapan(assessment)
+    years = fields.pop("tahun")
+    return xml_fields(fields) + "".join(f"<tahun>{xml_fields(year)}</tahun>" for year in years)
 
-    def __init__(self, world: World) -> None:
-        orders = ownership_orders(world.vehicles.values())
+
+class Fleet:
+    """One office's register: by plate, and each owner's plates in registration order.
+
+    ``provinces`` limits it to the vehicles registered in those provinces: a provincial
+    office knows only its own register (None: every province, a national view).
+    """
+
+    def __init__(self, world: World, provinces: frozenset[str] | None = None) -> None:
+        self.provinces = provinces
+        vehicles = [
+            v for v in world.vehicles.values() if provinces is None or v.province_code in provinces
+        ]
+        orders = ownership_orders(vehicles)
         self.by_plate: dict[str, Registration] = {}
-        for plate, vehicle in world.vehicles.items():
+        for vehicle in vehicles:
             owner = world.citizens[vehicle.owner_nik]
-            self.by_plate[plate] = Registration(
-                plate=plate,
+            self.by_plate[vehicle.plate] = Registration(
+                plate=vehicle.plate,
                 model=vehicle.model,
                 year_built=vehicle.year_built,
                 color=vehicle.color,
                 owner_nik=owner.nik,
                 owner_name=owner.name,
                 owner_address=_citizen_address(owner),
-                regency_code=owner.address.village.regency_code,
-                ownership_order=orders[plate],
+                regency_code=vehicle.regency_code,
+                ownership_order=orders[vehicle.plate],
                 registered_on=vehicle.registered_on,
                 pkb_due=vehicle.pkb_due,
                 stnk_due=vehicle.stnk_due,

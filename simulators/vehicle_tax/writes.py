@@ -13,11 +13,85 @@ from fastapi import FastAPI, Request, Response
 
 from simulators.journal import Reply, WriteJournal, json_reply, reference
 from simulators.regions import village_by_code
-from simulators.vehicle_tax.payments import Cashier
-from simulators.vehicle_tax.records import XML_TYPE, Fleet, owner_address, xml_document
+from simulators.vehicle_tax.payments import (
+    Cancelled,
+    Cashier,
+    Issued,
+    PaymentCode,
+    Receipt,
+    Refusal,
+    Refused,
+    Settled,
+)
+from simulators.vehicle_tax.records import (
+    XML_TYPE,
+    Fleet,
+    dmy,
+    owner_address,
+    penetapan_xml,
+    rupiah,
+    xml_document,
+    xml_fields,
+)
 
 _SIXTEEN_DIGITS = re.compile(r"[0-9]{16}")
 _INCOMPLETE = "<kode>99</kode><pesan>PARAMETER TIDAK LENGKAP</pesan>"
+BAD_PLATE = "<kode>02</kode><pesan>FORMAT NOPOL SALAH</pesan>"
+UNKNOWN_PLATE = "<kode>01</kode><pesan>NOPOL TIDAK TERDAFTAR</pesan>"
+#: SAMSAT's counter codes for each refusal; only a malformed plate is an HTTP error.
+_REFUSALS: dict[Refusal, tuple[str, int]] = {
+    "BAD_PLATE": (BAD_PLATE, 400),
+    "UNKNOWN_PLATE": (UNKNOWN_PLATE, 200),
+    "NOT_OWNER": ("<kode>03</kode><pesan>NIK TIDAK SESUAI DENGAN PEMILIK</pesan>", 200),
+    "BLOCKED": ("<kode>04</kode><pesan>KENDARAAN DALAM STATUS BLOKIR</pesan>", 200),
+    "NOTHING_DUE": ("<kode>05</kode><pesan>PAJAK SUDAH LUNAS</pesan>", 200),
+    "UNKNOWN_CODE": ("<kode>06</kode><pesan>KODE BAYAR TIDAK DIKENAL</pesan>", 200),
+    "WRONG_AMOUNT": ("<kode>07</kode><pesan>JUMLAH TIDAK SESUAI</pesan>", 200),
+    "VOIDED": ("<kode>08</kode><pesan>KODE BAYAR SUDAH DIBATALKAN</pesan>", 200),
+}
+
+
+def _issued(outcome: Issued) -> str:
+    code = outcome.code
+    answer = xml_fields(
+        {
+            "kode": "00",
+            "pesan": "KODE BAYAR DITERBITKAN",
+            "kodeBayar": code.code,
+            "namaPemilik": outcome.registration.owner_name,
+            "jumlah": rupiah(code.amount),
+            "berlakuSampai": f"{dmy(code.valid_until)} 23:59",
+        }
+    )
+    return f"{answer}<penetapan>{penetapan_xml(outcome.assessment)}</penetapan>"
+
+
+def _paid(code: PaymentCode, receipt: Receipt, first: bool) -> str:
+    kode, pesan = ("00", "PEMBAYARAN BERHASIL") if first else ("09", "KODE BAYAR SUDAH DIBAYAR")
+    return xml_fields(
+        {
+            "kode": kode,
+            "pesan": pesan,
+            "noNotice": receipt.notice,
+            "nopol": code.plate,
+            "jumlah": rupiah(code.amount),
+            "tglBayar": receipt.paid_at.strftime("%d/%m/%Y %H:%M"),
+            "tglAkhirPkbBaru": dmy(receipt.new_due),
+            "jumlahTahun": code.years,
+        }
+    )
+
+
+def counter_reply(outcome: Issued | Settled | Refused | Cancelled) -> Reply:
+    """A cashier outcome as SAMSAT's counter words it: XML, the outcome in ``<kode>``."""
+    if isinstance(outcome, Refused):
+        inner, status = _REFUSALS[outcome.reason]
+        return _xml(inner, status)
+    if isinstance(outcome, Issued):
+        return _xml(_issued(outcome))
+    if isinstance(outcome, Settled):
+        return _xml(_paid(outcome.code, outcome.receipt, outcome.first))
+    return _xml("<kode>00</kode><pesan>KODE BAYAR DIBATALKAN</pesan>")
 
 
 def _xml(inner: str, status: int = 200) -> Reply:
@@ -54,11 +128,7 @@ def install_writes(app: FastAPI, cashier: Cashier, fleet: Fleet, journal: WriteJ
             return _xml(_INCOMPLETE, 400).response()
         ref, (plate, nik) = fields
 
-        def handle() -> Reply:
-            answer, status = cashier.issue(plate, nik)
-            return _xml(answer, status)
-
-        return journal.once(request, ref, handle)
+        return journal.once(request, ref, lambda: counter_reply(cashier.issue(plate, nik)))
 
     @app.post("/samsat/bayar")
     async def pay(request: Request) -> Response:
@@ -66,7 +136,7 @@ def install_writes(app: FastAPI, cashier: Cashier, fleet: Fleet, journal: WriteJ
         if fields is None:
             return _xml(_INCOMPLETE, 400).response()
         ref, (number, amount) = fields
-        return journal.once(request, ref, lambda: _xml(cashier.pay(number, amount)))
+        return journal.once(request, ref, lambda: counter_reply(cashier.pay(number, amount)))
 
     @app.post("/samsat/batal")
     async def void(request: Request) -> Response:
@@ -74,7 +144,7 @@ def install_writes(app: FastAPI, cashier: Cashier, fleet: Fleet, journal: WriteJ
         if fields is None:
             return _xml(_INCOMPLETE, 400).response()
         ref, (number,) = fields
-        return journal.once(request, ref, lambda: _xml(cashier.void(number)))
+        return journal.once(request, ref, lambda: counter_reply(cashier.void(number)))
 
     @app.post("/samsat/api/alamat-pemilik")
     async def move_owner(request: Request) -> Response:

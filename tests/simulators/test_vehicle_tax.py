@@ -43,6 +43,8 @@ ASSESSMENT_FIELDS = [
     "bulanTerlambat",
     "jumlah",
     "tglJatuhTempo",
+    "jumlahTahun",
+    "tahun",
 ]
 RUPIAH = re.compile(r"Rp [0-9]{1,3}(\.[0-9]{3})*")
 
