@@ -1,0 +1,1 @@
+"""East Java SAMSAT simulator (Bapenda Jatim): JSON REST, snake_case, success envelope."""
