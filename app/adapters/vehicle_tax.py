@@ -3,7 +3,7 @@ list; camelCase Indonesian names, DD/MM/YYYY dates and amounts as `Rp 3.450.000`
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 from zoneinfo import ZoneInfo
@@ -30,7 +30,7 @@ from app.adapters.base import (
     backend_failure,
 )
 from app.adapters.wire_dates import day_first_date
-from app.schemas.vehicle import TaxAssessment, TaxStatus, Vehicle, VehicleClass
+from app.schemas.vehicle import TaxAssessment, TaxStatus, TaxYear, Vehicle, VehicleClass
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 _RUPIAH = re.compile(r"Rp\s?(\d{1,3}(?:\.\d{3})*)")
@@ -82,7 +82,27 @@ def _status(due_date: dt.date, months_overdue: int, today: dt.date) -> TaxStatus
     return TaxStatus.DUE if due_date == today else TaxStatus.PAID
 
 
+def _tax_year(year: Mapping[str, Any]) -> TaxYear:
+    return TaxYear(
+        due_date=_date(year["tglJatuhTempo"]),
+        months_late=int(year["bulanTerlambat"]),
+        pkb_principal=rupiah(year["pkbPokok"]),
+        pkb_opsen=rupiah(year["opsenPkb"]),
+        pkb_penalty=rupiah(year["pkbDenda"]),
+        swdkllj_principal=rupiah(year["swdklljPokok"]),
+        swdkllj_penalty=rupiah(year["swdklljDenda"]),
+        total=rupiah(year["jumlah"]),
+    )
+
+
+def _tax_years(assessment: Mapping[str, Any]) -> list[TaxYear]:
+    """The years owed; an office that sends no breakdown owes one year, its totals."""
+    years: Sequence[Mapping[str, Any]] = assessment.get("tahun") or [assessment]
+    return [_tax_year(year) for year in years]
+
+
 def to_vehicle(unit: Mapping[str, Any], assessment: Mapping[str, Any], today: dt.date) -> Vehicle:
+    """``assessment`` holds the totals and, under ``tahun``, each year owed."""
     due_date = _date(assessment["tglJatuhTempo"])
     months_overdue = int(assessment["bulanTerlambat"])
     return Vehicle(
@@ -112,6 +132,7 @@ def to_vehicle(unit: Mapping[str, Any], assessment: Mapping[str, Any], today: dt
             swdkllj_principal=rupiah(assessment["swdklljPokok"]),
             swdkllj_penalty=rupiah(assessment["swdklljDenda"]),
             total=rupiah(assessment["jumlah"]),
+            years=_tax_years(assessment),
         ),
     )
 
@@ -120,6 +141,15 @@ def _children(element: Element | None, name: str) -> dict[str, str]:
     if element is None:
         raise KeyError(name)
     return {child.tag: (child.text or "") for child in element}
+
+
+def _assessment(element: Element | None) -> dict[str, Any]:
+    """``<penetapan>``'s totals, and its repeated ``<tahun>`` elements as a list."""
+    if element is None:
+        raise KeyError("penetapan")
+    fields: dict[str, Any] = {c.tag: (c.text or "") for c in element if c.tag != "tahun"}
+    fields["tahun"] = [_children(year, "tahun") for year in element.findall("tahun")]
+    return fields
 
 
 class VehicleTaxAdapter:
@@ -212,7 +242,7 @@ class VehicleTaxAdapter:
         try:
             return to_vehicle(
                 _children(root.find("kendaraan"), "kendaraan"),
-                _children(root.find("penetapan"), "penetapan"),
+                _assessment(root.find("penetapan")),
                 self._today(),
             )
         except (KeyError, ValueError) as exc:
