@@ -12,8 +12,9 @@ from decimal import Decimal
 
 #: UU 1/2022 art. 83: opsen PKB is 66 % of the PKB owed, for the regency or city.
 OPSEN_SHARE = Decimal("0.66")
-#: The late-payment sanction as the HKPD-era Perda state it: interest of 1 % a month on the
-#: tax not paid in time, for at most 24 months (the pre-2022 rule, UU 28/2009, was 2 %).
+#: The late-payment sanction of the HKPD era: 1 % a month of the tax not paid in time, for at
+#: most 24 months (under UU 28/2009 it was 2 %). Reported, not verified against the text of
+#: UU 1/2022 or a Perda: see CONTRACT.md.
 LATE_RATE_PER_MONTH = Decimal("0.01")
 MAX_LATE_MONTHS = 24
 
