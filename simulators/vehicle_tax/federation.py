@@ -71,7 +71,7 @@ def create_federation(
     """One office per province code under ``/prov/{code}``; ``faults`` makes each office's
     own settings, so switching one office down leaves the others up."""
     shared = world or default_world()
-    codes = PROVINCE_CODES if provinces is None else tuple(provinces)
+    codes = PROVINCE_CODES if provinces is None else tuple(sorted(set(provinces)))
     unknown = set(codes) - set(PROVINCE_CODES)
     if unknown:
         raise ValueError(f"not Kemendagri province codes: {sorted(unknown)}")
