@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import signal
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -110,32 +111,32 @@ async def _check(code: str, base_url: str | None) -> bool:
     from rich.table import Table
 
     from app.agencies.conformance import CheckResult, check_agency
-    from app.bus.registry import AdapterRegistry
+    from app.bus.registry import AdapterRegistry, InstanceSpec
     from app.config import AgencyEndpoint
 
     console = Console()
     settings = get_settings()
+    configured = {c: InstanceSpec.from_settings(c, a) for c, a in settings.agencies.items()}
     async with httpx.AsyncClient() as http:
-        registry = AdapterRegistry.discover(settings.agencies, http)
-        if code not in {i.code for i in registry.installed()}:
-            console.print(f"[red]no adapter {code!r} is installed[/red]")
+        registry = AdapterRegistry.discover(configured.values(), http)
+        spec = configured.get(code)
+        if spec is None and registry.kind(code) is not None and base_url is not None:
+            spec = InstanceSpec(code=code, kind=code, endpoint=AgencyEndpoint(base_url=base_url))
+        if spec is None or registry.kind(spec.kind) is None:
+            console.print(
+                f"[red]{code!r} is neither a configured agency nor an installed adapter kind "
+                "(a kind needs --base-url)[/red]"
+            )
             return False
-        configured = settings.agencies.get(code)
-        if base_url is None and configured is None:
-            console.print(f"[red]{code} has no configured endpoint; pass --base-url[/red]")
-            return False
-        endpoint = (
-            configured.model_copy(update={"base_url": base_url})
-            if configured and base_url
-            else configured or AgencyEndpoint(base_url=str(base_url))
-        )
-        console.print(f"checking [bold]{code}[/bold] against {endpoint.base_url}")
+        if base_url:
+            spec = replace(spec, endpoint=spec.endpoint.model_copy(update={"base_url": base_url}))
+        console.print(f"checking [bold]{code}[/bold] against {spec.endpoint.base_url}")
 
         def progress(result: CheckResult) -> None:
             mark = "[green]pass[/green]" if result.passed else "[red]FAIL[/red]"
             console.print(f"  {mark}  {result.name}  [dim]{result.duration_ms} ms[/dim]")
 
-        results = await check_agency(registry, code, endpoint, on_result=progress)
+        results = await check_agency(registry, spec, on_result=progress)
     failed = [r for r in results if not r.passed]
     table = Table(title=f"{code}: {len(results) - len(failed)} of {len(results)} checks passed")
     for column in ("check", "result", "detail"):

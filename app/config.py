@@ -10,10 +10,17 @@ conventional `DATABASE_URL`.
 """
 
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PROBLEM_BASE_URI = "https://satupintu.go.id/problems/"
@@ -29,16 +36,53 @@ class AgencyEndpoint(BaseModel):
     password: SecretStr | None = None
 
 
-def _default_agencies() -> dict[str, AgencyEndpoint]:
+class AgencyInstanceSettings(AgencyEndpoint):
+    """An agency instance as the operator configures it: its endpoint, the adapter kind that
+    speaks its dialect, and where it has authority. `kind` None means the instance code is
+    the kind (`civil_registry`); an empty `jurisdiction` is national."""
+
+    kind: str | None = None
+    name: str | None = None
+    jurisdiction: list[str] = Field(default_factory=list)
+
+    @property
+    def endpoint(self) -> AgencyEndpoint:
+        return AgencyEndpoint(**self.model_dump(include=set(AgencyEndpoint.model_fields)))
+
+
+#: The demo federation `make run` starts: one civil registry and one licensing agency for the
+#: country, and four provincial tax offices (East Java's speaks another dialect).
+PROVINCIAL_TAX_OFFICES: dict[str, tuple[str, str, str, int]] = {
+    "bapenda_31": ("vehicle_tax", "Bapenda Provinsi DKI Jakarta (SAMSAT)", "31", 8102),
+    "bapenda_32": ("vehicle_tax", "Bapenda Provinsi Jawa Barat (SAMSAT)", "32", 8104),
+    "bapenda_33": ("vehicle_tax", "Bapenda Provinsi Jawa Tengah (SAMSAT)", "33", 8105),
+    "bapenda_35": ("samsat_jatim", "Bapenda Provinsi Jawa Timur (SAMSAT)", "35", 8106),
+}
+
+
+def demo_federation() -> dict[str, AgencyInstanceSettings]:
+    offices = {
+        code: AgencyInstanceSettings(
+            base_url=f"http://127.0.0.1:{port}",
+            kind=kind,
+            name=name,
+            jurisdiction=[province],
+        )
+        for code, (kind, name, province, port) in PROVINCIAL_TAX_OFFICES.items()
+    }
     return {
-        "civil_registry": AgencyEndpoint(
+        "civil_registry": AgencyInstanceSettings(
             base_url="http://127.0.0.1:8101",
             username="satupintu",
             password=SecretStr("satupintu-demo"),
         ),
-        "vehicle_tax": AgencyEndpoint(base_url="http://127.0.0.1:8102"),
-        "investment_licensing": AgencyEndpoint(base_url="http://127.0.0.1:8103"),
+        "investment_licensing": AgencyInstanceSettings(base_url="http://127.0.0.1:8103"),
+        **offices,
     }
+
+
+def _falsy(value: object) -> bool:
+    return value is False or str(value).strip().lower() in {"false", "0", "no", "off"}
 
 
 class Settings(BaseSettings):
@@ -58,7 +102,12 @@ class Settings(BaseSettings):
         default=True,
         description="Apply migrations on start; when off, refuse to start on an old schema.",
     )
-    agencies: dict[str, AgencyEndpoint] = Field(default_factory=_default_agencies)
+    default_agencies: bool = Field(
+        default=True,
+        description="Start from the demo federation on localhost (`make run`'s agencies); "
+        "`agencies` entries change or add to it. Off, only `agencies` is configured.",
+    )
+    agencies: dict[str, AgencyInstanceSettings] = Field(default_factory=demo_federation)
     request_deadline_ms: int = Field(
         default=3000,
         gt=0,
@@ -191,20 +240,31 @@ class Settings(BaseSettings):
         default="console", description="`json` lines for production log collectors."
     )
 
-    @field_validator("agencies", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _over_defaults(cls, value: object) -> object:
+    def _agencies_over_defaults(cls, data: Any) -> Any:
         """Let one setting (say a timeout) change without restating the agency's endpoint."""
-        if not isinstance(value, dict):
-            return value
-        merged: dict[str, object] = dict(_default_agencies())
-        for code, override in value.items():
-            default = merged.get(code)
-            if isinstance(default, AgencyEndpoint) and isinstance(override, dict):
-                merged[code] = {**default.model_dump(), **override}
+        if not isinstance(data, dict):
+            return data
+        flag = data.get("default_agencies", True)
+        given = data.get("agencies")
+        if given is None:
+            return {**data, "agencies": {}} if _falsy(flag) else data
+        if not isinstance(given, dict):
+            return data
+        given = {
+            code: value.model_dump() if isinstance(value, BaseModel) else value
+            for code, value in given.items()
+        }
+        if _falsy(flag):
+            return {**data, "agencies": given}
+        merged: dict[str, Any] = {c: a.model_dump() for c, a in demo_federation().items()}
+        for code, values in given.items():
+            if isinstance(values, dict) and code in merged:
+                merged[code] = {**merged[code], **values}
             else:
-                merged[code] = override
-        return merged
+                merged[code] = values
+        return {**data, "agencies": merged}
 
     @field_validator("public_url")
     @classmethod

@@ -157,6 +157,7 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
             registry=runtime.registry,
             secrets=runtime.secrets,
             url_policy=EndpointPolicy.allowing(settings.agency_url_allowlist),
+            configured=runtime.configured,
         )
         checkpointer = build_checkpointer(settings, runtime.sessions)
         if checkpointer:

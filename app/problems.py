@@ -91,7 +91,22 @@ class ProblemKind(Kind, Enum):
         "agency-not-found",
         "Agency not found",
         404,
-        "No adapter with this code is installed on the bus.",
+        "No agency instance with this code is on the bus.",
+    )
+    AGENCY_EXISTS = (
+        "agency-exists",
+        "Agency code already registered",
+        409,
+        "An agency instance with this code is on the bus already; change it with PUT or PATCH, "
+        "or remove it first.",
+    )
+    JURISDICTION_NOT_SERVED = (
+        "jurisdiction-not-served",
+        "No agency serves this region yet",
+        503,
+        "The request belongs to a region (a plate's province, say) for which no agency instance "
+        "is registered on the bus; `regions` names them. Not a fault of any agency: it lasts "
+        "until an instance with that jurisdiction joins.",
     )
     SERVICE_NOT_FOUND = (
         "service-not-found",

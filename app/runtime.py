@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.agencies.secrets import SecretBox
-from app.bus.registry import AdapterRegistry
+from app.bus.registry import AdapterRegistry, InstanceSpec
 from app.complaints.courier import ComplaintCourier
 from app.config import Settings
 from app.db.migrate import apply_migrations, ensure_current
@@ -16,7 +16,7 @@ from app.http_client import AgencyHttp, build_http_client, with_propagation
 from app.observability import configure_logging
 from app.schemas.identifiers import warm_region_table
 from app.secret_settings import secret
-from app.services.agencies import EndpointWatcher, stored_endpoints
+from app.services.agencies import EndpointWatcher, effective_instances
 from app.services.agency_calls import AgencyCallLog
 from app.workflows.engine import Engine
 from app.workflows.webhooks import WebhookSender
@@ -33,6 +33,7 @@ class Runtime:
     secrets: SecretBox
     owns_http: bool
     call_log: AgencyCallLog
+    configured: dict[str, InstanceSpec]
 
     async def close(self) -> None:
         await self.call_log.stop()
@@ -51,7 +52,8 @@ async def open_runtime(settings: Settings, http_client: AgencyHttp | None) -> Ru
     http = with_propagation(http_client) if http_client else build_http_client(settings)
     sessions = make_sessionmaker(engine)
     secrets = SecretBox(secret(settings, "secret_key"))
-    endpoints = {**settings.agencies, **await stored_endpoints(sessions, secrets)}
+    configured = configured_instances(settings)
+    instances = await effective_instances(sessions, secrets, configured)
     call_log = AgencyCallLog(sessions)
     call_log.start()
     return Runtime(
@@ -59,11 +61,16 @@ async def open_runtime(settings: Settings, http_client: AgencyHttp | None) -> Ru
         engine=engine,
         sessions=sessions,
         http=http,
-        registry=AdapterRegistry.discover(endpoints, http),
+        registry=AdapterRegistry.discover(instances.values(), http),
+        configured=configured,
         secrets=secrets,
         owns_http=http_client is None,
         call_log=call_log,
     )
+
+
+def configured_instances(settings: Settings) -> dict[str, InstanceSpec]:
+    return {code: InstanceSpec.from_settings(code, a) for code, a in settings.agencies.items()}
 
 
 def token_key_overlap(settings: Settings) -> dt.timedelta:
@@ -77,6 +84,7 @@ def build_watcher(runtime: Runtime) -> EndpointWatcher:
         runtime.sessions,
         runtime.registry,
         runtime.secrets,
+        runtime.configured,
         runtime.settings.agency_refresh_interval_ms / 1000,
     )
 

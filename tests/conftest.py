@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from app.audit.chain import GENESIS
 from app.auth.scopes import ClientKind, Scope
 from app.auth.tokens import TokenClaims
+from app.bus.registry import InstanceSpec
 from app.config import AgencyEndpoint, Settings
 from app.db.migrate import downgrade
 from app.db.models import AuditChainHead, Base
@@ -196,6 +197,11 @@ async def agencies() -> AsyncIterator[Agencies]:
     await agencies.http.aclose()
 
 
+def instance_specs(endpoints: dict[str, AgencyEndpoint]) -> list[InstanceSpec]:
+    """One national instance per endpoint, each speaking the kind of its code."""
+    return [InstanceSpec(code=code, kind=code, endpoint=e) for code, e in endpoints.items()]
+
+
 def gateway_settings(
     database_url: str, timeout_ms: int = 1000, deadline_ms: int = 2000, **overrides: Any
 ) -> Settings:
@@ -206,6 +212,7 @@ def gateway_settings(
         agency_refresh_interval_ms=50,
         worker_retry_base_ms=100,
         **{"public_url": GATEWAY_URL, **RUN_SECRETS, **overrides},
+        default_agencies=False,
         agencies={
             code: AgencyEndpoint(
                 base_url=host,

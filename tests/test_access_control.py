@@ -59,7 +59,9 @@ ENDPOINTS = [
     Endpoint("GET", "/v1/reports/performance", Scope.REPORTS_READ, None),
     Endpoint("GET", "/v1/reports/satisfaction", Scope.REPORTS_READ, None),
     Endpoint("GET", "/v1/agencies", Scope.AGENCIES_ADMIN, None),
+    Endpoint("POST", "/v1/agencies", Scope.AGENCIES_ADMIN, None, body="registration"),
     Endpoint("GET", "/v1/agencies/{code}", Scope.AGENCIES_ADMIN, None),
+    Endpoint("DELETE", "/v1/agencies/{code}", Scope.AGENCIES_ADMIN, None),
     Endpoint("PUT", "/v1/agencies/{code}", Scope.AGENCIES_ADMIN, None, body="endpoint"),
     Endpoint("PATCH", "/v1/agencies/{code}", Scope.AGENCIES_ADMIN, None, body="patch"),
 ]
@@ -114,6 +116,13 @@ def _request(endpoint: Endpoint, target: dict[str, Any]) -> dict[str, Any]:
         "pay": {"payment_code": "0000000000000000", "amount": 1},
         "endpoint": {"base_url": "http://vehicle-tax.test"},
         "patch": {"timeout_ms": 900},
+        "registration": {
+            "code": "bapenda_51",
+            "kind": "vehicle_tax",
+            "name": "Bapenda Provinsi Bali (SAMSAT)",
+            "jurisdiction": ["51"],
+            "base_url": "http://vehicle-tax.test",
+        },
         "survey": dict.fromkeys(SurveyAnswers.model_fields, 4),
         "complaint": _complaint(target["nik"]),
     }

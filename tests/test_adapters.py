@@ -20,7 +20,7 @@ from app.adapters.investment_licensing import InvestmentLicensingAdapter
 from app.adapters.vehicle_tax import VehicleTaxAdapter, rupiah
 from app.bus.registry import ENTRY_POINT_GROUP, AdapterRegistry
 from app.config import AgencyEndpoint
-from tests.conftest import AGENCY_HOSTS
+from tests.conftest import AGENCY_HOSTS, instance_specs
 
 
 def _context(agencies, code, **endpoint):
@@ -162,7 +162,7 @@ def test_builtin_adapters_satisfy_the_contract(agencies):
 
 def test_adapters_are_found_through_entry_points(agencies):
     endpoints = {code: AgencyEndpoint(base_url=host) for code, host in AGENCY_HOSTS.items()}
-    registry = AdapterRegistry.discover(endpoints, agencies.http)
+    registry = AdapterRegistry.discover(instance_specs(endpoints), agencies.http)
 
     assert {a.code for a in registry.agencies()} == set(AGENCY_HOSTS)
     assert ENTRY_POINT_GROUP == "satupintu.adapters"
@@ -171,7 +171,7 @@ def test_adapters_are_found_through_entry_points(agencies):
 @pytest.mark.parametrize("code", list(AGENCY_HOSTS))
 async def test_health_follows_the_agency(agencies, code):
     endpoints = {code: AgencyEndpoint(base_url=AGENCY_HOSTS[code])}
-    [agency] = AdapterRegistry.discover(endpoints, agencies.http).agencies()
+    [agency] = AdapterRegistry.discover(instance_specs(endpoints), agencies.http).agencies()
     await agency.adapter.health()
     await agencies.set_faults(code, down=True)
     with pytest.raises(AgencyUnavailable):

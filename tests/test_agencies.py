@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from app.adapters.vehicle_tax import VehicleTaxAdapter
 from app.agencies.conformance import check_agency, run_checks
 from app.auth.scopes import Scope
-from app.bus.registry import AdapterRegistry
+from app.bus.registry import AdapterRegistry, InstanceSpec
 from app.config import AgencyEndpoint
 from app.db.models import AgencySettingChange, AgencySettingRecord
 from app.main import create_app
@@ -255,10 +255,11 @@ async def test_unknown_service_is_404(gateway):
 
 
 async def test_builtin_adapters_pass_the_conformance_suite(agencies):
-    endpoints = gateway_settings("sqlite://").agencies
-    registry = AdapterRegistry.discover(endpoints, agencies.http)
+    configured = gateway_settings("sqlite://").agencies
+    specs = {c: InstanceSpec.from_settings(c, a) for c, a in configured.items()}
+    registry = AdapterRegistry.discover(specs.values(), agencies.http)
     for code in AGENCY_HOSTS:
-        results = await check_agency(registry, code, endpoints[code])
+        results = await check_agency(registry, specs[code])
         assert all(r.passed for r in results), (code, [r for r in results if not r.passed])
         assert any(r.name == "a timeout is reported as timeout" for r in results)
 

@@ -29,7 +29,7 @@ from app.adapters.base import (
     MembershipProvider,
 )
 from app.bus.calls import call_agency
-from app.bus.registry import AdapterRegistry
+from app.bus.registry import AdapterRegistry, InstanceSpec
 from app.config import AgencyEndpoint
 from app.schemas.sources import SourceStatus
 from simulators.stack import HOST, Process, Stack, free_port, plan, running
@@ -106,7 +106,10 @@ def backend(installed: Path) -> Iterator[Process]:
 
 async def test_registry_discovers_the_installed_package(on_path: Path, backend: Process) -> None:
     async with httpx.AsyncClient() as http:
-        registry = AdapterRegistry.discover({CODE: AgencyEndpoint(base_url=backend.url)}, http)
+        registry = AdapterRegistry.discover(
+            [InstanceSpec(code=CODE, kind=CODE, endpoint=AgencyEndpoint(base_url=backend.url))],
+            http,
+        )
         agency = registry.agency(CODE)
         provider = registry.provider(Capability.SOCIAL_SECURITY_MEMBERSHIPS, MembershipProvider)
 
@@ -139,7 +142,7 @@ def test_nothing_in_the_gateway_names_the_example() -> None:
 def _adapter_on(http: httpx.AsyncClient) -> Any:
     """The installed factory on a scripted backend: the faults a sandbox cannot be asked for."""
     factory = next(
-        i.factory for i in AdapterRegistry.discover({}, http).installed() if i.code == CODE
+        k.factory for k in AdapterRegistry.discover([], http).kinds() if k.code == CODE
     )
     return factory(AdapterContext(CODE, AgencyEndpoint(base_url="http://bpjs.test"), http))
 

@@ -26,6 +26,7 @@ from app.adapters.base import (
     BusinessRegistrar,
     Capability,
     ComplaintDesk,
+    ConformanceFixtures,
     IdentityProvider,
     IdentityVerifier,
     KbliReference,
@@ -37,8 +38,7 @@ from app.adapters.base import (
     VehicleTaxCashier,
 )
 from app.bus.calls import call_agency
-from app.bus.registry import AdapterRegistry
-from app.config import AgencyEndpoint
+from app.bus.registry import AdapterRegistry, InstanceSpec
 from app.http_client import refused_address
 from app.schemas.business import Business, KbliEntry
 from app.schemas.citizen import Family, Identity
@@ -112,9 +112,10 @@ async def _not_found(call: Awaitable[Any]) -> None:
     raise CheckFailed("an unknown identifier did not raise AgencyNotFound")
 
 
-def _reads(adapter: Any, capability: Capability) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
+def _reads(
+    adapter: Any, capability: Capability, fixtures: ConformanceFixtures
+) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
     """The read checks for one capability: (name, coroutine factory)."""
-    fixtures = adapter.conformance
     if capability is Capability.IDENTITY_LOOKUP:
         nik = _fixture(fixtures.known_nik, capability, "known_nik")
         unknown = _fixture(fixtures.unknown_nik, capability, "unknown_nik")
@@ -204,10 +205,10 @@ def _reads(adapter: Any, capability: Capability) -> list[tuple[str, Callable[[],
 
 
 def _reads_or_none(
-    adapter: Any, capability: Capability
+    adapter: Any, capability: Capability, fixtures: ConformanceFixtures
 ) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
     try:
-        return _reads(adapter, capability)
+        return _reads(adapter, capability, fixtures)
     except CheckFailed:
         return []
 
@@ -277,9 +278,12 @@ async def run_checks(
     adapter: AgencyAdapter,
     timing_out: AgencyAdapter,
     on_result: Callable[[CheckResult], None] | None = None,
+    fixtures: ConformanceFixtures | None = None,
 ) -> list[CheckResult]:
     """Run every check on `adapter`; `timing_out` is the same adapter over `AlwaysTimesOut`.
-    `on_result` sees each result as it finishes (for progress display)."""
+    `fixtures` are the instance's own (its province's plates) where the kind's defaults would
+    not be on its backend. `on_result` sees each result as it finishes (for progress display)."""
+    fixtures = fixtures or adapter.conformance
     plan: list[tuple[str, Callable[[], Awaitable[None]]]] = [
         ("contract", _contract(adapter)),
         ("health", adapter.health),
@@ -289,7 +293,7 @@ async def run_checks(
         if capability in WRITE_CAPABILITIES:
             continue
         try:
-            checks = _reads(adapter, capability)
+            checks = _reads(adapter, capability, fixtures)
         except CheckFailed as exc:
             message = str(exc)
 
@@ -302,7 +306,7 @@ async def run_checks(
     probes = [
         check
         for capability in sorted(timing_out.capabilities - WRITE_CAPABILITIES)
-        for _, check in _reads_or_none(timing_out, capability)
+        for _, check in _reads_or_none(timing_out, capability, fixtures)
     ]
     if probes:
         plan.append(("a timeout is reported as timeout", _timeout_mapping(adapter.code, probes[0])))
@@ -317,12 +321,13 @@ async def run_checks(
 
 async def check_agency(
     registry: AdapterRegistry,
-    code: str,
-    endpoint: AgencyEndpoint,
+    spec: InstanceSpec,
     on_result: Callable[[CheckResult], None] | None = None,
 ) -> list[CheckResult]:
-    """The whole suite for `code`'s adapter on `endpoint`, before it takes any traffic."""
-    candidate = registry.build(code, endpoint)
+    """The whole suite for the instance's adapter on its endpoint, before it takes traffic."""
+    candidate = registry.build(spec)
     async with httpx.AsyncClient(transport=AlwaysTimesOut()) as dead_slow:
-        timing_out = registry.build(code, endpoint, http=dead_slow)
-        return await run_checks(candidate.adapter, timing_out.adapter, on_result)
+        timing_out = registry.build(spec, http=dead_slow)
+        return await run_checks(
+            candidate.adapter, timing_out.adapter, on_result, fixtures=candidate.fixtures
+        )

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from app.adapters.base import Capability
 from app.bus.calls import CallResult, Deadline, call_agency
-from app.bus.registry import AdapterRegistry, Agency
+from app.bus.registry import AdapterRegistry, Agency, Provider
 from app.bus.resilience import (
     NEUTRAL,
     RETRYABLE,
@@ -26,6 +26,19 @@ from app.services.agency_calls import AgencyCallLog
 
 P = TypeVar("P")
 T = TypeVar("T")
+
+#: Which of several candidate instances' answers a routed read keeps: the one that has the
+#: record; "not found" only when every candidate said so, since the record may be at one that
+#: could not answer.
+_PREFERENCE = {
+    SourceStatus.OK: 0,
+    SourceStatus.REFUSED: 1,
+    SourceStatus.TIMEOUT: 2,
+    SourceStatus.UNAVAILABLE: 3,
+    SourceStatus.ERROR: 4,
+    SourceStatus.THROTTLED: 5,
+    SourceStatus.NOT_FOUND: 6,
+}
 
 
 @dataclass(frozen=True)
@@ -57,7 +70,8 @@ class Bus:
         self._guards: dict[tuple[str, str], Guard] = {}
 
     def guard(self, agency: Agency) -> Guard:
-        """One per endpoint: an agency moved to a new endpoint starts with a closed breaker."""
+        """One per instance endpoint: an instance moved to a new endpoint starts with a closed
+        breaker, and one province's office failing never opens another's."""
         key = (agency.code, agency.endpoint.base_url)
         guard = self._guards.get(key)
         if guard is None:
@@ -80,19 +94,72 @@ class Bus:
         deadline: Deadline,
         *,
         client: str,
+        regions: tuple[str, ...] | None = None,
     ) -> CallResult[T]:
         """A safe read for `client` (the caller's client id, or a name of the gateway's own
-        for its background reads), which the fair share is kept by. Never raises for an
-        agency's fault: the status says what happened."""
-        provider = self.registry.provider(capability, protocol)
-        if provider is None:
-            return CallResult(
-                agency=capability.value.split(".")[0],
-                part=part,
-                status=SourceStatus.UNAVAILABLE,
-                latency_ms=0,
-                detail=f"no agency on the bus serves {capability.value}",
+        for its background reads), which the fair share is kept by. With `regions`, the
+        instance whose jurisdiction covers them answers (raises `NotServed` when none does);
+        where the key leaves several candidates, each is asked and the one that knows the
+        record answers. Never raises for an agency's fault: the status says what happened."""
+        if regions is None:
+            provider = self.registry.provider(capability, protocol)
+            if provider is None:
+                return CallResult(
+                    agency=capability.value.split(".")[0],
+                    part=part,
+                    status=SourceStatus.UNAVAILABLE,
+                    latency_ms=0,
+                    detail=f"no agency on the bus serves {capability.value}",
+                )
+            return await self._call_one(provider, part, operation, deadline, client)
+        routed = self.registry.route(capability, protocol, regions)
+        if len(routed) == 1:
+            return await self._call_one(routed[0], part, operation, deadline, client)
+        results = await asyncio.gather(
+            *(self._call_one(p, part, operation, deadline, client) for p in routed)
+        )
+        return min(results, key=lambda r: _PREFERENCE.get(r.status, len(_PREFERENCE)))
+
+    async def call_each(
+        self,
+        capability: Capability,
+        protocol: type[P],
+        part: str,
+        operation: Callable[[P], Awaitable[T]],
+        deadline: Deadline,
+        *,
+        client: str,
+    ) -> list[CallResult[T]]:
+        """A read whose key decides no jurisdiction (a citizen's vehicles, held wherever they
+        were registered): every instance at once, one result each. A disabled instance is
+        reported `unavailable` without a call: what it holds is missing from the answer."""
+        providers = self.registry.providers(capability, protocol)
+        if not providers:
+            return [
+                CallResult(
+                    agency=capability.value.split(".")[0],
+                    part=part,
+                    status=SourceStatus.UNAVAILABLE,
+                    latency_ms=0,
+                    detail=f"no agency on the bus serves {capability.value}",
+                )
+            ]
+        if len(providers) == 1:
+            return [await self._call_one(providers[0], part, operation, deadline, client)]
+        return list(
+            await asyncio.gather(
+                *(self._call_one(p, part, operation, deadline, client) for p in providers)
             )
+        )
+
+    async def _call_one(
+        self,
+        provider: Provider[P],
+        part: str,
+        operation: Callable[[P], Awaitable[T]],
+        deadline: Deadline,
+        client: str,
+    ) -> CallResult[T]:
         agency = provider.agency
         if not agency.endpoint.enabled:
             return CallResult(

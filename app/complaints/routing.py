@@ -7,11 +7,13 @@ agencies the evidence cannot tell apart; it never refuses a complaint that belon
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.adapters.base import Capability, ComplaintDesk
+from app.agencies.jurisdiction import plate_regions
 from app.bus.registry import AdapterRegistry
 from app.schemas.complaints import RoutedBy
+from app.schemas.identifiers import normalise_plate
 from app.services import catalogue
 
 
@@ -24,11 +26,33 @@ class Route:
 
 @dataclass(frozen=True)
 class Evidence:
+    """`regions` are where the complaint belongs, most telling first (a plate it names, the
+    citizen's NIK province): among several instances of one kind (38 tax offices), the one
+    whose jurisdiction covers them takes it."""
+
     text: str
     addressed_to: str | None = None
     service: str | None = None
     service_request: tuple[str, str] | None = None
     category: str | None = None
+    regions: tuple[str, ...] = ()
+
+
+_PLATE_IN_TEXT = re.compile(r"\b([A-Za-z]{1,2})\s?([1-9][0-9]{0,3})\s?([A-Za-z]{1,3})\b")
+
+
+def regions_named(text: str, plates: tuple[str, ...], nik: str) -> tuple[str, ...]:
+    """The regions a complaint points to: its request's plate, plates in its text, then the
+    province of the citizen's NIK."""
+    found: list[str] = []
+    for raw in (*plates, *(" ".join(m.groups()) for m in _PLATE_IN_TEXT.finditer(text))):
+        try:
+            plate = normalise_plate(raw)
+        except ValueError:
+            continue
+        found += plate_regions(str(plate))
+    found.append(nik[:2])
+    return tuple(dict.fromkeys(found))
 
 
 def complaint_desks(registry: AdapterRegistry) -> dict[str, ComplaintDesk]:
@@ -73,9 +97,42 @@ def _by_keywords(
     return Route(agency, RoutedBy.KEYWORDS, f"its text mentions {words}, which {agency} handles")
 
 
+def _local(registry: AdapterRegistry, found: Route, evidence: Evidence) -> Route:
+    """The instance of the routed agency's kind whose jurisdiction covers the complaint."""
+    chosen = registry.agency(found.agency)
+    if chosen is None:
+        return found
+    desks = complaint_desks(registry)
+    siblings = [a for a in registry.of_kind(chosen.kind) if a.code in desks]
+    for region in evidence.regions:
+        scored = [
+            (score, a.code)
+            for a in siblings
+            if (score := a.jurisdiction.specificity(region)) is not None
+        ]
+        if scored:
+            local = max(scored)[1]
+            if local == found.agency:
+                return found
+            return replace(
+                found,
+                agency=local,
+                reason=f"{found.reason}; of its offices, {local} serves region {region}",
+            )
+    return found
+
+
 def route(registry: AdapterRegistry, evidence: Evidence) -> Route | None:
     """None when nothing points to any agency and the citizen addressed none."""
+    found = _route(registry, evidence)
+    return _local(registry, found, evidence) if found else None
+
+
+def _route(registry: AdapterRegistry, evidence: Evidence) -> Route | None:
     desks = complaint_desks(registry)
+    if evidence.addressed_to is not None and evidence.addressed_to not in desks:
+        kin = [a.code for a in registry.of_kind(evidence.addressed_to) if a.code in desks]
+        evidence = replace(evidence, addressed_to=kin[0] if kin else evidence.addressed_to)
     if evidence.service_request is not None:
         request_id, service = evidence.service_request
         agency = _responsible(registry, service, desks)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -249,12 +250,19 @@ class IdempotencyRecord(Base):
 
 
 class AgencySettingRecord(Base):
-    """An agency's endpoint as its administrator set it at run time, over the defaults from
-    the settings. The password is stored encrypted, never in clear and never returned."""
+    """An agency instance as its administrator set it at run time: an instance registered
+    through the API (`kind` set), or a configured instance's endpoint over the settings'
+    (`kind` null). A removed instance keeps its row, marked, so every process notices. The
+    password is stored encrypted, never in clear and never returned."""
 
     __tablename__ = "agency_settings"
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(200))
+    jurisdiction: Mapped[list[str] | None] = mapped_column(JSON)
+    fixtures: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     base_url: Mapped[str] = mapped_column(String(2048))
     timeout_ms: Mapped[int] = mapped_column(Integer)
     enabled: Mapped[bool] = mapped_column(Boolean)

@@ -44,9 +44,14 @@ class EndpointView(BaseModel):
 
 
 class AgencyView(BaseModel):
-    code: str
+    code: str = Field(description="The instance's code: the key of its entry in `sources`.")
     name: str
+    kind: str = Field(description="The adapter kind (wire dialect) the instance speaks.")
     level: str
+    jurisdiction: list[str] = Field(
+        description="Kemendagri province (2 digits) or regency (4 digits) codes it serves; "
+        "empty for a national agency."
+    )
     adapter_version: str
     capabilities: list[str]
     services: list[str] = Field(description="Codes of the services it declares to the catalogue.")
@@ -55,6 +60,9 @@ class AgencyView(BaseModel):
     health: AgencyHealthReport
     updated_at: dt.datetime | None = Field(description="Last change through the admin API.")
     updated_by: str | None
+    registered_at_run_time: bool = Field(
+        description="Registered through the admin API rather than the operator's settings."
+    )
 
 
 class AgencyList(BaseModel):
@@ -69,6 +77,55 @@ class EndpointUpdate(StrictModel):
     enabled: bool = True
     username: SingleLineText | None = Field(default=None, max_length=128)
     password: Password | None = None
+
+
+AgencyCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$"),
+    Field(examples=["bapenda_51"], description="Lower case letters, digits and `_`."),
+]
+RegionCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9]{2}([0-9]{2})?$"),
+    Field(description="A Kemendagri province (`51`) or regency/city (`5171`) code."),
+]
+
+
+def _real_regions(codes: list[str]) -> list[str]:
+    from app.agencies.jurisdiction import region_name
+
+    unknown = [code for code in codes if region_name(code) is None]
+    if unknown:
+        raise ValueError(f"not Kemendagri province or regency codes: {', '.join(unknown)}")
+    if len(set(codes)) != len(codes):
+        raise ValueError("each region at most once")
+    return sorted(codes)
+
+
+class ConformanceFixturesIn(StrictModel):
+    """Identifiers this instance's backend answers for (its own province's plates), used by
+    the conformance suite in place of the adapter kind's defaults."""
+
+    known_nik: Annotated[str, StringConstraints(pattern=r"^[0-9]{16}$")] | None = None
+    unknown_nik: Annotated[str, StringConstraints(pattern=r"^[0-9]{16}$")] | None = None
+    known_plate_number: SingleLineText | None = Field(default=None, max_length=16)
+    unknown_plate_number: SingleLineText | None = Field(default=None, max_length=16)
+
+
+class AgencyRegistration(EndpointUpdate):
+    """A new agency instance (POST): who it is, the adapter kind it speaks, where it has
+    authority, and its endpoint."""
+
+    code: AgencyCode
+    kind: SingleLineText = Field(max_length=64, examples=["vehicle_tax"])
+    name: SingleLineText = Field(max_length=200, examples=["Bapenda Provinsi Bali (SAMSAT)"])
+    jurisdiction: Annotated[list[RegionCode], AfterValidator(_real_regions)] = Field(
+        default_factory=list,
+        max_length=600,
+        examples=[["51"]],
+        description="Empty for a national agency.",
+    )
+    conformance: ConformanceFixturesIn | None = None
 
 
 class EndpointPatch(StrictModel):

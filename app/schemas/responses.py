@@ -18,8 +18,11 @@ class ProfilePart(StrEnum):
 
 
 class CitizenProfile(BaseModel):
-    """One citizen's whole picture. A part is null when it was not asked for or did not arrive;
-    `sources` says which agency supplied what and how it went."""
+    """One citizen's whole picture. A part is null when it was not asked for or no agency
+    could give it; `sources` has one entry per agency instance asked, keyed by its code, and
+    says what it supplied and how it went. Vehicles are held by each province's tax office
+    (`bapenda_31`, `bapenda_32`, ...): every one is asked at once and their lists are merged,
+    so a part can be partial (one office down): `complete` is then false."""
 
     nik: str
     identity: Identity
@@ -44,9 +47,12 @@ class VehicleRecord(BaseModel):
 
 
 class CitizenVehicles(BaseModel):
+    """The citizen's vehicles from every provincial tax office at once, merged."""
+
     nik: str
     items: list[Vehicle]
-    source: SourceReport
+    sources: Sources = Field(description="One entry per tax office asked, by instance code.")
+    complete: bool = Field(description="True when every office answered.")
 
 
 class CitizenBusinesses(BaseModel):

@@ -8,30 +8,39 @@ from app.schemas.service_requests import ServiceCode
 from app.workflows.definitions import SERVICES
 
 
-def _taking_part(registry: AdapterRegistry, code: str, declared_by: str) -> list[str]:
-    """The declaring agency, and for a service the bus runs, every agency of its steps."""
-    agencies = [declared_by]
+def _taking_part(registry: AdapterRegistry, code: str, declared_by: list[str]) -> list[str]:
+    """The declaring instances (every provincial office offering it), and for a service the
+    bus runs, every instance that can do one of its steps."""
+    agencies = list(declared_by)
     if code in SERVICES:
         for step in SERVICES[ServiceCode(code)].steps:
-            provider = registry.provider(step.capability, object)
-            if provider and provider.agency.code not in agencies:
-                agencies.append(provider.agency.code)
+            for provider in registry.providers(step.capability, object):
+                if provider.agency.code not in agencies:
+                    agencies.append(provider.agency.code)
     return agencies
+
+
+def _runnable(registry: AdapterRegistry, code: str) -> bool:
+    """Every step of the service has an enabled instance to do it."""
+    return code in SERVICES and all(
+        any(p.agency.endpoint.enabled for p in registry.providers(step.capability, object))
+        for step in SERVICES[ServiceCode(code)].steps
+    )
 
 
 def services(
     registry: AdapterRegistry, agency: str | None = None, category: str | None = None
 ) -> ServiceList:
     views: dict[str, ServiceView] = {}
+    declarers: dict[str, list[str]] = {}
+    for declaring in sorted(registry.agencies(), key=lambda a: a.code):
+        for declared in declaring.adapter.services:
+            declarers.setdefault(declared.code, []).append(declaring.code)
     for declaring in sorted(registry.agencies(), key=lambda a: a.code):
         for service in declaring.adapter.services:
             if service.code in views:
                 continue
-            taking_part = _taking_part(registry, service.code, declaring.code)
-            enabled = all(
-                (found := registry.agency(code)) is not None and found.endpoint.enabled
-                for code in taking_part
-            )
+            taking_part = _taking_part(registry, service.code, declarers[service.code])
             views[service.code] = ServiceView(
                 code=service.code,
                 name_id=service.name_id,
@@ -46,7 +55,7 @@ def services(
                 complaint_channel=service.complaint_channel,
                 legal_basis=list(service.legal_basis),
                 responsible_unit=service.responsible_unit,
-                online=service.code in SERVICES and enabled,
+                online=_runnable(registry, service.code),
             )
     return ServiceList(
         items=[

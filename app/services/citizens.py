@@ -9,7 +9,7 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from app.adapters.base import (
     BusinessPage,
@@ -24,13 +24,22 @@ from app.schemas.business import Business
 from app.schemas.citizen import Family
 from app.schemas.responses import CitizenBusinesses, CitizenProfile, CitizenVehicles, ProfilePart
 from app.schemas.sources import SourceStatus
-from app.schemas.vehicle import Vehicle
 from app.services.context import Caller, Services
-from app.services.outcomes import all_ok, combine_sources
+from app.services.outcomes import all_ok, combine_sources, most_telling
 from app.services.reads import fail_read, record_read, refuse_other_citizen
 from app.services.release import minimise_identity, released_parts, withheld_parts
 
 PROFILE_PAGE_SIZE = 50
+
+Item = TypeVar("Item")
+
+
+def merged(lists: list[list[Item]]) -> list[Item] | None:
+    """One list from every instance that answered (a citizen's vehicles in two provinces);
+    None when none did, so a part nobody could give is told apart from an empty one."""
+    if not lists:
+        return None
+    return [item for each in lists for item in each]
 
 
 async def _every_business(provider: BusinessProvider, nik: str) -> list[Business]:
@@ -64,8 +73,8 @@ async def get_profile(
             client=caller.client_id,
         )
     )
-    optional: dict[ProfilePart, Callable[[], Coroutine[Any, Any, CallResult[Any]]]] = {
-        ProfilePart.FAMILY: lambda: bus.call(
+    optional: dict[ProfilePart, Callable[[], Coroutine[Any, Any, list[CallResult[Any]]]]] = {
+        ProfilePart.FAMILY: lambda: bus.call_each(
             Capability.IDENTITY_FAMILY,
             IdentityProvider,
             "family",
@@ -73,7 +82,7 @@ async def get_profile(
             deadline,
             client=caller.client_id,
         ),
-        ProfilePart.VEHICLES: lambda: bus.call(
+        ProfilePart.VEHICLES: lambda: bus.call_each(
             Capability.VEHICLE_LIST_BY_OWNER,
             VehicleProvider,
             "vehicles",
@@ -81,7 +90,7 @@ async def get_profile(
             deadline,
             client=caller.client_id,
         ),
-        ProfilePart.BUSINESSES: lambda: bus.call(
+        ProfilePart.BUSINESSES: lambda: bus.call_each(
             Capability.BUSINESS_LIST_BY_OWNER,
             BusinessProvider,
             "businesses",
@@ -110,21 +119,20 @@ async def get_profile(
             subject_nik=nik,
         )
 
-    results: dict[ProfilePart, CallResult[Any]] = dict(
+    results: dict[ProfilePart, list[CallResult[Any]]] = dict(
         zip(tasks, await asyncio.gather(*tasks.values()), strict=True)
     )
-    calls: list[CallResult[Any]] = [identity, *results.values()]
+    calls: list[CallResult[Any]] = [identity, *(c for each in results.values() for c in each)]
     complete = all_ok(calls)
 
-    def value(part: ProfilePart) -> Any:
-        result = results.get(part)
-        return result.value if result and result.status is SourceStatus.OK else None
+    def answered(part: ProfilePart) -> list[Any]:
+        return [c.value for c in results.get(part, ()) if c.status is SourceStatus.OK]
 
-    family: Family | None = value(ProfilePart.FAMILY)
-    vehicles: list[Vehicle] | None = value(ProfilePart.VEHICLES)
-    businesses: list[Business] | None = value(ProfilePart.BUSINESSES)
+    family: Family | None = next(iter(answered(ProfilePart.FAMILY)), None)
+    vehicles = merged(answered(ProfilePart.VEHICLES))
+    businesses = merged(answered(ProfilePart.BUSINESSES))
     person, withheld_fields = minimise_identity(caller, identity.value)
-    released = ["identity", *(part.value for part in results if value(part) is not None)]
+    released = ["identity", *(part.value for part in results if answered(part))]
     if not withheld_fields:
         released.append("identity.full")
     profile = CitizenProfile(
@@ -153,9 +161,11 @@ async def get_profile(
 
 
 async def list_vehicles(services: Services, caller: Caller, nik: str) -> CitizenVehicles:
+    """Every tax office at once; the offices that answered give the list, and only when none
+    could is it a problem (the most telling office's failure)."""
     started = time.perf_counter()
     refuse_other_citizen(caller, nik, operation="citizen.vehicles", started=started)
-    call = await services.bus.call(
+    calls = await services.bus.call_each(
         Capability.VEHICLE_LIST_BY_OWNER,
         VehicleProvider,
         "vehicles",
@@ -163,29 +173,31 @@ async def list_vehicles(services: Services, caller: Caller, nik: str) -> Citizen
         Deadline(services.request_deadline_ms),
         client=caller.client_id,
     )
-    if call.status is not SourceStatus.OK or call.value is None:
+    items = merged([c.value for c in calls if c.status is SourceStatus.OK and c.value is not None])
+    if items is None:
         raise await fail_read(
             services,
             caller,
             "citizen.vehicles",
             started,
-            call,
-            [call],
+            most_telling(calls),
+            calls,
             ProblemKind.CITIZEN_NOT_FOUND,
             subject_nik=nik,
         )
+    complete = all_ok(calls)
     await record_read(
         services,
         caller,
         "citizen.vehicles",
         started,
-        [call],
+        calls,
         200,
-        "complete",
+        "complete" if complete else "partial",
         released=["vehicles"],
         subject_nik=nik,
     )
-    return CitizenVehicles(nik=nik, items=call.value, source=call.report())
+    return CitizenVehicles(nik=nik, items=items, sources=combine_sources(calls), complete=complete)
 
 
 async def list_businesses(

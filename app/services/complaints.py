@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.bus.registry import AdapterRegistry
 from app.complaints import deadlines
-from app.complaints.routing import Evidence, Route, categories, route
+from app.complaints.routing import Evidence, Route, categories, regions_named, route
 from app.db.models import ComplaintEventRecord, ComplaintRecord, ServiceRequestRecord
 from app.problems import ProblemError, ProblemKind
 from app.schemas.complaints import (
@@ -131,7 +131,11 @@ async def _evidence(complaints: Complaints, caller: Caller, body: ComplaintCreat
         check_nik(body.nik)
     except ValueError as exc:
         _field(errors, "nik", str(exc))
-    if body.addressed_to is not None and registry.agency(body.addressed_to) is None:
+    if (
+        body.addressed_to is not None
+        and registry.agency(body.addressed_to) is None
+        and not registry.of_kind(body.addressed_to)
+    ):
         _field(errors, "addressed_to", f"no agency {body.addressed_to!r} is on the bus")
     if body.service is not None:
         try:
@@ -159,6 +163,11 @@ async def _evidence(complaints: Complaints, caller: Caller, body: ComplaintCreat
         service=body.service,
         service_request=(request.id, request.service) if request else None,
         category=body.category,
+        regions=regions_named(
+            f"{body.subject}\n{body.description}",
+            (request.data["plate_number"],) if request and "plate_number" in request.data else (),
+            body.nik,
+        ),
     )
 
 

@@ -3,7 +3,9 @@
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from app.agencies.jurisdiction import describe_regions
 from app.bus.calls import CallResult
+from app.bus.registry import NotServed
 from app.problems import ProblemError, ProblemKind
 from app.schemas.sources import SourceReport, Sources, SourceStatus
 
@@ -44,6 +46,15 @@ def combine_sources(calls: Iterable[CallResult[Any]]) -> Sources:
     return sources
 
 
+def most_telling(calls: Sequence[CallResult[Any]]) -> CallResult[Any]:
+    """Of several instances' failed answers, the one to tell the caller: a fault before a
+    "not found", since the record may be at the instance that could not answer."""
+    return max(
+        calls,
+        key=lambda c: -1 if c.status is SourceStatus.NOT_FOUND else _SEVERITY[c.status],
+    )
+
+
 def all_ok(calls: Sequence[CallResult[Any]]) -> bool:
     return all(call.status is SourceStatus.OK for call in calls)
 
@@ -61,3 +72,12 @@ def failure(
     kind = _FAILURE_KIND.get(call.status, ProblemKind.AGENCY_BAD_REPLY)
     headers = {"Retry-After": "1"} if call.status is SourceStatus.THROTTLED else None
     return ProblemError(kind, f"{call.agency}: {call.detail}", sources=sources, headers=headers)
+
+
+def not_served(exc: NotServed, what: str) -> ProblemError:
+    """No instance's jurisdiction covers the key's regions: say which, not "not found"."""
+    return ProblemError(
+        ProblemKind.JURISDICTION_NOT_SERVED,
+        f"no agency on the bus serves {describe_regions(exc.regions)} yet, where {what} belongs",
+        extensions={"regions": list(exc.regions)},
+    )

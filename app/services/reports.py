@@ -85,7 +85,11 @@ def _bounds(span: Period) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _check_agency(reports: Reports, agency: str | None) -> None:
-    if agency is not None and reports.registry.agency(agency) is None:
+    if (
+        agency is not None
+        and reports.registry.agency(agency) is None
+        and not reports.registry.of_kind(agency)
+    ):
         raise _invalid("agency", f"no agency {agency!r} is on the bus")
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.agencies.endpoint_policy import EndpointPolicy, EndpointRefused
-from app.bus.registry import AdapterRegistry
+from app.bus.registry import AdapterRegistry, NotServed
 from app.db.models import ServiceRequestRecord
 from app.problems import ProblemError, ProblemKind
 from app.schemas.identifiers import check_nik
@@ -35,11 +35,12 @@ from app.services import catalogue, idempotency
 from app.services.access_log import AccessLog
 from app.services.context import Caller
 from app.services.cursors import decode_cursor, encode_cursor
+from app.services.outcomes import not_served
 from app.services.personal_data import record_access, record_disclosures
 from app.services.reads import refuse_other_citizen, refuse_unless_owned
 from app.workflows.calendar import add_working_days, jakarta_today
 from app.workflows.definitions import SERVICES
-from app.workflows.engine import add_event, new_step, now
+from app.workflows.engine import add_event, new_step, now, step_agency
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,11 @@ async def submit(
         await _check_callback(str(body.callback_url), requests.callback_policy)
     definition = SERVICES[body.service]
     standard = catalogue.service(requests.registry, body.service.value)
+    try:
+        for spec in definition.steps:
+            step_agency(requests.registry, spec, data)
+    except NotServed as exc:
+        raise not_served(exc, "this request") from exc
 
     async def create(session: AsyncSession) -> idempotency.Answer:
         at = now()
@@ -156,7 +162,7 @@ async def submit(
             updated_at=at,
             next_run_at=at,
             steps=[
-                new_step(requests.registry, request_id, position, spec)
+                new_step(requests.registry, request_id, position, spec, data)
                 for position, spec in enumerate(definition.steps, start=1)
             ],
             events=[],

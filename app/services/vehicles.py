@@ -1,26 +1,33 @@
-"""A vehicle by its plate, with this year's tax assessment."""
+"""A vehicle by its plate, with this year's tax assessment, from the province that taxes it."""
 
 import time
 
 from app.adapters.base import Capability, VehicleProvider
+from app.agencies.jurisdiction import plate_regions
 from app.bus.calls import Deadline
+from app.bus.registry import NotServed
 from app.problems import ProblemKind
 from app.schemas.responses import VehicleRecord
 from app.schemas.sources import SourceStatus
 from app.services.context import Caller, Services
+from app.services.outcomes import not_served
 from app.services.reads import fail_read, record_read, refuse_other_citizen
 
 
 async def get_vehicle(services: Services, caller: Caller, plate_number: str) -> VehicleRecord:
     started = time.perf_counter()
-    call = await services.bus.call(
-        Capability.VEHICLE_LOOKUP,
-        VehicleProvider,
-        "vehicle",
-        lambda p: p.get_vehicle(plate_number),
-        Deadline(services.request_deadline_ms),
-        client=caller.client_id,
-    )
+    try:
+        call = await services.bus.call(
+            Capability.VEHICLE_LOOKUP,
+            VehicleProvider,
+            "vehicle",
+            lambda p: p.get_vehicle(plate_number),
+            Deadline(services.request_deadline_ms),
+            client=caller.client_id,
+            regions=plate_regions(plate_number),
+        )
+    except NotServed as exc:
+        raise not_served(exc, f"plate {plate_number}") from exc
     if call.status is not SourceStatus.OK or call.value is None:
         raise await fail_read(
             services,

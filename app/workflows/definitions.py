@@ -38,12 +38,16 @@ def _registration_product(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def _address_product(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Every agency told, by instance code: each provincial tax office where the citizen owns
+    a vehicle, and the licensing agency."""
+    offices = results["tell_vehicle_tax"]
+    told = {
+        code: {"records_updated": count, "acknowledged_at": offices["acknowledged_at"]}
+        for code, count in offices["offices"].items()
+    }
     return {
         "registration_number": results["record_address"]["registration_number"],
-        "acknowledged_by": {
-            "vehicle_tax": results["tell_vehicle_tax"],
-            "investment_licensing": results["tell_investment_licensing"],
-        },
+        "acknowledged_by": {**told, "investment_licensing": results["tell_investment_licensing"]},
     }
 
 
@@ -55,13 +59,24 @@ SERVICES: dict[ServiceCode, ServiceDefinition] = {
             steps=(
                 StepSpec("verify_owner", Capability.IDENTITY_VERIFY, steps.verify_vehicle_owner),
                 StepSpec(
-                    "issue_payment_code", Capability.VEHICLE_TAX_PAYMENT, steps.issue_payment_code
+                    "issue_payment_code",
+                    Capability.VEHICLE_TAX_PAYMENT,
+                    steps.issue_payment_code,
+                    regions=steps.plate_of,
                 ),
-                StepSpec("pay_tax", Capability.VEHICLE_TAX_PAYMENT, steps.pay_vehicle_tax),
+                StepSpec(
+                    "pay_tax",
+                    Capability.VEHICLE_TAX_PAYMENT,
+                    steps.pay_vehicle_tax,
+                    regions=steps.plate_of,
+                ),
             ),
             compensations={
                 "issue_payment_code": StepSpec(
-                    "void_payment_code", Capability.VEHICLE_TAX_PAYMENT, steps.void_payment_code
+                    "void_payment_code",
+                    Capability.VEHICLE_TAX_PAYMENT,
+                    steps.void_payment_code,
+                    regions=steps.plate_of,
                 )
             },
             product=_renewal_product,
@@ -91,7 +106,8 @@ SERVICES: dict[ServiceCode, ServiceDefinition] = {
                 StepSpec(
                     "tell_vehicle_tax",
                     Capability.VEHICLE_UPDATE_OWNER_ADDRESS,
-                    steps.tell_agency(Capability.VEHICLE_UPDATE_OWNER_ADDRESS),
+                    steps.tell_tax_offices,
+                    every=True,
                 ),
                 StepSpec(
                     "tell_investment_licensing",

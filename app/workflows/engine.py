@@ -14,22 +14,25 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.adapters.base import AgencyError, AgencyNotFound, AgencyRejected, Capability
-from app.bus.registry import AdapterRegistry, Provider
+from app.agencies.jurisdiction import describe_regions
+from app.bus.registry import AdapterRegistry, NotServed, Provider
 from app.db.models import RequestEventRecord, RequestStepRecord, ServiceRequestRecord
 from app.schemas.service_requests import FINAL_STATUSES, RequestStatus, ServiceCode, StepState
 from app.schemas.sources import SourceStatus
 from app.services.agency_calls import AgencyCallLog, failure_status
 from app.workflows.definitions import SERVICES, ServiceDefinition
-from app.workflows.steps import Done, Outcome, Provide, Reject, StepInput, StepSpec, Wait
+from app.workflows.steps import Done, Outcome, Reject, StepInput, StepSpec, Wait
 
 log = logging.getLogger(__name__)
+
+P = TypeVar("P")
 
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_S = 60.0
@@ -68,18 +71,58 @@ def add_event(request: ServiceRequestRecord, status: RequestStatus, message: str
     )
 
 
-def new_step(
-    registry: AdapterRegistry, request_id: str, position: int, spec: StepSpec
-) -> RequestStepRecord:
+def step_agency(registry: AdapterRegistry, spec: StepSpec, data: dict[str, Any]) -> str:
+    """The instance a step will ask, as the request shows it: the one its key routes to, all
+    of a capability's for a step that asks every instance. Raises `NotServed` when the key's
+    region has no instance, so a request that could never be done is refused at once."""
+    if spec.every:
+        return f"every:{spec.capability.value}"
+    if spec.regions is not None:
+        return registry.route(spec.capability, object, spec.regions(data))[0].agency.code
     provider = registry.provider(spec.capability, object)
+    return provider.agency.code if provider else spec.capability.value.split(".")[0]
+
+
+def new_step(
+    registry: AdapterRegistry,
+    request_id: str,
+    position: int,
+    spec: StepSpec,
+    data: dict[str, Any],
+) -> RequestStepRecord:
     return RequestStepRecord(
         position=position,
         name=spec.name,
-        agency=provider.agency.code if provider else spec.capability.value.split(".")[0],
+        agency=step_agency(registry, spec, data),
         state=StepState.PENDING.value,
         reference=step_reference(request_id, position, spec.name),
         attempts=0,
     )
+
+
+class _Providers:
+    """The `Provide` a step gets: routes through the registry and notes every instance it
+    handed out, for the agencies' availability and latency records."""
+
+    def __init__(self, engine: "Engine") -> None:
+        self._engine = engine
+        self.called: list[str] = []
+
+    def __call__(
+        self, capability: Capability, protocol: type[P], regions: tuple[str, ...] | None = None
+    ) -> P:
+        provider = self._engine._provider(capability, protocol, regions)
+        self.called.append(provider.agency.code)
+        return cast(P, provider.impl)
+
+    def every(self, capability: Capability, protocol: type[P]) -> list[tuple[str, P]]:
+        providers = [
+            p
+            for p in self._engine._registry.providers(capability, protocol)
+            if p.agency.endpoint.enabled
+        ]
+        self.called += [p.agency.code for p in providers]
+        return [(p.agency.code, p.impl) for p in providers]
 
 
 @dataclass(frozen=True)
@@ -108,15 +151,23 @@ class Engine:
         self._step_pause_s = step_pause_s
         self._retry_base_s = retry_base_s
 
-    def _provider(self, capability: Capability, protocol: type[Any]) -> Provider[Any]:
-        provider = self._registry.provider(capability, protocol)
+    def _provider(
+        self, capability: Capability, protocol: type[Any], regions: tuple[str, ...] | None
+    ) -> Provider[Any]:
+        if regions is None:
+            provider = self._registry.provider(capability, protocol)
+        else:
+            provider = self._registry.route(capability, protocol, regions)[0]
         if provider is None or not provider.agency.endpoint.enabled:
             raise NoAgency(f"no enabled agency serves {capability.value}")
         return provider
 
     def _timeout_s(self, capability: Capability) -> float:
-        provider = self._registry.provider(capability, object)
-        return provider.agency.endpoint.timeout_ms / 1000 if provider else 1.0
+        """The slowest instance's: a step routed to any of them, or asking all at once."""
+        timeouts = [
+            p.agency.endpoint.timeout_ms for p in self._registry.providers(capability, object)
+        ]
+        return max(timeouts, default=1000) / 1000
 
     async def run(self, request_id: str) -> None:
         """Advance a request this worker holds the lease on, until it waits or ends."""
@@ -210,7 +261,9 @@ class Engine:
         for spec in reversed(compensations):
             if spec.name not in names:
                 position += 1
-                request.steps.append(new_step(self._registry, request.id, position, spec))
+                request.steps.append(
+                    new_step(self._registry, request.id, position, spec, request.data)
+                )
 
     def _finish(self, request: ServiceRequestRecord, definition: ServiceDefinition) -> None:
         request.lease_owner = None
@@ -229,22 +282,17 @@ class Engine:
     async def _execute(self, claimed: _Claimed) -> Outcome | Exception:
         """A step that reached an agency is recorded with its time and how it went, for the
         agency's availability and latency; one that only waited for the citizen is not."""
-        called: list[str] = []
-
-        def provide(capability: Capability, protocol: type[Any]) -> Any:
-            provider = self._provider(capability, protocol)
-            called.append(provider.agency.code)
-            return provider.impl
-
+        providers = _Providers(self)
         started = time.perf_counter()
-        outcome = await self._outcome(claimed, provide)
-        if self._call_log is not None and called:
+        outcome = await self._outcome(claimed, providers)
+        if self._call_log is not None:
             status = failure_status(outcome) if isinstance(outcome, Exception) else SourceStatus.OK
             latency_ms = round((time.perf_counter() - started) * 1000)
-            self._call_log.record(called[0], claimed.spec.name, status, latency_ms)
+            for code in dict.fromkeys(providers.called):
+                self._call_log.record(code, claimed.spec.name, status, latency_ms)
         return outcome
 
-    async def _outcome(self, claimed: _Claimed, provide: Provide) -> Outcome | Exception:
+    async def _outcome(self, claimed: _Claimed, provide: _Providers) -> Outcome | Exception:
         try:
             async with asyncio.timeout(self._timeout_s(claimed.spec.capability) * 2):
                 return await claimed.spec.run(claimed.step_input, provide)
@@ -252,6 +300,8 @@ class Engine:
             return Reject(str(exc))
         except AgencyRejected as exc:
             return Reject(str(exc))
+        except NotServed as exc:
+            return Reject(f"no agency on the bus serves {describe_regions(exc.regions)} yet")
         except (AgencyError, httpx.HTTPError, TimeoutError) as exc:
             return exc
         except Exception as exc:

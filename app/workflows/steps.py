@@ -5,10 +5,11 @@ Steps raise for transient trouble (timeouts, an agency down); the engine retries
 with the same reference, so the agency applies each step once however often it is asked.
 """
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from app.adapters.base import (
     AgencyNotFound,
@@ -25,6 +26,7 @@ from app.adapters.base import (
     VehicleTaxCashier,
 )
 from app.adapters.base import BusinessRegistrar as Registrar
+from app.agencies.jurisdiction import plate_regions
 from app.schemas.service_requests import RequestStatus
 
 AGENCY_POLL_SECONDS = 2.0
@@ -65,15 +67,39 @@ class StepInput:
     reference: str
 
 
-Provide = Callable[[Capability, type[Any]], Any]
-StepRun = Callable[[StepInput, Provide], Awaitable[Outcome]]
+P = TypeVar("P")
+
+
+class Provide(Protocol):
+    """How a step reaches agencies: the one instance for a capability (the one whose
+    jurisdiction covers `regions`, when the step's key decides one), or every instance."""
+
+    def __call__(
+        self, capability: Capability, protocol: type[P], regions: tuple[str, ...] | None = None
+    ) -> P: ...
+
+    def every(self, capability: Capability, protocol: type[P]) -> list[tuple[str, P]]:
+        """(instance code, adapter) of every enabled instance serving `capability`."""
+        ...
+
+
+StepRun = Callable[[StepInput, "Provide"], Awaitable[Outcome]]
+
+
+def plate_of(data: dict[str, Any]) -> tuple[str, ...]:
+    return plate_regions(data["plate_number"])
 
 
 @dataclass(frozen=True)
 class StepSpec:
+    """`regions` names, from the request's data, the regions whose instance does the step
+    (a renewal's plate); `every` marks a step that asks every instance of its capability."""
+
     name: str
     capability: Capability
     run: StepRun
+    regions: Callable[[dict[str, Any]], tuple[str, ...]] | None = None
+    every: bool = False
 
 
 def _new_address(data: dict[str, Any]) -> NewAddress:
@@ -86,7 +112,7 @@ async def verify_vehicle_owner(step: StepInput, provide: Provide) -> Outcome:
     """At the counter the owner's KTP must match the vehicle's registration: the plate must be
     on this NIK, and the civil registry must know this NIK under the registered name, alive."""
     plate = step.data["plate_number"]
-    vehicles: VehicleProvider = provide(Capability.VEHICLE_LOOKUP, VehicleProvider)
+    vehicles = provide(Capability.VEHICLE_LOOKUP, VehicleProvider, plate_of(step.data))
     try:
         vehicle = await vehicles.get_vehicle(plate)
     except AgencyNotFound:
@@ -106,7 +132,7 @@ async def verify_vehicle_owner(step: StepInput, provide: Provide) -> Outcome:
 
 
 async def issue_payment_code(step: StepInput, provide: Provide) -> Outcome:
-    cashier: VehicleTaxCashier = provide(Capability.VEHICLE_TAX_PAYMENT, VehicleTaxCashier)
+    cashier = provide(Capability.VEHICLE_TAX_PAYMENT, VehicleTaxCashier, plate_of(step.data))
     try:
         code = await cashier.issue_payment_code(step.data["plate_number"], step.nik, step.reference)
     except AgencyRejected as exc:
@@ -132,7 +158,7 @@ async def pay_vehicle_tax(step: StepInput, provide: Provide) -> Outcome:
         return Wait(
             RequestStatus.AWAITING_PAYMENT, "waiting for the citizen to pay", poll_after_s=left_s
         )
-    cashier: VehicleTaxCashier = provide(Capability.VEHICLE_TAX_PAYMENT, VehicleTaxCashier)
+    cashier = provide(Capability.VEHICLE_TAX_PAYMENT, VehicleTaxCashier, plate_of(step.data))
     try:
         receipt = await cashier.pay(
             step.payment_confirmed["payment_code"],
@@ -155,7 +181,7 @@ async def pay_vehicle_tax(step: StepInput, provide: Provide) -> Outcome:
 
 async def void_payment_code(step: StepInput, provide: Provide) -> Outcome:
     """Compensation: a payment code must not stay payable for a request that ended."""
-    cashier: VehicleTaxCashier = provide(Capability.VEHICLE_TAX_PAYMENT, VehicleTaxCashier)
+    cashier = provide(Capability.VEHICLE_TAX_PAYMENT, VehicleTaxCashier, plate_of(step.data))
     code = step.results["issue_payment_code"]["payment_code"]
     try:
         await cashier.void_payment_code(code, step.reference)
@@ -225,6 +251,32 @@ async def record_new_address(step: StepInput, provide: Provide) -> Outcome:
     except AgencyRejected as exc:
         return Reject(str(exc))
     return Done({"registration_number": number}, agency_reference=number)
+
+
+async def tell_tax_offices(step: StepInput, provide: Provide) -> Outcome:
+    """'Tell us once' across a federation: each provincial tax office where the citizen owns a
+    vehicle learns of the move, and only those: an office holding none of the citizen's
+    vehicles has no business receiving their address (UU 27/2022, data minimisation). The
+    offices are asked at once; one that fails fails the step, which runs again later with the
+    same reference, so the offices already told apply the move once."""
+    address = _new_address(step.data)
+
+    async def tell(office: OwnerAddressBook) -> int | None:
+        if not isinstance(office, VehicleProvider):
+            return None
+        if not await office.list_vehicles_by_owner(step.nik):
+            return None
+        return await office.update_owner_address(step.nik, address, step.reference)
+
+    offices = provide.every(Capability.VEHICLE_UPDATE_OWNER_ADDRESS, OwnerAddressBook)
+    try:
+        counts = await asyncio.gather(*(tell(office) for _, office in offices))
+    except AgencyRejected as exc:
+        return Reject(str(exc))
+    told = {
+        code: count for (code, _), count in zip(offices, counts, strict=True) if count is not None
+    }
+    return Done({"offices": told, "acknowledged_at": _now().isoformat()})
 
 
 def tell_agency(capability: Capability) -> StepRun:
