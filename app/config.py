@@ -44,6 +44,11 @@ class AgencyInstanceSettings(AgencyEndpoint):
     kind: str | None = None
     name: str | None = None
     jurisdiction: list[str] = Field(default_factory=list)
+    conformance: dict[str, str] | None = Field(
+        default=None,
+        description="Identifiers its own backend answers for (`known_plate_number`, "
+        "`unknown_plate_number`, `known_nik`, `unknown_nik`), over the kind's defaults.",
+    )
 
     @property
     def endpoint(self) -> AgencyEndpoint:
@@ -51,13 +56,26 @@ class AgencyInstanceSettings(AgencyEndpoint):
 
 
 #: The demo federation `make run` starts: one civil registry and one licensing agency for the
-#: country, and four provincial tax offices (East Java's speaks another dialect).
-PROVINCIAL_TAX_OFFICES: dict[str, tuple[str, str, str, int]] = {
-    "bapenda_31": ("vehicle_tax", "Bapenda Provinsi DKI Jakarta (SAMSAT)", "31", 8102),
-    "bapenda_32": ("vehicle_tax", "Bapenda Provinsi Jawa Barat (SAMSAT)", "32", 8104),
-    "bapenda_33": ("vehicle_tax", "Bapenda Provinsi Jawa Tengah (SAMSAT)", "33", 8105),
-    "bapenda_35": ("samsat_jatim", "Bapenda Provinsi Jawa Timur (SAMSAT)", "35", 8106),
-}
+#: country, and four provincial tax offices (East Java's speaks another dialect), each with a
+#: demo owner and plate of its own province for the conformance suite.
+PROVINCIAL_TAX_OFFICES: dict[str, tuple[str, str, str, int, str, str]] = {
+    "bapenda_31": (
+        "vehicle_tax", "Bapenda Provinsi DKI Jakarta (SAMSAT)", "31", 8102,
+        "3174101704820001", "B 9661 SX",
+    ),
+    "bapenda_32": (
+        "vehicle_tax", "Bapenda Provinsi Jawa Barat (SAMSAT)", "32", 8104,
+        "3275046703910001", "B 1526 KDX",
+    ),
+    "bapenda_33": (
+        "vehicle_tax", "Bapenda Provinsi Jawa Tengah (SAMSAT)", "33", 8105,
+        "3374091203840001", "H 1524 Z",
+    ),
+    "bapenda_35": (
+        "samsat_jatim", "Bapenda Provinsi Jawa Timur (SAMSAT)", "35", 8106,
+        "3578051402480001", "L 9930 JA",
+    ),
+}  # fmt: skip
 
 
 def demo_federation() -> dict[str, AgencyInstanceSettings]:
@@ -67,8 +85,14 @@ def demo_federation() -> dict[str, AgencyInstanceSettings]:
             kind=kind,
             name=name,
             jurisdiction=[province],
+            conformance={
+                "known_nik": nik,
+                "unknown_nik": f"{nik[:12]}9999",
+                "known_plate_number": plate,
+                "unknown_plate_number": f"{plate.split()[0]} 1 {plate.split()[-1][0]}QQ",
+            },
         )
-        for code, (kind, name, province, port) in PROVINCIAL_TAX_OFFICES.items()
+        for code, (kind, name, province, port, nik, plate) in PROVINCIAL_TAX_OFFICES.items()
     }
     return {
         "civil_registry": AgencyInstanceSettings(

@@ -1,5 +1,11 @@
-"""The whole system on one machine: three agency simulators and the gateway, each its own
-process, as `make run` starts them and as the end-to-end tests and the benchmark use them."""
+"""The whole system on one machine: the simulated agencies and the gateway, each its own
+process, as `make run` starts them and as the end-to-end tests and the benchmark use them.
+
+The agencies are a small federation: one civil registry and one licensing agency for the
+country, and four provincial tax offices, each its own process holding only its province's
+vehicles (East Java's speaks another dialect). One more process hosts a tax office for every
+other province under `/prov/<code>`: none of them is registered at start, so the demo can
+register one (Bali's) through the admin API, and the benchmark all 38."""
 
 import json
 import os
@@ -17,14 +23,38 @@ from typing import Annotated
 import httpx
 import typer
 
+from app.config import demo_federation
 from app.secret_settings import fresh_secrets
 
-AGENCY_PORTS = {"civil_registry": 8101, "vehicle_tax": 8102, "investment_licensing": 8103}
-AGENCY_HEALTH = {
-    "civil_registry": "/api/v1/ping",
-    "vehicle_tax": "/samsat/status",
-    "investment_licensing": "/oss/v2/health",
+DEMO_INSTANCES = demo_federation()
+
+
+@dataclass(frozen=True)
+class Simulator:
+    target: str
+    port: int
+    health_path: str
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+_SAMSAT = "simulators.vehicle_tax.app:app"
+#: The agency instances `make run` configures, each its own simulator process, by code.
+SIMULATORS: dict[str, Simulator] = {
+    "civil_registry": Simulator("simulators.civil_registry.app:app", 8101, "/api/v1/ping"),
+    "bapenda_31": Simulator(_SAMSAT, 8102, "/samsat/status", {"SIM_PROVINCES": "31"}),
+    "investment_licensing": Simulator(
+        "simulators.investment_licensing.app:app", 8103, "/oss/v2/health"
+    ),
+    "bapenda_32": Simulator(_SAMSAT, 8104, "/samsat/status", {"SIM_PROVINCES": "32"}),
+    "bapenda_33": Simulator(_SAMSAT, 8105, "/samsat/status", {"SIM_PROVINCES": "33"}),
+    "bapenda_35": Simulator(
+        "simulators.samsat_jatim.app:app", 8106, "/api/v2/health", {"SIM_PROVINCES": "35"}
+    ),
 }
+#: Tax offices of every other province, at `/prov/<code>`; registered only through the API.
+PROVINCES_HOST = Simulator("simulators.vehicle_tax.federation:app", 8107, "/prov/51/samsat/status")
+PROVINCES_HOST_NAME = "other_provinces"
+AGENCY_PORTS = {code: simulator.port for code, simulator in SIMULATORS.items()}
 GATEWAY_PORT = 8000
 HOST = "127.0.0.1"
 SECRETS_FILE = Path(".run/secrets.env")
@@ -127,12 +157,20 @@ class Process:
 class Stack:
     agencies: dict[str, Process]
     gateway: Process
+    provinces: Process | None = None
+    """The host of every other province's tax office, at `/prov/<code>`."""
     credentials: dict[str, dict[str, str]] = field(default_factory=dict)
     """The demo clients' credentials by client id, made when the stack starts."""
     tokens: dict[str, str] = field(default_factory=dict)
 
     def processes(self) -> list[Process]:
-        return [*self.agencies.values(), self.gateway]
+        hosts = [self.provinces] if self.provinces else []
+        return [*self.agencies.values(), *hosts, self.gateway]
+
+    def province_url(self, province: str) -> str:
+        """The base URL of a province's tax office on the provinces host."""
+        assert self.provinces is not None
+        return f"{self.provinces.url}/prov/{province}"
 
     def create_demo_clients(self) -> None:
         """Through the operator's CLI, before the gateway starts, so only one process ever
@@ -173,12 +211,23 @@ def plan(
     agency_ports: Mapping[str, int] = AGENCY_PORTS,
     gateway_env: Mapping[str, str] | None = None,
     secrets: Mapping[str, str] | None = None,
+    provinces_port: int = PROVINCES_HOST.port,
 ) -> Stack:
     """`secrets` default to fresh ones, so a test or benchmark run never shares any."""
     agencies = {
-        code: Process(code, f"simulators.{code}.app:app", port, AGENCY_HEALTH[code])
+        code: Process(
+            code,
+            SIMULATORS[code].target,
+            port,
+            SIMULATORS[code].health_path,
+            SIMULATORS[code].env,
+        )
         for code, port in agency_ports.items()
     }
+    host = PROVINCES_HOST
+    provinces = Process(
+        PROVINCES_HOST_NAME, host.target, provinces_port, host.health_path, host.env
+    )
     # Every agency of this local stack lives on loopback, which agency administrators may
     # then use through the admin API too.
     env = {
@@ -191,7 +240,7 @@ def plan(
     for code, process in agencies.items():
         env[f"SATUPINTU_AGENCIES__{code.upper()}__BASE_URL"] = process.url
     gateway = Process("gateway", "app.main:create_app", gateway_port, "/healthz", env, True)
-    return Stack(agencies, gateway)
+    return Stack(agencies, gateway, provinces)
 
 
 @contextmanager
@@ -208,6 +257,27 @@ def running(stack: Stack) -> Iterator[Stack]:
             process.stop()
 
 
+def bali_registration(stack: Stack) -> dict[str, object]:
+    """The admin call that makes Bali's tax office (on the provinces host) the fifth office,
+    with a plate and owner of its own for the conformance suite."""
+    from simulators.world import default_world
+
+    world = default_world()
+    plate = min(p for p, v in world.vehicles.items() if v.regency_code.startswith("51"))
+    return {
+        "code": "bapenda_51",
+        "kind": "vehicle_tax",
+        "name": "Bapenda Provinsi Bali (SAMSAT)",
+        "jurisdiction": ["51"],
+        "base_url": stack.province_url("51"),
+        "conformance": {
+            "known_nik": world.vehicles[plate].owner_nik,
+            "known_plate_number": plate,
+            "unknown_plate_number": "DK 1 QQQ",
+        },
+    }
+
+
 def _banner(stack: Stack) -> str:
     from simulators.world import personas
 
@@ -218,7 +288,23 @@ def _banner(stack: Stack) -> str:
         f"  API docs             {stack.gateway.url}/docs",
         f"  readiness            {stack.gateway.url}/readyz",
     ]
-    lines += [f"  {code:<20} {p.url}" for code, p in stack.agencies.items()]
+    lines.append("  agency instances (code, jurisdiction, kind, simulator):")
+    for code, process in stack.agencies.items():
+        configured = DEMO_INSTANCES.get(code)
+        where = (
+            ",".join(configured.jurisdiction)
+            if configured and configured.jurisdiction
+            else "national"
+        )
+        kind = (configured.kind if configured else None) or code
+        lines.append(f"    {code:<20} {where:<9} {kind:<22} {process.url}")
+    if stack.provinces:
+        lines += [
+            f"  other provinces      {stack.provinces.url}/prov/<code>, none registered; "
+            "join Bali's office (with $TOKEN from below):",
+            f"    curl -H \"Authorization: Bearer $TOKEN\" -H 'content-type: application/json' "
+            f"{stack.gateway.url}/v1/agencies -d '{json.dumps(bali_registration(stack))}'",
+        ]
     lines += [
         f"  secrets              {SECRETS_FILE.resolve()} (made on the first start, kept;",
         "                       delete it and the database together to start over)",

@@ -64,6 +64,7 @@ class InstanceSpec:
             endpoint=settings.endpoint,
             name=settings.name,
             jurisdiction=Jurisdiction(frozenset(settings.jurisdiction)),
+            fixtures=ConformanceFixtures(**settings.conformance) if settings.conformance else None,
         )
 
 
