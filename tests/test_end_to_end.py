@@ -25,8 +25,9 @@ def stack(tmp_path_factory, _fresh_external_database) -> Iterator[Stack]:
         database_url,
         gateway_port=free_port(),
         agency_ports=ports,
+        provinces_port=free_port(),
         gateway_env={
-            "SATUPINTU_AGENCIES__VEHICLE_TAX__TIMEOUT_MS": "1000",
+            "SATUPINTU_AGENCIES__BAPENDA_33__TIMEOUT_MS": "1000",
             "SATUPINTU_AGENCIES__INVESTMENT_LICENSING__TIMEOUT_MS": "1000",
         },
         secrets=RUN_SECRETS_ENV,
@@ -70,7 +71,7 @@ def test_slow_agency_over_real_sockets_is_cut_at_its_deadline(stack, personas):
 
 @pytest.mark.parametrize(
     ("agency", "backend", "exit_code"),
-    [("vehicle_tax", "vehicle_tax", 0), ("vehicle_tax", "civil_registry", 1)],
+    [("bapenda_33", "bapenda_33", 0), ("bapenda_33", "civil_registry", 1)],
 )
 def test_adapters_check_reports_and_exits_by_the_result(stack, agency, backend, exit_code):
     result = subprocess.run(
@@ -96,7 +97,7 @@ def test_adapters_check_reports_and_exits_by_the_result(stack, agency, backend, 
 
 
 def test_stopped_vehicle_tax_process_gives_a_partial_answer(stack, personas):
-    stack.agencies["vehicle_tax"].stop()
+    stack.agencies["bapenda_33"].stop()
     response, elapsed = _get(
         f"{stack.gateway.url}/v1/citizens/{personas['family'].nik}",
         headers=stack.officer_headers(),
@@ -105,10 +106,11 @@ def test_stopped_vehicle_tax_process_gives_a_partial_answer(stack, personas):
     assert response.status_code == 200
     body = response.json()
     assert body["complete"] is False
-    assert body["sources"]["vehicle_tax"]["status"] == "unavailable"
+    assert body["sources"]["bapenda_33"]["status"] == "unavailable"
+    assert body["sources"]["bapenda_31"]["status"] == "ok"
     assert body["identity"]["nik"] == personas["family"].nik
     assert body["businesses"] is not None
     assert elapsed < 1.0 + 1.0  # refused at once; never a wait for a dead process
     readiness = httpx.get(f"{stack.gateway.url}/readyz").json()
     assert readiness["status"] == "degraded"
-    assert readiness["agencies"]["vehicle_tax"]["status"] == "down"
+    assert readiness["agencies"]["bapenda_33"]["status"] == "down"
