@@ -19,7 +19,8 @@ def _example(summary: str, key: str) -> dict[str, Any]:
 PROFILE = {
     "complete": _example("Every agency answered", "profile_complete"),
     "partial": _example(
-        "Vehicle tax is down: the other parts still arrive, `complete` is false",
+        "Central Java's tax office is down: the other offices and agencies still answer, "
+        "`vehicles` holds what arrived, `complete` is false",
         "profile_partial",
     ),
     "minimised": _example(

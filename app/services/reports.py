@@ -115,7 +115,8 @@ async def satisfaction(
         SatisfactionSurveyRecord.submitted_at < until,
     )
     if agency:
-        query = query.where(SatisfactionSurveyRecord.agency == agency)
+        offices = [a.code for a in reports.registry.of_kind(agency)]
+        query = query.where(SatisfactionSurveyRecord.agency.in_([agency, *offices]))
     if service:
         query = query.where(SatisfactionSurveyRecord.service == service)
     async with reports.sessions() as session:
@@ -203,8 +204,9 @@ async def performance(
         facts[request.service].append(_facts(request))
     at = dt.datetime.now(dt.UTC)
     agencies = []
-    for code in sorted(a.code for a in reports.registry.agencies()):
-        if agency is not None and code != agency:
+    for found in sorted(reports.registry.agencies(), key=lambda a: a.code):
+        code = found.code
+        if agency is not None and agency not in (code, found.kind):
             continue
         services = sorted(s for s, owner in responsible.items() if owner == code)
         held = [c for c in complaints if c.agency == code]
