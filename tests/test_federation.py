@@ -271,3 +271,30 @@ def test_an_office_failing_conformance_is_refused(stack):
     assert response.json()["type"].endswith("/conformance-failed")
     assert any("known plate" in f["check"] for f in response.json()["failures"])
     assert _get(stack, "/v1/agencies/bapenda_52").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("persona", "text", "office"),
+    [
+        (
+            "bekasi_plate",
+            "Pajak kendaraan B 1526 KDX saya sudah dibayar tapi belum tercatat",
+            "bapenda_32",
+        ),
+        ("two_provinces", "Notice pajak kendaraan L 9881 ZK tidak terkirim", "bapenda_35"),
+        ("family", "Kode bayar pajak kendaraan saya tidak bisa dipakai di bank", "bapenda_33"),
+    ],
+)
+def test_a_vehicle_tax_complaint_goes_to_the_office_that_taxes_it(
+    stack, personas, persona, text, office
+):
+    """By the plate it names, else by the citizen's province; never the first office."""
+    response = _post(
+        stack,
+        "/v1/complaints",
+        {"nik": personas[persona].nik, "subject": "Pajak kendaraan", "description": text},
+    )
+
+    assert response.status_code == 201, response.text
+    assert response.json()["agency"] == office
+    assert response.json()["routing"]["agency"] == office

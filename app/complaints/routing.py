@@ -98,12 +98,20 @@ def _by_keywords(
 
 
 def _local(registry: AdapterRegistry, found: Route, evidence: Evidence) -> Route:
-    """The instance of the routed agency's kind whose jurisdiction covers the complaint."""
+    """Of the routed agency's peers (instances of its kind, or of another kind offering the
+    same services: East Java's office beside the others), the one whose jurisdiction covers
+    the complaint."""
     chosen = registry.agency(found.agency)
     if chosen is None:
         return found
     desks = complaint_desks(registry)
-    siblings = [a for a in registry.of_kind(chosen.kind) if a.code in desks]
+    offered = {s.code for s in chosen.adapter.services}
+    siblings = [
+        a
+        for a in registry.agencies()
+        if a.code in desks
+        and (a.kind == chosen.kind or offered & {s.code for s in a.adapter.services})
+    ]
     for region in evidence.regions:
         scored = [
             (score, a.code)
