@@ -1,6 +1,7 @@
 """A closed-loop load generator: N connections, each sending its next request as soon as the
-last one answered, for a fixed time. aiohttp's C parser keeps the generator cheap, so that on a
-2-core machine most of the CPU goes to what is measured."""
+last one answered, for a fixed time (or until a number of requests, whichever comes first).
+aiohttp's C parser keeps the generator cheap, so that on a 2-core machine most of the CPU goes
+to what is measured."""
 
 import asyncio
 import statistics
@@ -35,8 +36,11 @@ async def _worker(
     kwargs: dict[str, Any],
     ends_at: float,
     result: Result,
+    max_requests: int | None,
 ) -> None:
-    while time.perf_counter() < ends_at:
+    while time.perf_counter() < ends_at and (
+        max_requests is None or result.requests < max_requests
+    ):
         started = time.perf_counter()
         try:
             async with session.request(method, url, **kwargs) as response:
@@ -50,7 +54,12 @@ async def _worker(
 
 
 async def _run(
-    method: str, url: str, concurrency: int, seconds: float, kwargs: dict[str, Any]
+    method: str,
+    url: str,
+    concurrency: int,
+    seconds: float,
+    max_requests: int | None,
+    kwargs: dict[str, Any],
 ) -> Result:
     result = Result()
     connector = aiohttp.TCPConnector(limit=concurrency)
@@ -58,11 +67,24 @@ async def _run(
         started = time.perf_counter()
         ends_at = started + seconds
         await asyncio.gather(
-            *(_worker(session, method, url, kwargs, ends_at, result) for _ in range(concurrency))
+            *(
+                _worker(session, method, url, kwargs, ends_at, result, max_requests)
+                for _ in range(concurrency)
+            )
         )
         result.seconds = time.perf_counter() - started
     return result
 
 
-def load(url: str, concurrency: int, seconds: float, method: str = "GET", **kwargs: Any) -> Result:
-    return asyncio.run(_run(method, url, concurrency, seconds, kwargs))
+def load(
+    url: str,
+    concurrency: int,
+    seconds: float,
+    method: str = "GET",
+    *,
+    max_requests: int | None = None,
+    **kwargs: Any,
+) -> Result:
+    """`seconds` bounds the run; `max_requests`, if given, stops it earlier (with one
+    connection, after exactly that many requests)."""
+    return asyncio.run(_run(method, url, concurrency, seconds, max_requests, kwargs))
