@@ -15,6 +15,7 @@ from app.bus.registry import AdapterRegistry, InstanceSpec
 from app.config import AgencyEndpoint
 from app.db.models import AgencySettingChange, AgencySettingRecord
 from app.main import create_app
+from simulators.world import default_world
 from tests.conftest import (
     AGENCY_HOSTS,
     SPARE_VEHICLE_TAX,
@@ -286,3 +287,103 @@ async def test_an_adapter_that_swallows_timeouts_fails_conformance(agencies):
 
     assert results["vehicle.lookup: known plate"].passed
     assert not results["a timeout is reported as timeout"].passed
+
+
+def _bali(**changes: object) -> dict[str, object]:
+    """Bali's office on the spare vehicle-tax backend, with a Bali plate of the demo world."""
+    return {
+        "code": "bapenda_51",
+        "kind": "vehicle_tax",
+        "name": "Bapenda Provinsi Bali (SAMSAT)",
+        "jurisdiction": ["51"],
+        "base_url": SPARE_VEHICLE_TAX,
+        "conformance": {
+            "known_nik": BALI_OWNER,
+            "known_plate_number": BALI_PLATE,
+            "unknown_plate_number": "DK 1 QQQ",
+        },
+        **changes,
+    }
+
+
+BALI_PLATE = min(p for p, v in default_world().vehicles.items() if v.regency_code[:2] == "51")
+BALI_OWNER = default_world().vehicles[BALI_PLATE].owner_nik
+
+
+async def test_an_instance_registered_at_run_time_serves_its_jurisdiction(admin_gateway, agencies):
+    registered = await admin_gateway.post("/v1/agencies", json=_bali())
+    assert registered.status_code == 201, registered.text
+    assert registered.headers["location"] == "/v1/agencies/bapenda_51"
+    view = registered.json()
+    assert (view["kind"], view["jurisdiction"], view["level"]) == (
+        "vehicle_tax",
+        ["51"],
+        "provincial",
+    )
+    assert view["registered_at_run_time"] is True
+
+    before = agencies.called("spare_vehicle_tax")
+    vehicle = await admin_gateway.get(f"/v1/vehicles/{BALI_PLATE}")
+    assert vehicle.status_code == 200
+    assert agencies.called("spare_vehicle_tax") == before + 1  # the closest office, not national
+
+    profile = (await admin_gateway.get(f"/v1/citizens/{BALI_OWNER}?include=vehicles")).json()
+    assert profile["sources"]["bapenda_51"]["status"] == "ok"
+    assert profile["sources"]["vehicle_tax"]["status"] == "ok"
+    plates = [v["plate_number"] for v in profile["vehicles"]]
+    assert plates.count(BALI_PLATE) == 1  # two instances held it: one vehicle
+
+    listed = (await admin_gateway.get("/v1/agencies?kind=vehicle_tax")).json()
+    assert sorted(a["code"] for a in listed["items"]) == ["bapenda_51", "vehicle_tax"]
+    engine = admin_gateway.app.state.engine  # type: ignore[attr-defined]
+    async with engine.connect() as conn:
+        [change] = (await conn.execute(select(AgencySettingChange))).all()
+    assert change.code == "bapenda_51"
+    assert change.changed_by.startswith("dukcapil-admin-") or change.changed_by
+    assert change.changes["jurisdiction"] == ["51"]
+
+
+async def test_a_removed_instance_stops_serving_and_its_removal_is_recorded(admin_gateway):
+    assert (await admin_gateway.post("/v1/agencies", json=_bali())).status_code == 201
+
+    removed = await admin_gateway.delete("/v1/agencies/bapenda_51")
+
+    assert removed.status_code == 204
+    assert (await admin_gateway.get("/v1/agencies/bapenda_51")).status_code == 404
+    assert (await admin_gateway.delete("/v1/agencies/bapenda_51")).status_code == 404
+    engine = admin_gateway.app.state.engine  # type: ignore[attr-defined]
+    async with engine.connect() as conn:
+        changes = (await conn.execute(select(AgencySettingChange))).all()
+        [stored] = (await conn.execute(select(AgencySettingRecord))).all()
+    assert [c.changes.get("removed") for c in changes] == [None, True]
+    assert stored.removed is True
+    again = await admin_gateway.post("/v1/agencies", json=_bali())
+    assert again.status_code == 201, again.text
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "problem", "field"),
+    [
+        ({"kind": "land_registry"}, 422, "validation-error", "kind"),
+        ({"jurisdiction": ["99"]}, 422, "validation-error", "jurisdiction"),
+        ({"jurisdiction": ["51", "51"]}, 422, "validation-error", "jurisdiction"),
+        ({"code": "Bapenda Bali"}, 422, "validation-error", "code"),
+        ({"code": "vehicle_tax"}, 409, "agency-exists", None),
+        ({"base_url": "http://169.254.169.254"}, 422, "endpoint-refused", "base_url"),
+        ({"conformance": {"known_plate_number": "DK 9999 ZZZ"}}, 422, "conformance-failed", None),
+    ],
+)
+async def test_a_registration_that_would_not_work_is_refused_and_nothing_changes(
+    admin_gateway, changes, status, problem, field
+):
+    response = await admin_gateway.post("/v1/agencies", json=_bali(**changes))
+
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["type"].endswith(f"/{problem}")
+    if field:
+        assert field in {e["field"].split(".")[0] for e in response.json()["errors"]}
+    assert (await admin_gateway.get("/v1/agencies/bapenda_51")).status_code == 404
+    engine = admin_gateway.app.state.engine  # type: ignore[attr-defined]
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(AgencySettingChange))).all() == []

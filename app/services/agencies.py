@@ -153,7 +153,7 @@ async def register_agency(
         fixtures=_fixtures(registration),
     )
     changes = registration.model_dump(exclude_unset=True, mode="json")
-    return await _apply(admin, caller, spec, {**changes, "registered": True}, new_url=True)
+    return await _apply(admin, caller, spec, changes, new_url=True, registered=True)
 
 
 async def replace_endpoint(
@@ -200,6 +200,7 @@ async def _apply(
     changes: dict[str, Any],
     *,
     new_url: bool,
+    registered: bool = False,
 ) -> AgencyView:
     if new_url:
         try:
@@ -219,7 +220,7 @@ async def _apply(
                 f"{len(failures)} of {len(results)} conformance checks failed; not enabled",
                 extensions={"failures": failures},
             )
-    await _store(admin, caller, spec, changes)
+    await _store(admin, caller, spec, changes, registered)
     admin.registry.configure(spec)
     return await get_agency(admin, spec.code)
 
@@ -235,8 +236,14 @@ def _new_record(code: str, spec: InstanceSpec) -> AgencySettingRecord:
 
 
 async def _store(
-    admin: AgencyAdmin, caller: Caller, spec: InstanceSpec, changes: dict[str, Any]
+    admin: AgencyAdmin,
+    caller: Caller,
+    spec: InstanceSpec,
+    changes: dict[str, Any],
+    registered: bool,
 ) -> None:
+    """A registered instance's row carries its identity; a configured instance's row only
+    its endpoint, so the operator's settings stay the authority on who it is."""
     at = dt.datetime.now(dt.UTC)
     endpoint = spec.endpoint
     password = endpoint.password.get_secret_value() if endpoint.password else None
@@ -249,7 +256,7 @@ async def _store(
         record.username = endpoint.username
         record.password_encrypted = admin.secrets.seal(password) if password else None
         record.removed = False
-        if configured is None or configured.kind != spec.kind or record.kind:
+        if registered or configured is None or record.kind:
             record.kind = spec.kind
             record.name = spec.name
             record.jurisdiction = spec.jurisdiction.as_list()

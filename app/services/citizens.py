@@ -24,6 +24,7 @@ from app.schemas.business import Business
 from app.schemas.citizen import Family
 from app.schemas.responses import CitizenBusinesses, CitizenProfile, CitizenVehicles, ProfilePart
 from app.schemas.sources import SourceStatus
+from app.schemas.vehicle import Vehicle
 from app.services.context import Caller, Services
 from app.services.outcomes import all_ok, combine_sources, most_telling
 from app.services.reads import fail_read, record_read, refuse_other_citizen
@@ -40,6 +41,18 @@ def merged(lists: list[list[Item]]) -> list[Item] | None:
     if not lists:
         return None
     return [item for each in lists for item in each]
+
+
+def merged_vehicles(lists: list[list[Vehicle]]) -> list[Vehicle] | None:
+    """As `merged`, once per plate: a plate is unique in the country, and where jurisdictions
+    overlap (a national instance beside a provincial one) both may hold the same vehicle."""
+    every = merged(lists)
+    if every is None:
+        return None
+    first: dict[str, Vehicle] = {}
+    for vehicle in every:
+        first.setdefault(vehicle.plate_number, vehicle)
+    return list(first.values())
 
 
 async def _every_business(provider: BusinessProvider, nik: str) -> list[Business]:
@@ -129,7 +142,7 @@ async def get_profile(
         return [c.value for c in results.get(part, ()) if c.status is SourceStatus.OK]
 
     family: Family | None = next(iter(answered(ProfilePart.FAMILY)), None)
-    vehicles = merged(answered(ProfilePart.VEHICLES))
+    vehicles = merged_vehicles(answered(ProfilePart.VEHICLES))
     businesses = merged(answered(ProfilePart.BUSINESSES))
     person, withheld_fields = minimise_identity(caller, identity.value)
     released = ["identity", *(part.value for part in results if answered(part))]
@@ -173,7 +186,9 @@ async def list_vehicles(services: Services, caller: Caller, nik: str) -> Citizen
         Deadline(services.request_deadline_ms),
         client=caller.client_id,
     )
-    items = merged([c.value for c in calls if c.status is SourceStatus.OK and c.value is not None])
+    items = merged_vehicles(
+        [c.value for c in calls if c.status is SourceStatus.OK and c.value is not None]
+    )
     if items is None:
         raise await fail_read(
             services,
