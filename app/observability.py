@@ -9,6 +9,7 @@ import functools
 import logging
 import random
 import re
+from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any, TextIO
 
@@ -46,6 +47,22 @@ BREAKER_STATE = Gauge(
     "Circuit breaker per agency: 0 closed, 1 half-open, 2 open.",
     ["agency"],
 )
+AGENCY_INSTANCES = Gauge(
+    "satupintu_agency_instance_info",
+    "Each agency instance on the bus (1), with its kind and jurisdiction, so the per-agency "
+    "series can be grouped by kind or province.",
+    ["agency", "kind", "jurisdiction", "enabled"],
+)
+
+
+def describe_instances(instances: Iterable[tuple[str, str, list[str], bool]]) -> None:
+    """Replaces the instance series with the instances on the bus now (some joined, some
+    left since the last scrape)."""
+    AGENCY_INSTANCES.clear()
+    for code, kind, jurisdiction, enabled in instances:
+        AGENCY_INSTANCES.labels(
+            code, kind, ",".join(jurisdiction) or "national", str(enabled).lower()
+        ).set(1)
 
 
 # Each request and agency call updates several labelled series; prometheus_client looks the

@@ -45,6 +45,10 @@ async def test_metrics_count_requests_and_agency_calls(gateway, personas):
     assert 'satupintu_agency_call_duration_seconds_bucket{agency="vehicle_tax"' in metrics
     assert 'satupintu_agency_calls_total{agency="civil_registry",status="ok"}' in metrics
     assert 'satupintu_agency_breaker_open{agency="investment_licensing"} 0.0' in metrics
+    assert (
+        'satupintu_agency_instance_info{agency="vehicle_tax",enabled="true",'
+        'jurisdiction="national",kind="vehicle_tax"} 1.0'
+    ) in metrics
     assert "satupintu_http_requests_in_flight" in metrics
 
 
