@@ -668,6 +668,7 @@ def main(
     demo = personas()
     nik, plate = demo["family"].nik, demo["family"].plates[0]
     ratios: dict[str, float] = {}
+    load_at_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         if only_federation:
             typer.echo("measuring the federation at scale (38 offices) ...", err=True)
@@ -721,8 +722,10 @@ def main(
             "# Performance",
             "",
             f"Measured {dt.date.today().isoformat()} on {_machine()} with `make bench` "
-            f"(`python -m bench.run`, {seconds:.0f} s runs). The load generator, the gateway, "
-            "the simulators and the references share the machine, so read the ratios.",
+            f"(`python -m bench.run`, {seconds:.0f} s runs; one-minute load average "
+            f"{load_at_start:.1f} at the start and {os.getloadavg()[0]:.1f} at the end, "
+            "whatever else ran included). The load generator, the gateway, the simulators and "
+            "the references share the machine, so read the ratios.",
             "",
             "## 1. Combined profile read: gateway vs hand-written fan-out proxies",
             "",
