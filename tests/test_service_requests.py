@@ -164,6 +164,14 @@ async def test_low_risk_business_gets_its_nib_at_once(gateway, personas):
     done = await wait_for(gateway, created["id"], {"completed"})
 
     assert done["product"]["risk_level"] == "low"
+    assert done["product"]["permit"] == {
+        "kind": None,
+        "status": "not_required",
+        "number": None,
+        "decided_at": done["product"]["permit"]["decided_at"],
+        "reason": None,
+        "deadline": None,
+    }
     nib = done["product"]["nib"]
     assert len(nib) == 13
     businesses = (await gateway.get(f"/v1/citizens/{nik}/businesses")).json()["items"]
@@ -186,26 +194,45 @@ async def test_high_risk_business_waits_for_verification_then_completes(
     assert steps(waiting)["await_decision"] == "waiting"
 
     done = await wait_for(gateway, created["id"], {"completed"})
-    assert done["product"]["risk_level"] == "high"
-    assert done["product"]["nib"]
+    product = done["product"]
+    assert product["risk_level"] == "high"
+    assert len(product["nib"]) == 13
+    permit = product["permit"]
+    assert (permit["kind"], permit["status"], permit["reason"]) == ("licence", "issued", None)
+    assert permit["number"] == product["nib"] + "0001"
+    assert permit["decided_at"] is not None
+    # OSS's verification deadline: 10 working days from submission, within the request's 11.
+    assert permit["deadline"] <= done["sla_deadline"]
 
 
-async def test_business_the_authority_refuses_ends_rejected_with_its_reason(
+async def test_a_refused_permit_keeps_the_nib_and_completes_the_request(
     gateway, agencies, personas
 ):
+    """OSS issues the NIB at registration for every risk level; a refusal refuses the licence
+    only. The citizen receives a product (the NIB), so the request ends completed, and the
+    product's permit says refused, with the authority's reason."""
+    nik = personas["nothing"].nik
     await agencies.set_faults("investment_licensing", verification_seconds=0.2)
     created = await submit(
         gateway,
         "business-registration",
-        personas["nothing"].nik,
+        nik,
         business_name="Klinik DITOLAK",
         kbli=["86105"],
         address={"street": "Jl. Kaliurang Km 5", "village_code": "34.71.07.1001"},
     )
-    rejected = await wait_for(gateway, created["id"], {"rejected"})
+    done = await wait_for(gateway, created["id"], {"completed"})
 
-    assert rejected["rejection_reason"].startswith("the licensing agency rejected it: ")
-    assert len(rejected["rejection_reason"]) > len("the licensing agency rejected it: ")
+    assert done["rejection_reason"] is None
+    permit = done["product"]["permit"]
+    assert (permit["kind"], permit["status"]) == ("licence", "refused")
+    assert "verifikasi" in permit["reason"].lower()
+    businesses = (await gateway.get(f"/v1/citizens/{nik}/businesses")).json()["items"]
+    [business] = [b for b in businesses if b["nib"] == done["product"]["nib"]]
+    assert [(p["type"], p["status"]) for p in business["activities"][0]["permits"]] == [
+        ("nib", "issued"),
+        ("licence", "rejected"),
+    ]
 
 
 async def test_unknown_kbli_is_rejected_by_the_agency(gateway, personas):

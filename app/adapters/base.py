@@ -30,7 +30,7 @@ from typing import Protocol, runtime_checkable
 
 from app.config import AgencyEndpoint
 from app.http_client import AgencyHttp, AgencyReply
-from app.schemas.business import Business, KbliEntry, RiskLevel
+from app.schemas.business import Business, KbliEntry, PermitType, RiskLevel
 from app.schemas.citizen import Family, Identity
 from app.schemas.social_security import Membership
 from app.schemas.vehicle import Vehicle
@@ -153,13 +153,35 @@ class RegistrationStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class PermitDecision(StrEnum):
+    """The permit step of a registration, apart from the NIB (issued at registration for
+    every risk level, PP 28/2025): none needed (low risk), issued (medium-low's
+    self-declared standard certificate, or verified), pending verification, refused, or
+    deemed approved because the authority let its deadline pass (fiktif positif)."""
+
+    NOT_REQUIRED = "not_required"
+    ISSUED = "issued"
+    PENDING = "pending"
+    REFUSED = "refused"
+    DEEMED_APPROVED = "deemed_approved"
+
+
 @dataclass(frozen=True)
 class Registration:
+    """`status` is the application as a whole (pending while its permit is verified,
+    rejected when the permit is refused); `nib` is there from the start whatever the
+    status; the `permit_*` fields describe the permit step."""
+
     application_id: str
     status: RegistrationStatus
     risk_level: RiskLevel
     nib: str | None = None
     rejection_reason: str | None = None
+    permit_kind: PermitType | None = None
+    permit_status: PermitDecision = PermitDecision.NOT_REQUIRED
+    permit_number: str | None = None
+    permit_decided_at: dt.datetime | None = None
+    permit_deadline: dt.date | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from app.adapters.base import (
     ComplaintProgress,
     ConformanceFixtures,
     NewAddress,
+    PermitDecision,
     Registration,
     RegistrationStatus,
     ServiceStandard,
@@ -68,6 +69,24 @@ _REGISTRATION_STATUS = {
     "MENUNGGU_VERIFIKASI": RegistrationStatus.PENDING,
     "DITOLAK": RegistrationStatus.REJECTED,
 }
+_PERMIT_DECISION = {
+    "TIDAK_DIPERLUKAN": PermitDecision.NOT_REQUIRED,
+    "TERBIT": PermitDecision.ISSUED,
+    "MENUNGGU_VERIFIKASI": PermitDecision.PENDING,
+    "DITOLAK": PermitDecision.REFUSED,
+}
+
+
+def _permit_decision(permit: dict[str, Any]) -> PermitDecision:
+    """OSS's `izin.status`, with an issue by fiktif positif told apart as deemed approved."""
+    if not permit:
+        return PermitDecision.NOT_REQUIRED
+    decision = _PERMIT_DECISION[permit["status"]]
+    if decision is PermitDecision.ISSUED and permit.get("fiktif_positif") is True:
+        return PermitDecision.DEEMED_APPROVED
+    return decision
+
+
 _SCALE = {"MIKRO": "micro", "KECIL": "small", "MENENGAH": "medium", "BESAR": "large"}
 
 
@@ -165,10 +184,15 @@ class InvestmentLicensingAdapter:
             procedure=(
                 "Identitas pemilik dicocokkan dengan Dukcapil",
                 "Permohonan diajukan ke OSS dengan KBLI dan lokasi",
-                "Risiko rendah dan menengah rendah: NIB terbit seketika",
-                "Risiko menengah tinggi dan tinggi: verifikasi oleh instansi berwenang",
+                "NIB terbit seketika untuk semua tingkat risiko",
+                "Risiko menengah rendah: sertifikat standar (pernyataan mandiri) terbit seketika",
+                "Risiko menengah tinggi dan tinggi: sertifikat standar atau izin diverifikasi "
+                "instansi berwenang dalam 10 hari kerja; lewat batas waktu, Sistem OSS "
+                "menerbitkannya (fiktif positif, PP 28/2025)",
             ),
-            working_days=10,
+            # The 10 working days of verification (PP 28/2025 SLA as the simulated OSS applies
+            # it) and the day after, on which OSS issues a deemed approval.
+            working_days=11,
             fee="Gratis",
             product="Nomor Induk Berusaha (NIB), sertifikat standar atau izin sesuai risiko",
             complaint_channel="SP4N-LAPOR! atau helpdesk OSS",
@@ -226,14 +250,25 @@ class InvestmentLicensingAdapter:
     @staticmethod
     def _registration(data: dict[str, Any]) -> Registration:
         try:
+            permit = data.get("izin") or {}
+            kind = permit.get("jenis_izin")
+            deadline = permit.get("batas_waktu_verifikasi")
+            decided = permit.get("tgl_keputusan")
             return Registration(
                 application_id=data["id_permohonan"],
                 status=_REGISTRATION_STATUS[data["status"]],
                 risk_level=_RISK[data["kd_resiko"]],
                 nib=data.get("nib"),
-                rejection_reason=data.get("alasan_penolakan"),
+                rejection_reason=permit.get("alasan_penolakan", data.get("alasan_penolakan")),
+                permit_kind=None if kind is None else _PERMIT[kind],
+                permit_status=_permit_decision(permit),
+                permit_number=permit.get("nomor"),
+                permit_decided_at=(
+                    None if decided is None else dt.datetime.fromtimestamp(decided / 1000, JAKARTA)
+                ),
+                permit_deadline=None if deadline is None else dt.date.fromisoformat(deadline),
             )
-        except KeyError as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise AgencyReplyError(f"OSS application is incomplete: {exc!r}") from exc
 
     async def register_business(

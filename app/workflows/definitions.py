@@ -33,8 +33,14 @@ def _renewal_product(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def _registration_product(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The NIB (issued at registration for every risk level) and the permit step on its own:
+    `{kind, status, number, decided_at, reason, deadline}`."""
     decision = results["await_decision"]
-    return {"nib": decision["nib"], "risk_level": decision["risk_level"]}
+    return {
+        "nib": decision["nib"],
+        "risk_level": decision["risk_level"],
+        "permit": decision["permit"],
+    }
 
 
 def _address_product(results: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -20,7 +20,8 @@ from app.adapters.base import (
     IdentityVerifier,
     NewAddress,
     OwnerAddressBook,
-    RegistrationStatus,
+    PermitDecision,
+    Registration,
     ResidenceRegistry,
     VehicleProvider,
     VehicleTaxCashier,
@@ -202,7 +203,34 @@ async def verify_citizen_alive(step: StepInput, provide: Provide) -> Outcome:
     return Done({"full_name": person.full_name})
 
 
+def _permit(registration: Registration) -> dict[str, Any]:
+    """The permit step as the product shows it (see `definitions._registration_product`)."""
+    decided = registration.permit_decided_at
+    deadline = registration.permit_deadline
+    refused = registration.permit_status is PermitDecision.REFUSED
+    return {
+        "kind": None if registration.permit_kind is None else registration.permit_kind.value,
+        "status": registration.permit_status.value,
+        "number": registration.permit_number,
+        "decided_at": None if decided is None else decided.isoformat(),
+        "reason": registration.rejection_reason if refused else None,
+        "deadline": None if deadline is None else deadline.isoformat(),
+    }
+
+
+def _registered(registration: Registration) -> dict[str, Any]:
+    return {
+        "application_id": registration.application_id,
+        "risk_level": registration.risk_level.value,
+        "status": registration.status.value,
+        "nib": registration.nib,
+        "permit": _permit(registration),
+    }
+
+
 async def submit_business_registration(step: StepInput, provide: Provide) -> Outcome:
+    """OSS issues the NIB at registration for every risk level (PP 28/2025); only a refusal
+    of the application itself (an unknown KBLI, a bad address) rejects the request."""
     registrar: Registrar = provide(Capability.BUSINESS_REGISTER, Registrar)
     address = step.data["address"]
     application = BusinessApplication(
@@ -215,33 +243,30 @@ async def submit_business_registration(step: StepInput, provide: Provide) -> Out
         registration = await registrar.register_business(step.nik, application, step.reference)
     except AgencyRejected as exc:
         return Reject(str(exc))
-    return Done(
-        {
-            "application_id": registration.application_id,
-            "risk_level": registration.risk_level.value,
-            "status": registration.status.value,
-            "nib": registration.nib,
-        },
-        agency_reference=registration.application_id,
-    )
+    return Done(_registered(registration), agency_reference=registration.application_id)
 
 
 async def await_licensing_decision(step: StepInput, provide: Provide) -> Outcome:
-    """Low-risk businesses have their NIB already; higher risk waits for verification."""
+    """The permit step: nothing to wait for at low and medium-low risk; at medium-high and
+    high risk the authority verifies within its deadline in working days, and OSS deems the
+    permit approved when the deadline passes (PP 28/2025, fiktif positif). A refused permit
+    still ends the request completed: the citizen holds the NIB, and the product says the
+    permit was refused and why."""
     submitted = step.results["submit_registration"]
-    if submitted["status"] == RegistrationStatus.ISSUED.value:
-        return Done({"nib": submitted["nib"], "risk_level": submitted["risk_level"]})
+    permit = submitted.get("permit")  # absent in requests submitted before permits were kept
+    if permit is not None and permit["status"] != PermitDecision.PENDING.value:
+        return Done(submitted)
     registrar: Registrar = provide(Capability.BUSINESS_REGISTER, Registrar)
     registration = await registrar.registration_status(submitted["application_id"])
-    if registration.status is RegistrationStatus.PENDING:
+    if registration.permit_status is PermitDecision.PENDING:
+        deadline = registration.permit_deadline
         return Wait(
             RequestStatus.AWAITING_AGENCY,
-            f"the licensing agency is verifying a {registration.risk_level.value}-risk activity",
+            f"the licensing agency is verifying a {registration.risk_level.value}-risk activity"
+            + ("" if deadline is None else f"; deemed approved if undecided by {deadline}"),
             poll_after_s=AGENCY_POLL_SECONDS,
         )
-    if registration.status is RegistrationStatus.REJECTED:
-        return Reject(f"the licensing agency rejected it: {registration.rejection_reason}")
-    return Done({"nib": registration.nib, "risk_level": registration.risk_level.value})
+    return Done(_registered(registration))
 
 
 async def record_new_address(step: StepInput, provide: Provide) -> Outcome:

@@ -10,6 +10,7 @@ import math
 import re
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -62,13 +63,15 @@ def create_app(
     world: World | None = None,
     faults: FaultSettings | None = None,
     clock: Callable[[], float] = time.monotonic,
+    now: Callable[[], datetime] = jakarta_now,
 ) -> FastAPI:
-    """The OSS simulator; ``clock`` (seconds, monotonic) paces the licence verifications."""
+    """The OSS simulator; ``clock`` (seconds, monotonic) paces the authority's verifications,
+    ``now`` (Asia/Jakarta) is the calendar their working-day deadlines run on."""
     source = world or default_world()
     directory = Directory(source.businesses.values())
     app = FastAPI(title="OSS RBA API", docs_url=None, redoc_url=None, openapi_url=None)
     settings = install_faults(app, _STYLE, faults)
-    office = LicensingOffice(directory, settings, clock, jakarta_now)
+    office = LicensingOffice(directory, settings, clock, now)
     journal = install_journal(app)
     install_writes(app, office, directory, journal)
     install_complaints(app, journal, clock)

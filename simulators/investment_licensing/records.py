@@ -75,6 +75,13 @@ class Directory:
         self._businesses[business.nib] = business
         self.records[business.nib] = json.dumps(usaha(business)).encode()
 
+    def get(self, nib: str) -> Business:
+        return self._businesses[nib]
+
+    def replace(self, business: Business) -> None:
+        """A new version of a business already registered (a permit decided)."""
+        self._store(business)
+
     def add(self, business: Business) -> None:
         self._store(business)
         self._nibs_of[business.owner_nik].append(business.nib)

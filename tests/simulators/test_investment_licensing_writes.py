@@ -71,7 +71,16 @@ async def test_low_risk_business_is_licensed_at_once(oss: httpx.AsyncClient, wor
     body = response.json()
     assert (body["responCode"], body["responMessage"]) == (201, "Permohonan diterima")
     data = body["data"]
-    assert set(data) == {"id_permohonan", "status", "nib", "kd_resiko"}
+    assert set(data) == {"id_permohonan", "status", "nib", "kd_resiko", "tgl_terbit_nib", "izin"}
+    assert data["izin"] == {
+        "jenis_izin": None,
+        "nomor": None,
+        "status": "TIDAK_DIPERLUKAN",
+        "fiktif_positif": False,
+        "tgl_keputusan": data["tgl_terbit_nib"],
+        "alasan_penolakan": None,
+        "batas_waktu_verifikasi": None,
+    }
     assert re.fullmatch(r"PMH-.+", data["id_permohonan"])
     assert (data["status"], data["kd_resiko"]) == ("TERBIT", "R")
     assert re.fullmatch(r"[0-9]{13}", data["nib"])
@@ -115,7 +124,7 @@ async def test_medium_low_risk_gets_its_standard_certificate(
     }
 
 
-async def test_high_risk_waits_for_verification_then_is_licensed(
+async def test_high_risk_gets_its_nib_at_once_and_its_licence_after_verification(
     oss: httpx.AsyncClient, world: World, stopwatch: Stopwatch
 ) -> None:
     nik = world.personas["nothing"].nik
@@ -123,24 +132,44 @@ async def test_high_risk_waits_for_verification_then_is_licensed(
     data = response.json()["data"]
     assert response.status_code == 201
     assert data["status"] == "MENUNGGU_VERIFIKASI"
-    assert (data["nib"], data["kd_resiko"]) == (None, "T")
+    assert data["kd_resiko"] == "T"
+    # The NIB is issued at registration for every risk level (PP 28/2025).
+    assert re.fullmatch(r"[0-9]{13}", data["nib"])
+    assert data["izin"]["jenis_izin"] == "IZIN"
+    assert data["izin"]["status"] == "MENUNGGU_VERIFIKASI"
+    assert data["izin"]["nomor"] == data["nib"] + "0001"
+    [usaha] = await _owned(oss, nik)
+    assert usaha["nib"] == data["nib"]
+    permits = {
+        k["kd_resiko"]: [(p["jenis_izin"], p["status"]) for p in k["perizinan"]]
+        for k in usaha["kbli"]
+    }
+    assert permits == {
+        "T": [("NIB", "TERBIT"), ("IZIN", "MENUNGGU_VERIFIKASI")],
+        "R": [("NIB", "TERBIT")],
+    }
     stopwatch.seconds += 2.9
     pending = await _status(oss, data["id_permohonan"])
-    assert (pending["status"], pending["nib"], pending["tgl_keputusan"]) == (
+    assert (pending["status"], pending["nib"], pending["izin"]["tgl_keputusan"]) == (
         "MENUNGGU_VERIFIKASI",
-        None,
+        data["nib"],
         None,
     )
-    assert await _owned(oss, nik) == []
     stopwatch.seconds += 0.1
     [usaha] = await _owned(oss, nik)
     decided = await _status(oss, data["id_permohonan"])
     assert decided["status"] == "TERBIT"
-    assert decided["nib"] == usaha["nib"]
+    assert decided["nib"] == usaha["nib"] == data["nib"]
+    assert decided["izin"]["status"] == "TERBIT"
+    assert decided["izin"]["fiktif_positif"] is False
     assert decided["alasan_penolakan"] is None
-    assert decided["tgl_keputusan"] == usaha["tgl_terbit_nib"]
-    permits = {k["kd_resiko"]: [p["jenis_izin"] for p in k["perizinan"]] for k in usaha["kbli"]}
-    assert permits == {"T": ["NIB", "IZIN"], "R": ["NIB"]}
+    # Decided verification_seconds (3) after the NIB's issue.
+    assert decided["izin"]["tgl_keputusan"] == usaha["tgl_terbit_nib"] + 3000
+    permits = {
+        k["kd_resiko"]: [(p["jenis_izin"], p["status"]) for p in k["perizinan"]]
+        for k in usaha["kbli"]
+    }
+    assert permits == {"T": [("NIB", "TERBIT"), ("IZIN", "TERBIT")], "R": [("NIB", "TERBIT")]}
     replay = await _apply(oss, _application(nik, "Klinik Sehat", ["86105", "56102"]))
     assert replay.json()["data"] == data
 
@@ -151,25 +180,36 @@ async def test_decision_is_seen_by_a_nib_lookup_too(
     nik = world.personas["nothing"].nik
     data = (await _apply(oss, _application(nik, "Hotel", ["55110"]))).json()["data"]
     assert (data["status"], data["kd_resiko"]) == ("MENUNGGU_VERIFIKASI", "MT")
+    assert data["izin"]["jenis_izin"] == "SERTIFIKAT_STANDAR"
     stopwatch.seconds += 3
-    await oss.get("/oss/v2/nib/1000000000000")
-    [usaha] = await _owned(oss, nik)
+    usaha = (await oss.get(f"/oss/v2/nib/{data['nib']}")).json()["data"]
     [activity] = usaha["kbli"]
-    assert [p["jenis_izin"] for p in activity["perizinan"]] == ["NIB", "SERTIFIKAT_STANDAR"]
+    assert [(p["jenis_izin"], p["status"]) for p in activity["perizinan"]] == [
+        ("NIB", "TERBIT"),
+        ("SERTIFIKAT_STANDAR", "TERBIT"),
+    ]
 
 
-async def test_a_name_with_ditolak_is_rejected_with_a_reason(
+async def test_a_refusal_refuses_the_permit_and_keeps_the_nib(
     oss: httpx.AsyncClient, world: World, stopwatch: Stopwatch
 ) -> None:
     nik = world.personas["nothing"].nik
     data = (await _apply(oss, _application(nik, "Apotek Ditolak", ["47772"]))).json()["data"]
     stopwatch.seconds += 3
     decided = await _status(oss, data["id_permohonan"])
-    assert (decided["status"], decided["nib"]) == ("DITOLAK", None)
+    assert (decided["status"], decided["nib"]) == ("DITOLAK", data["nib"])
+    assert decided["izin"]["status"] == "DITOLAK"
     assert isinstance(decided["alasan_penolakan"], str)
     assert "verifikasi" in decided["alasan_penolakan"].lower()
+    assert decided["izin"]["alasan_penolakan"] == decided["alasan_penolakan"]
     assert decided["tgl_keputusan"] > 0
-    assert await _owned(oss, nik) == []
+    [usaha] = await _owned(oss, nik)
+    assert usaha["nib"] == data["nib"]
+    [activity] = usaha["kbli"]
+    nib_permit, refused = activity["perizinan"]
+    assert (nib_permit["jenis_izin"], nib_permit["status"]) == ("NIB", "TERBIT")
+    assert (refused["status"], refused["tgl_terbit"]) == ("DITOLAK", None)
+    assert refused["keterangan"] == decided["alasan_penolakan"]
 
 
 async def test_verification_time_is_a_control_setting(world: World) -> None:

@@ -1,0 +1,149 @@
+"""The permit step of a business registration in the gateway: OSS's `izin` block read by the
+adapter, and the workflow's product, including a permit deemed approved (fiktif positif,
+PP 28/2025) because the authority let its deadline pass.
+
+Hand-computed fixture (2026 calendar, the `holidays` package's public holidays and collective
+leave): submitted Friday 13 March 2026; 10 working days are Mon 16, Tue 17, (Wed 18 - Tue 24:
+Nyepi, Idul Fitri and their collective leave, the weekend), Wed 25, Thu 26, Fri 27, Mon 30,
+Tue 31, Wed 1 April, Thu 2 April, (Fri 3 April Good Friday), Mon 6 April: deadline Monday
+6 April 2026, deemed approved at Tuesday 7 April 2026 00:00 WIB = epoch 1775494800000 ms.
+"""
+
+import datetime as dt
+from typing import Any
+
+from app.adapters.base import PermitDecision, Registration, RegistrationStatus
+from app.adapters.investment_licensing import InvestmentLicensingAdapter
+from app.schemas.business import PermitType, RiskLevel
+from app.workflows.calendar import add_working_days
+from app.workflows.definitions import _registration_product
+from app.workflows.steps import Done, StepInput, Wait, await_licensing_decision
+
+DEEMED_AT_MS = 1775494800000
+
+
+def _wire(status: str, permit_status: str, **permit: Any) -> dict[str, Any]:
+    return {
+        "id_permohonan": "PMH-20260313-000001",
+        "status": status,
+        "nib": "9260313000001",
+        "kd_resiko": "MT",
+        "tgl_terbit_nib": 1773370800000,
+        "izin": {
+            "jenis_izin": "SERTIFIKAT_STANDAR",
+            "nomor": "92603130000010001",
+            "status": permit_status,
+            "fiktif_positif": False,
+            "tgl_keputusan": None,
+            "alasan_penolakan": None,
+            "batas_waktu_verifikasi": "2026-04-06",
+            **permit,
+        },
+    }
+
+
+def test_the_gateway_counts_the_same_deadline_as_oss():
+    assert add_working_days(dt.date(2026, 3, 13), 10) == dt.date(2026, 4, 6)
+
+
+def test_a_deemed_approval_is_read_as_such():
+    registration = InvestmentLicensingAdapter._registration(
+        _wire("TERBIT", "TERBIT", fiktif_positif=True, tgl_keputusan=DEEMED_AT_MS)
+    )
+    assert registration.status is RegistrationStatus.ISSUED
+    assert registration.nib == "9260313000001"
+    assert registration.permit_kind is PermitType.STANDARD_CERTIFICATE
+    assert registration.permit_status is PermitDecision.DEEMED_APPROVED
+    assert registration.permit_deadline == dt.date(2026, 4, 6)
+    assert registration.permit_decided_at is not None
+    assert registration.permit_decided_at.isoformat() == "2026-04-07T00:00:00+07:00"
+
+
+def test_a_pending_permit_already_has_its_nib():
+    registration = InvestmentLicensingAdapter._registration(
+        _wire("MENUNGGU_VERIFIKASI", "MENUNGGU_VERIFIKASI")
+    )
+    assert registration.status is RegistrationStatus.PENDING
+    assert registration.nib == "9260313000001"
+    assert registration.permit_status is PermitDecision.PENDING
+
+
+class _Oss:
+    def __init__(self, registration: Registration) -> None:
+        self.registration = registration
+
+    async def registration_status(self, application_id: str) -> Registration:
+        return self.registration
+
+
+class _Provide:
+    def __init__(self, oss: _Oss) -> None:
+        self.oss = oss
+
+    def __call__(self, capability: Any, protocol: Any, regions: Any = None) -> Any:
+        return self.oss
+
+    def every(self, capability: Any, protocol: Any) -> list[tuple[str, Any]]:
+        return [("investment_licensing", self.oss)]
+
+
+def _step(submitted: dict[str, Any]) -> StepInput:
+    return StepInput(
+        request_id="r1",
+        nik="3471073006980001",
+        data={},
+        results={"submit_registration": submitted},
+        payment_confirmed=None,
+        reference="r1:await_decision",
+    )
+
+
+SUBMITTED = {
+    "application_id": "PMH-20260313-000001",
+    "risk_level": "medium_high",
+    "status": "pending",
+    "nib": "9260313000001",
+    "permit": {
+        "kind": "standard_certificate",
+        "status": "pending",
+        "number": "92603130000010001",
+        "decided_at": None,
+        "reason": None,
+        "deadline": "2026-04-06",
+    },
+}
+
+
+async def test_the_request_waits_naming_the_deadline_then_completes_deemed_approved():
+    pending = Registration(
+        application_id="PMH-20260313-000001",
+        status=RegistrationStatus.PENDING,
+        risk_level=RiskLevel.MEDIUM_HIGH,
+        nib="9260313000001",
+        permit_kind=PermitType.STANDARD_CERTIFICATE,
+        permit_status=PermitDecision.PENDING,
+        permit_number="92603130000010001",
+        permit_deadline=dt.date(2026, 4, 6),
+    )
+    oss = _Oss(pending)
+    waiting = await await_licensing_decision(_step(SUBMITTED), _Provide(oss))
+    assert isinstance(waiting, Wait)
+    assert "deemed approved if undecided by 2026-04-06" in waiting.detail
+
+    oss.registration = InvestmentLicensingAdapter._registration(
+        _wire("TERBIT", "TERBIT", fiktif_positif=True, tgl_keputusan=DEEMED_AT_MS)
+    )
+    done = await await_licensing_decision(_step(SUBMITTED), _Provide(oss))
+    assert isinstance(done, Done)
+    assert _registration_product({"await_decision": done.result}) == {
+        "nib": "9260313000001",
+        "risk_level": "medium_high",
+        "permit": {
+            "kind": "standard_certificate",
+            "status": "deemed_approved",
+            "number": "92603130000010001",
+            "decided_at": "2026-04-07T00:00:00+07:00",
+            "reason": None,
+            "deadline": "2026-04-06",
+        },
+    }
