@@ -9,14 +9,17 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from app.config import Settings
 from simulators.stack import AGENCY_PORTS, Stack, free_port, plan, running
-from tests.conftest import RUN_SECRETS_ENV
+from tests.conftest import EXTERNAL_DATABASE, RUN_SECRETS_ENV, _empty_tables
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, _fresh_external_database) -> Iterator[Stack]:
+    if EXTERNAL_DATABASE:  # a shared server: nothing an earlier test registered or stored
+        _empty_tables(Settings(database_url=EXTERNAL_DATABASE).database_url)
     database_url = os.environ.get("DATABASE_URL") or (
         f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('e2e')}/gateway.db"
     )

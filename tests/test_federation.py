@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.config import Settings
 from simulators.stack import (
     AGENCY_PORTS,
     Process,
@@ -20,7 +21,7 @@ from simulators.stack import (
     running,
 )
 from simulators.world import default_world
-from tests.conftest import RUN_SECRETS_ENV
+from tests.conftest import EXTERNAL_DATABASE, RUN_SECRETS_ENV, _empty_tables
 
 pytestmark = pytest.mark.e2e
 
@@ -29,6 +30,8 @@ REFRESH_MS = 500
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, _fresh_external_database) -> Iterator[Stack]:
+    if EXTERNAL_DATABASE:  # a shared server: nothing an earlier test registered or stored
+        _empty_tables(Settings(database_url=EXTERNAL_DATABASE).database_url)
     database_url = os.environ.get("DATABASE_URL") or (
         f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('federation')}/gateway.db"
     )
