@@ -18,13 +18,14 @@ Sum of the means 29.00; IKM = 29/9 = 3.2222; converted 3.2222... x 25 = 80.56, g
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from decimal import ROUND_HALF_UP, Decimal
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from app.auth.scopes import ClientKind, Scope
-from app.reports.skm import ELEMENTS, satisfaction_index
+from app.reports.skm import ELEMENTS, grade_of, satisfaction_index
 from tests.conftest import client_of, credentials
 from tests.service_request_helpers import submit, wait_for
 
@@ -87,6 +88,36 @@ def test_grades_follow_the_regulations_intervals(scores, converted, grade):
 
     assert result is not None
     assert (str(result.converted), result.grade.letter) == (converted, grade)
+
+
+def test_exact_ninths_not_the_rounded_0_111_near_the_a_b_boundary():
+    """The regulation's weight is 1 divided by the number of elements, exactly 1/9; many
+    spreadsheets round it to 0.111, which moves this case across the A/B boundary.
+
+    Five respondents: four answer 4,4,4,4,4,3,3,3,3 (32 points), one 4,4,4,4,3,3,3,3,3 (31).
+    Element means: U1-U4 4.00; U5 (4+4+4+4+3)/5 = 3.80; U6-U9 3.00. Sum 16 + 3.8 + 12 = 31.8.
+    Exact: 31.8 / 9 = 3.5333..., x 25 = 88.333... -> 88.33 >= 88.31: A (sangat baik).
+    Rounded: 31.8 x 0.111 = 3.5298 (under 3.5324, B on the 1-4 scale too), x 25 = 88.245
+    -> 88.25 (half up), inside B's 76.61-88.30: B (baik).
+    """
+    four_fours = [4, 4, 4, 4, 4, 3, 3, 3, 3]
+    last = [4, 4, 4, 4, 3, 3, 3, 3, 3]
+    result = satisfaction_index([_answers(four_fours)] * 4 + [_answers(last)])
+
+    assert result is not None
+    assert [str(e.mean) for e in result.elements] == [
+        "4.00", "4.00", "4.00", "4.00", "3.80", "3.00", "3.00", "3.00", "3.00",
+    ]  # fmt: skip
+    assert (str(result.index), str(result.converted), result.grade.letter) == (
+        "3.5333",
+        "88.33",
+        "A",
+    )
+    # The spreadsheet's figures, by the same published rounding: a grade lower.
+    rounded = (Decimal("31.8") * Decimal("0.111") * 25).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+    assert (str(rounded), grade_of(rounded).letter) == ("88.25", "B")
 
 
 def test_no_respondents_is_no_index():

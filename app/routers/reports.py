@@ -31,9 +31,13 @@ To = Annotated[
     "/satisfaction",
     summary="The satisfaction index (IKM), as PermenPANRB 14/2017 computes it",
     description=(
-        "Per-element averages (NRR) of the surveys submitted in the period, each weighted 1/9, "
-        "summed into the index on the 1-4 scale and converted to 25-100 (x 25), with the grade: "
-        "A 88.31-100, B 76.61-88.30, C 65.00-76.60, D 25.00-64.99."
+        "Per-element averages (NRR) of the surveys submitted in the period, each weighted "
+        "exactly 1/9, summed into the index on the 1-4 scale and converted to 25-100 (x 25), "
+        "with the grade: A 88.31-100, B 76.61-88.30, C 65.00-76.60, D 25.00-64.99. The weight "
+        "is the regulation's formula (equal weights, 1 divided by the number of elements), "
+        "kept as an exact fraction to the end; its grade table lines up with it. Spreadsheets "
+        "that round the weight to 0.111 can give a grade lower near a boundary: five answers "
+        "whose means sum to 31.8 are 88.33, A, with 1/9, and 88.25, B, with 0.111."
     ),
     responses={
         200: {"content": {"application/json": {"examples": examples.SATISFACTION}}},

@@ -155,7 +155,15 @@ class ServiceRequest(BaseModel):
     steps: list[Step]
     payment: Payment | None = Field(description="While awaiting payment: what to pay.")
     product: dict[str, Any] | None = Field(
-        description="What the citizen receives when completed: a receipt, an NIB, ..."
+        description=(
+            "What the citizen receives when completed: a receipt; for `business-registration` "
+            "`{nib, risk_level, permit: {kind, status, number, decided_at, reason, deadline}}`, "
+            "the NIB being issued at registration for every risk level (PP 28/2025) and the "
+            "permit (`standard_certificate` or `licence`, null at low risk) its own step: "
+            "`not_required`, `issued`, `refused` (with the authority's reason; the request "
+            "still ends `completed`, since the NIB is the citizen's) or `deemed_approved` "
+            "(fiktif positif: OSS issued it when the verification `deadline` passed); ..."
+        )
     )
     rejection_reason: str | None
     timeline: list[TimelineEntry]
