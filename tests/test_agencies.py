@@ -335,7 +335,7 @@ async def test_an_instance_registered_at_run_time_serves_its_jurisdiction(admin_
 
     listed = (await admin_gateway.get("/v1/agencies?kind=vehicle_tax")).json()
     assert sorted(a["code"] for a in listed["items"]) == ["bapenda_51", "vehicle_tax"]
-    engine = admin_gateway.app.state.engine  # type: ignore[attr-defined]
+    engine = admin_gateway.app.state.engine
     async with engine.connect() as conn:
         [change] = (await conn.execute(select(AgencySettingChange))).all()
     assert change.code == "bapenda_51"
@@ -351,7 +351,7 @@ async def test_a_removed_instance_stops_serving_and_its_removal_is_recorded(admi
     assert removed.status_code == 204
     assert (await admin_gateway.get("/v1/agencies/bapenda_51")).status_code == 404
     assert (await admin_gateway.delete("/v1/agencies/bapenda_51")).status_code == 404
-    engine = admin_gateway.app.state.engine  # type: ignore[attr-defined]
+    engine = admin_gateway.app.state.engine
     async with engine.connect() as conn:
         changes = (await conn.execute(select(AgencySettingChange))).all()
         [stored] = (await conn.execute(select(AgencySettingRecord))).all()
@@ -384,6 +384,6 @@ async def test_a_registration_that_would_not_work_is_refused_and_nothing_changes
     if field:
         assert field in {e["field"].split(".")[0] for e in response.json()["errors"]}
     assert (await admin_gateway.get("/v1/agencies/bapenda_51")).status_code == 404
-    engine = admin_gateway.app.state.engine  # type: ignore[attr-defined]
+    engine = admin_gateway.app.state.engine
     async with engine.connect() as conn:
         assert (await conn.execute(select(AgencySettingChange))).all() == []

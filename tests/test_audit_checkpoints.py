@@ -67,6 +67,8 @@ def cli(
     return subprocess.run(
         [sys.executable, "-m", "app.cli", "audit", *args],
         env=env,
+        # Not the checkout: a developer's `make run` leaves its own key in .run/secrets.env
+        cwd=Path(__file__).parent,
         capture_output=True,
         text=True,
         timeout=120,

@@ -141,9 +141,7 @@ def test_nothing_in_the_gateway_names_the_example() -> None:
 
 def _adapter_on(http: httpx.AsyncClient) -> Any:
     """The installed factory on a scripted backend: the faults a sandbox cannot be asked for."""
-    factory = next(
-        k.factory for k in AdapterRegistry.discover([], http).kinds() if k.code == CODE
-    )
+    factory = next(k.factory for k in AdapterRegistry.discover([], http).kinds() if k.code == CODE)
     return factory(AdapterContext(CODE, AgencyEndpoint(base_url="http://bpjs.test"), http))
 
 

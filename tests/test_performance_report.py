@@ -33,7 +33,7 @@ from app.db.models import (
     RequestEventRecord,
     ServiceRequestRecord,
 )
-from tests.conftest import RUN_SECRETS
+from tests.conftest import AGENCY_HOSTS, RUN_SECRETS
 from tests.service_request_helpers import submit, wait_for
 
 JAKARTA_MORNING = dt.time(3, 0, tzinfo=dt.UTC)  # 10:00 in Jakarta
@@ -205,6 +205,9 @@ async def test_the_cli_prints_the_table_and_writes_the_trend_chart(
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("SATUPINTU_SECRET_KEY", RUN_SECRETS["secret_key"].get_secret_value())
+    monkeypatch.setenv("SATUPINTU_DEFAULT_AGENCIES", "false")  # the agencies of `gateway`
+    for code, host in AGENCY_HOSTS.items():
+        monkeypatch.setenv(f"SATUPINTU_AGENCIES__{code.upper()}__BASE_URL", host)
     get_settings.cache_clear()
     chart = tmp_path / f"trend{suffix}"
 

@@ -28,6 +28,8 @@ NOT_REPLAYABLE = {
     ("POST", "/v1/service-requests/{request_id}/survey"): "once per request; a second is 409",
     ("PUT", "/v1/agencies/{code}"): "idempotent by its method",
     ("PATCH", "/v1/agencies/{code}"): "sets fields to values: idempotent by itself",
+    ("POST", "/v1/agencies"): "the code names the instance: a second registration is 409",
+    ("DELETE", "/v1/agencies/{code}"): "idempotent by its method (then 404)",
 }
 """Writes without a key, each with the reason it needs none: a new write must be put here or
 in the matrix, so nobody adds one without deciding."""

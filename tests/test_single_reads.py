@@ -59,7 +59,8 @@ async def test_citizen_vehicles_lists_every_vehicle_with_its_tax(gateway, person
     assert response.status_code == 200
     body = response.json()
     assert sorted(v["plate_number"] for v in body["items"]) == sorted(persona.plates)
-    assert body["source"]["status"] == "ok"
+    assert body["sources"]["vehicle_tax"]["status"] == "ok"
+    assert body["complete"] is True
 
 
 async def test_citizen_vehicles_with_agency_down_is_503(gateway, agencies, personas):

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from simulators.stack import AGENCY_PORTS, Stack, free_port, plan, running
+from simulators.stack import AGENCY_PORTS, DEMO_INSTANCES, Stack, free_port, plan, running
 from tests.conftest import RUN_SECRETS_ENV
 
 pytestmark = pytest.mark.e2e
@@ -114,7 +114,8 @@ def test_a_killed_worker_leaves_nothing_lost_or_done_twice(stack, personas):
 
     log = writes(stack)
     assert [w["path"] for w in log["civil_registry"]] == ["/api/v1/UPDATE_ALAMAT"]
-    assert [w["path"] for w in log["vehicle_tax"]] == ["/samsat/api/alamat-pemilik"]
+    assert [w["path"] for w in log["bapenda_33"]] == ["/samsat/api/alamat-pemilik"]
+    assert not log["bapenda_31"]  # it holds none of the family's vehicles: it is not told
     assert [w["path"] for w in log["investment_licensing"]] == ["/oss/v2/pelaku-usaha/alamat"]
     assert not any(w["replayed"] for entries in log.values() for w in entries)
     assert all(s["attempts"] == 1 for s in request(stack, request_id)["steps"])
@@ -135,9 +136,18 @@ def test_two_workers_side_by_side_never_do_a_step_twice(stack):
         for worker in workers:
             stop(worker)
 
+    world = default_world()
+    holding: dict[str, int] = {}
+    for nik in niks:
+        provinces = {v.province_code for v in world.vehicles.values() if v.owner_nik == nik}
+        for code, office in DEMO_INSTANCES.items():
+            if set(office.jurisdiction) & provinces:
+                holding[code] = holding.get(code, 0) + 1
     log = writes(stack)
     for code, entries in log.items():
         refs = [w["ref"] for w in entries]
-        assert len(refs) == len(niks), code
+        told = holding.get(code, 0) if code.startswith("bapenda_") else len(niks)
+        assert len(refs) == told, code
         assert len(set(refs)) == len(refs), f"{code} was asked twice for one step"
         assert not any(w["replayed"] for w in entries)
+    assert sum(holding.values()) > 0
