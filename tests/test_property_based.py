@@ -176,4 +176,5 @@ def test_stateful_workflows_get_no_5xx_or_undocumented_status(target):
             suppress_health_check=list(HealthCheck),
         ),
     )
-    assert target.answered["POST /v1/service-requests"], "no workflow got past its first step"
+    started = ("POST /v1/service-requests", "POST /v1/complaints", "POST /v1/agencies")
+    assert any(target.answered[op] for op in started), "no workflow got past its first step"

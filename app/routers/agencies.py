@@ -24,7 +24,7 @@ router = APIRouter(
     prefix="/v1/agencies", tags=["agencies"], dependencies=[caller_with(Scope.AGENCIES_ADMIN)]
 )
 
-AgencyCode = Annotated[SingleLineText, Path(max_length=64, examples=["vehicle_tax"])]
+AgencyCode = Annotated[SingleLineText, Path(max_length=64, examples=["bapenda_33"])]
 _CHANGE_ERRORS = (
     ProblemKind.AGENCY_NOT_FOUND,
     ProblemKind.ENDPOINT_REFUSED,
