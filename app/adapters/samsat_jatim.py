@@ -30,18 +30,11 @@ from app.adapters.base import (
     ServiceStandard,
     backend_failure,
 )
-from app.adapters.vehicle_tax import VehicleTaxAdapter
+from app.adapters.vehicle_tax import VEHICLE_CLASSES, VehicleTaxAdapter
 from app.http_client import AgencyReply
-from app.schemas.vehicle import TaxAssessment, TaxStatus, TaxYear, Vehicle, VehicleClass
+from app.schemas.vehicle import TaxAssessment, TaxStatus, TaxYear, Vehicle
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
-_CLASS = {
-    "SEPEDA_MOTOR": VehicleClass.MOTORCYCLE,
-    "MOBIL_PRIBADI": VehicleClass.PRIVATE_CAR,
-    "BUS_PRIBADI": VehicleClass.PRIVATE_BUS,
-    "MOBIL_UMUM": VehicleClass.PUBLIC_CAR,
-    "TRUK": VehicleClass.TRUCK,
-}
 _UNKNOWN_PLATE = "KENDARAAN_TIDAK_DITEMUKAN"
 _UNKNOWN_TICKET = "TIKET_TIDAK_DITEMUKAN"
 _ALREADY_PAID = "KODE_BAYAR_SUDAH_DIBAYAR"
@@ -100,7 +93,7 @@ def to_vehicle(unit: Mapping[str, Any], today: dt.date) -> Vehicle:
         make=unit["merek"],
         model=unit["tipe"],
         vehicle_type=unit["jenis"],
-        vehicle_class=_CLASS[unit["golongan"]],
+        vehicle_class=VEHICLE_CLASSES[unit["golongan"]],
         engine_cc=int(unit["isi_silinder"]),
         year_made=int(unit["tahun_pembuatan"]),
         color=unit["warna"],

@@ -34,7 +34,8 @@ from app.schemas.vehicle import TaxAssessment, TaxStatus, TaxYear, Vehicle, Vehi
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 _RUPIAH = re.compile(r"Rp\s?(\d{1,3}(?:\.\d{3})*)")
-_CLASS = {
+#: SAMSAT's vehicle classes (golongan), the same in every province's system.
+VEHICLE_CLASSES = {
     "SEPEDA_MOTOR": VehicleClass.MOTORCYCLE,
     "MOBIL_PRIBADI": VehicleClass.PRIVATE_CAR,
     "BUS_PRIBADI": VehicleClass.PRIVATE_BUS,
@@ -110,7 +111,7 @@ def to_vehicle(unit: Mapping[str, Any], assessment: Mapping[str, Any], today: dt
         make=unit["merk"],
         model=unit["tipe"],
         vehicle_type=unit["jenis"],
-        vehicle_class=_CLASS[unit["golongan"]],
+        vehicle_class=VEHICLE_CLASSES[unit["golongan"]],
         engine_cc=int(unit["cc"]),
         year_made=int(unit["tahunBuat"]),
         color=unit["warna"],

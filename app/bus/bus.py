@@ -41,6 +41,16 @@ _PREFERENCE = {
 }
 
 
+def _nobody_serves(capability: Capability, part: str) -> CallResult[Any]:
+    return CallResult(
+        agency=capability.value.split(".")[0],
+        part=part,
+        status=SourceStatus.UNAVAILABLE,
+        latency_ms=0,
+        detail=f"no agency on the bus serves {capability.value}",
+    )
+
+
 @dataclass(frozen=True)
 class ResilienceSettings:
     failure_threshold: int = 5
@@ -104,13 +114,7 @@ class Bus:
         if regions is None:
             provider = self.registry.provider(capability, protocol)
             if provider is None:
-                return CallResult(
-                    agency=capability.value.split(".")[0],
-                    part=part,
-                    status=SourceStatus.UNAVAILABLE,
-                    latency_ms=0,
-                    detail=f"no agency on the bus serves {capability.value}",
-                )
+                return _nobody_serves(capability, part)
             return await self._call_one(provider, part, operation, deadline, client)
         routed = self.registry.route(capability, protocol, regions)
         if len(routed) == 1:
@@ -135,15 +139,7 @@ class Bus:
         reported `unavailable` without a call: what it holds is missing from the answer."""
         providers = self.registry.providers(capability, protocol)
         if not providers:
-            return [
-                CallResult(
-                    agency=capability.value.split(".")[0],
-                    part=part,
-                    status=SourceStatus.UNAVAILABLE,
-                    latency_ms=0,
-                    detail=f"no agency on the bus serves {capability.value}",
-                )
-            ]
+            return [_nobody_serves(capability, part)]
         if len(providers) == 1:
             return [await self._call_one(providers[0], part, operation, deadline, client)]
         return list(
