@@ -167,6 +167,15 @@ def test_a_bekasi_b_plate_is_assessed_and_paid_at_west_java(stack, personas):
     assert paid.status_code == 202, paid.text
     done = _wait(stack, awaiting["id"], "completed")
     assert done["product"]["receipt"]["amount"] == 3_546_334
+    report = _get(stack, "/v1/reports/performance").json()
+    renewals = {
+        a["agency"]: s["by_outcome"].get("completed", 0)
+        for a in report["agencies"]
+        for s in a["services"]
+        if s["service"] == "vehicle-tax-renewal"
+    }
+    assert renewals["bapenda_32"] == 1  # the office that did it, not the first office
+    assert renewals["bapenda_31"] == 0
 
 
 def test_two_years_of_arrears_are_assessed_year_by_year(stack, personas):

@@ -67,6 +67,21 @@ def services(
     )
 
 
+def declaring(registry: AdapterRegistry, service: str) -> list[str]:
+    """Every instance that offers `service` (each provincial office offers renewals)."""
+    return sorted(
+        a.code for a in registry.agencies() if any(s.code == service for s in a.adapter.services)
+    )
+
+
+def responsible(registry: AdapterRegistry, service: str, step_agencies: list[str]) -> str:
+    """The instance answerable for one request of `service`: the offering instance that did
+    its steps (the plate's office for a renewal), else the first that offers it."""
+    offering = declaring(registry, service)
+    done_by = next((code for code in step_agencies if code in offering), None)
+    return done_by or (offering[0] if offering else service)
+
+
 def service(registry: AdapterRegistry, code: str) -> ServiceView:
     for view in services(registry).items:
         if view.code == code:

@@ -93,9 +93,9 @@ def _check_agency(reports: Reports, agency: str | None) -> None:
         raise _invalid("agency", f"no agency {agency!r} is on the bus")
 
 
-def _responsible(reports: Reports) -> dict[str, str]:
-    """Each catalogue service and the agency that declares it, whose figures it counts in."""
-    return {view.code: view.agencies[0] for view in catalogue.services(reports.registry).items}
+def _standards(reports: Reports) -> dict[str, int]:
+    """Each catalogue service and its published time to complete, in working days."""
+    return {view.code: view.working_days for view in catalogue.services(reports.registry).items}
 
 
 async def satisfaction(
@@ -106,7 +106,7 @@ async def satisfaction(
     end: dt.date | None,
 ) -> SatisfactionReport:
     _check_agency(reports, agency)
-    if service is not None and service not in _responsible(reports):
+    if service is not None and service not in _standards(reports):
         raise _invalid("service", f"no service {service!r} in the catalogue")
     span = period(start, end)
     since, until = _bounds(span)
@@ -195,30 +195,30 @@ async def performance(
     _check_agency(reports, agency)
     span = period(start, end)
     requests, complaints, calls = await _rows(reports, *_bounds(span))
-    responsible = _responsible(reports)
-    standards = {
-        view.code: view.working_days for view in catalogue.services(reports.registry).items
-    }
-    facts: dict[str, list[RequestFacts]] = defaultdict(list)
+    standards = _standards(reports)
+    facts: dict[tuple[str, str], list[RequestFacts]] = defaultdict(list)
     for request in requests:
-        facts[request.service].append(_facts(request))
+        owner = catalogue.responsible(
+            reports.registry, request.service, [s.agency for s in request.steps]
+        )
+        facts[(owner, request.service)].append(_facts(request))
     at = dt.datetime.now(dt.UTC)
     agencies = []
     for found in sorted(reports.registry.agencies(), key=lambda a: a.code):
         code = found.code
         if agency is not None and agency not in (code, found.kind):
             continue
-        services = sorted(s for s, owner in responsible.items() if owner == code)
+        services = sorted(s.code for s in found.adapter.services if s.code in standards)
         held = [c for c in complaints if c.agency == code]
         agencies.append(
             AgencyPerformance(
                 agency=code,
-                **request_figures([f for s in services for f in facts[s]]).model_dump(),
+                **request_figures([f for s in services for f in facts[(code, s)]]).model_dump(),
                 services=[
                     ServicePerformance(
                         service=s,
                         standard_working_days=standards[s],
-                        **request_figures(facts[s]).model_dump(),
+                        **request_figures(facts[(code, s)]).model_dump(),
                     )
                     for s in services
                 ],

@@ -51,7 +51,9 @@ async def submit(
             survey = SatisfactionSurveyRecord(
                 service_request_id=request.id,
                 service=request.service,
-                agency=catalogue.service(requests.registry, request.service).agencies[0],
+                agency=catalogue.responsible(
+                    requests.registry, request.service, [s.agency for s in request.steps]
+                ),
                 nik=request.nik,
                 submitted_at=at,
                 **{e.field: getattr(answers, e.field) for e in ELEMENTS},
