@@ -3,7 +3,7 @@
 It speaks BPJS Kesehatan's VClaim style on purpose: a `metaData` envelope whose `code` is a
 string and carries the outcome inside HTTP 200, camelCase Indonesian names, coded statuses.
 The adapter's job is to translate exactly this, so the sandbox must not be friendlier than the
-real service. Run it with `uvicorn satupintu_bpjs.backend:app --port 8104`.
+real service. Run it with `uvicorn satupintu_bpjs.backend:app --port 8109`.
 """
 
 from typing import Any
