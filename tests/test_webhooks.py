@@ -1,15 +1,18 @@
 """Webhooks: every status change reaches the citizen's callback, signed, retried until taken."""
 
 import asyncio
+import base64
+import datetime as dt
 import json
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from aiohttp import web
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from app.workflows.webhooks import SIGNATURE_HEADER, sign
+from app.config import Settings
+from app.workflows.webhooks import signed_headers
 from simulators.stack import free_port
 from tests.conftest import gateway_settings
 from tests.service_request_helpers import wait_for
@@ -20,7 +23,7 @@ class Receiver:
 
     def __init__(self, failures: int = 0) -> None:
         self.failures = failures
-        self.received: list[tuple[dict[str, Any], str, bytes]] = []
+        self.received: list[tuple[dict[str, Any], dict[str, str], bytes]] = []
         self.refused = 0
         self.completed = asyncio.Event()
 
@@ -30,7 +33,7 @@ class Receiver:
             self.refused += 1
             return web.Response(status=500)
         event = json.loads(body)
-        self.received.append((event, request.headers[SIGNATURE_HEADER], body))
+        self.received.append((event, dict(request.headers), body))
         if event["status"] == "completed":
             self.completed.set()
         return web.Response(status=204)
@@ -79,13 +82,55 @@ async def test_status_changes_arrive_signed_and_in_order_despite_a_failure(
     assert hook.refused == 1
     statuses = [event["status"] for event, _, _ in hook.received]
     assert statuses == ["submitted", "in_progress", "completed"]
-    assert settings.webhook_secret is not None
-    secret = settings.webhook_secret.get_secret_value()
-    for event, signature, body in hook.received:
+    verifier = Webhook(receiver_secret(settings))
+    for event, headers, body in hook.received:
+        assert verifier.verify(body, headers) == event
         assert event["request_id"] == request_id
-        timestamp = int(signature.split(",")[0].removeprefix("t="))
-        assert signature == sign(secret, timestamp, body)
-        assert abs(time.time() - timestamp) < 60
+        assert headers["webhook-id"] == str(event["event_id"])
+
+
+def receiver_secret(settings: Settings) -> str:
+    """What the README tells a receiver to configure: `whsec_` + base64 of the secret."""
+    assert settings.webhook_secret is not None
+    return whsec(settings.webhook_secret.get_secret_value().encode())
+
+
+def whsec(secret: bytes) -> str:
+    return "whsec_" + base64.b64encode(secret).decode()
+
+
+OPERATOR_SECRET = b"a webhook secret of the operator's choosing"
+SENT = b'{"event_id": 7, "status": "completed"}'
+
+
+def test_a_retry_keeps_its_webhook_id_and_verifies_again() -> None:
+    webhook = Webhook(OPERATOR_SECRET)
+    first, retry = signed_headers(webhook, 7, SENT), signed_headers(webhook, 7, SENT)
+
+    assert first["webhook-id"] == retry["webhook-id"] == "7"
+    assert Webhook(whsec(OPERATOR_SECRET)).verify(SENT, retry) == json.loads(SENT)
+
+
+@pytest.mark.parametrize(
+    ("body", "age"),
+    [
+        (b'{"event_id": 7, "status": "cancelled"}', dt.timedelta(0)),
+        (SENT, dt.timedelta(minutes=6)),
+    ],
+    ids=["tampered body", "six minutes old"],
+)
+def test_a_receiver_refuses_a_tampered_body_or_an_old_timestamp(
+    body: bytes, age: dt.timedelta
+) -> None:
+    at = dt.datetime.now(dt.UTC) - age
+    headers = {
+        "webhook-id": "7",
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": Webhook(OPERATOR_SECRET).sign("7", at, SENT.decode()),
+    }
+
+    with pytest.raises(WebhookVerificationError):
+        Webhook(whsec(OPERATOR_SECRET)).verify(body, headers)
 
 
 @pytest.mark.parametrize(
