@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+CLIENT := clients/typescript
+CLIENT_DEPS := $(CLIENT)/node_modules/.package-lock.json
 
-.PHONY: install run test lint format openapi openapi-check bench clean
+.PHONY: install run test lint format openapi openapi-check client bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +33,21 @@ format: install
 
 openapi: install
 	$(VENV)/bin/satupintu openapi write
+	$(MAKE) --no-print-directory client
 
-openapi-check: install
+openapi-check: install $(CLIENT_DEPS)
 	$(VENV)/bin/satupintu openapi check
+	cd $(CLIENT) && npm run --silent check
+
+# The TypeScript client's types are generated from the committed spec; its `check` fails when
+# they drifted from it, then type-checks client, example and contract tests with `tsc --strict`.
+# npm ci installs exactly the lock; it reruns only when the lock is newer than the install.
+$(CLIENT_DEPS): $(CLIENT)/package-lock.json
+	cd $(CLIENT) && npm ci --no-audit --no-fund
+	touch $@
+
+client: $(CLIENT_DEPS)
+	cd $(CLIENT) && npm run --silent generate
 
 bench: install
 	$(PY) -m bench.run
