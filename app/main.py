@@ -29,6 +29,7 @@ from app.routers import (
     catalogue,
     citizens,
     complaints,
+    docs,
     health,
     metrics,
     oauth,
@@ -189,6 +190,8 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
         summary="One citizen-service API over many Indonesian agencies.",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from installed files by app.routers.docs
+        redoc_url=None,
     )
     app.state.settings = settings
     install_problem_handlers(app)
@@ -206,6 +209,7 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
     app.include_router(agencies.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    docs.install(app)
     app.add_middleware(UnexpectedErrorMiddleware)  # innermost: its answers get every header
     app.add_middleware(
         CORSMiddleware,

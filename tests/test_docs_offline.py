@@ -1,0 +1,195 @@
+"""The API reference pages work on a network that reaches nothing but the gateway, under the
+gateway's own CSP, and let a reader get a client-credentials token and try a call.
+
+A real gateway process serves them; where Chromium is installed, a headless browser whose
+every connection except to the gateway goes to a dead proxy renders /docs and must list every
+operation of the spec."""
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.config import Settings
+from simulators.stack import Stack, free_port, plan, running
+from tests.conftest import EXTERNAL_DATABASE, RUN_SECRETS_ENV, _empty_tables
+
+pytestmark = pytest.mark.e2e
+
+PAGES = ["/docs", "/redoc"]
+CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, _fresh_external_database) -> Iterator[Stack]:
+    if EXTERNAL_DATABASE:
+        _empty_tables(Settings(database_url=EXTERNAL_DATABASE).database_url)
+    database_url = os.environ.get("DATABASE_URL") or (
+        f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('docs')}/gateway.db"
+    )
+    planned = plan(
+        database_url,
+        gateway_port=free_port(),
+        agency_ports={},
+        provinces_port=free_port(),
+        secrets=RUN_SECRETS_ENV,
+    )
+    with running(planned) as started:
+        yield started
+
+
+class Page(HTMLParser):
+    """What a page makes the browser load, and any script written into the page itself."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads: list[str] = []
+        self.inline_scripts: list[str] = []
+        self.attributes: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        self.attributes += values.values()
+        self.inline_scripts += [f"{name}=" for name in values if name.startswith("on")]
+        if tag == "script":
+            self._in_script = "src" not in values
+            if "src" in values:
+                self.loads.append(values["src"])
+        elif tag == "link" or tag == "img":
+            self.loads.append(values.get("href") or values.get("src", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip():
+            self.inline_scripts.append(data)
+
+
+def _directives(csp: str) -> dict[str, set[str]]:
+    parts = (d.split() for d in csp.split(";") if d.strip())
+    return {name: set(values) for name, *values in parts}
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_file_the_page_loads_comes_from_the_gateway(stack: Stack, path: str) -> None:
+    response = httpx.get(stack.gateway.url + path, timeout=10)
+    assert response.status_code == 200
+    page = Page()
+    page.feed(response.text)
+
+    assert page.inline_scripts == []
+    assert not [a for a in page.attributes if re.match(r"(https?:)?//", a)]
+    assert "http://" not in response.text
+    assert "https://" not in response.text
+    assert {Path(load).suffix for load in page.loads} >= {".js"}
+    for load in page.loads:
+        assert load.startswith("/"), load
+        asset = httpx.get(stack.gateway.url + load, timeout=10)
+        assert asset.status_code == 200, load
+        assert asset.headers["content-type"].startswith(CONTENT_TYPES[Path(load).suffix]), load
+        assert len(asset.content) > 0
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_the_pages_csp_lets_in_this_origins_scripts_only(stack: Stack, path: str) -> None:
+    csp = _directives(
+        httpx.get(stack.gateway.url + path, timeout=10).headers["content-security-policy"]
+    )
+
+    assert csp["default-src"] == {"'none'"}
+    assert csp["script-src"] == {"'self'"}
+    assert csp["connect-src"] == {"'self'"}
+    assert csp["frame-ancestors"] == {"'none'"}
+    assert not [v for values in csp.values() for v in values if "://" in v or v == "*"]
+
+
+def test_the_api_itself_keeps_the_strict_csp(stack: Stack) -> None:
+    response = httpx.get(stack.gateway.url + "/healthz", timeout=10)
+
+    assert (
+        response.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+    )
+
+
+def test_authorize_gets_a_token_the_way_swagger_ui_asks_for_it(stack: Stack) -> None:
+    """Swagger UI's Authorize posts to the spec's `tokenUrl`, form-encoded, with the client
+    id and secret as HTTP Basic and the scopes ticked (none: an empty `scope`)."""
+    spec = httpx.get(stack.gateway.url + "/openapi.json", timeout=10).json()
+    flows = spec["components"]["securitySchemes"]["OAuth2"]["flows"]
+    assert list(flows) == ["clientCredentials"]
+    officer = stack.credentials["demo-officer"]
+
+    token = httpx.post(
+        stack.gateway.url + flows["clientCredentials"]["tokenUrl"],
+        data={"grant_type": "client_credentials", "scope": ""},
+        auth=(officer["client_id"], officer["client_secret"]),
+        headers={"X-Requested-With": "XMLHttpRequest"},
+        timeout=10,
+    )
+    assert token.status_code == 200, token.text
+    tried = httpx.get(
+        stack.gateway.url + "/v1/services",
+        headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+        timeout=10,
+    )
+    assert tried.status_code == 200
+
+
+RENDERED_OPERATION = {
+    "/docs": r'<div class="opblock opblock-\w+[^"]*" id="operations-[^"]*?-(\w+)"',
+    "/redoc": r'id="operation/(\w+)"',
+}
+"""How each UI marks an operation it rendered, with its operationId."""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+@pytest.mark.parametrize("path", PAGES)
+def test_the_page_renders_every_operation_with_the_network_cut_off(
+    stack: Stack, tmp_path, path: str
+) -> None:
+    spec = httpx.get(stack.gateway.url + "/openapi.json", timeout=10).json()
+    operation_ids = {
+        operation["operationId"]
+        for item in spec["paths"].values()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    }
+    dead_proxy = f"http://127.0.0.1:{free_port()}"
+    assert CHROMIUM is not None
+    browser = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--enable-logging=stderr",
+            "--v=0",
+            f"--user-data-dir={tmp_path}",
+            f"--proxy-server={dead_proxy}",
+            "--proxy-bypass-list=127.0.0.1",
+            "--virtual-time-budget=20000",
+            "--dump-dom",
+            stack.gateway.url + path,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+    assert len(operation_ids) > 20
+    assert operation_ids <= set(re.findall(RENDERED_OPERATION[path], browser.stdout))
+    refused = [line for line in browser.stderr.splitlines() if "Content Security Policy" in line]
+    # ReDoc's footer shows its maker's logo from a CDN: the CSP blocks it, and nothing else.
+    assert [line for line in refused if "cdn.redoc.ly/redoc/logo-mini.svg" not in line] == []
