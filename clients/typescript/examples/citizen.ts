@@ -18,6 +18,7 @@ async function readProfile(client: SatupintuClient, nik: string): Promise<string
     params: { path: { nik }, query: { include: ["vehicles"] }, header: { "x-purpose": PURPOSE } },
   });
   if (problem) {
+    process.exitCode = 1;
     // `problem.type` is a union of the URIs this call documents (with the default problem base
     // URI): a misspelt case below, or one this call can never answer, fails to compile.
     switch (problem.type) {
@@ -41,7 +42,7 @@ async function readProfile(client: SatupintuClient, nik: string): Promise<string
     console.log(`${agency}: ${source.status}`);
   }
   for (const vehicle of profile.vehicles ?? []) {
-    console.log(`${vehicle.plate_number}: ${vehicle.tax?.status ?? "tax unknown"}`);
+    console.log(`${vehicle.plate_number}: tax ${vehicle.tax.status}`);
   }
   return profile.vehicles?.[0]?.plate_number;
 }
