@@ -33,7 +33,7 @@ from simulators.catalog import (
     VehicleModel,
 )
 from simulators.dates import JAKARTA, add_years, reference_date
-from simulators.regions import Village, city_of_birth, villages_by_regency
+from simulators.regions import Village, city_of_birth, village_by_code, villages_by_regency
 
 DEFAULT_SEED = 20261123
 MIN_CITIZENS = 1200
@@ -236,9 +236,9 @@ class _Builder:
         last = self.fake.last_name_male() if sex == "L" else self.fake.last_name_female()
         return f"{first} {last}".upper()
 
-    def _nik(self, village: Village, birth: date, sex: Sex) -> str:
+    def _nik(self, district: str, birth: date, sex: Sex) -> str:
         day = birth.day + (40 if sex == "P" else 0)
-        prefix = f"{village.district_code}{day:02d}{birth.month:02d}{birth.year % 100:02d}"
+        prefix = f"{district}{day:02d}{birth.month:02d}{birth.year % 100:02d}"
         self._nik_serials[prefix] += 1
         return f"{prefix}{self._nik_serials[prefix]:04d}"
 
@@ -263,8 +263,12 @@ class _Builder:
         weights = _RELIGION_WEIGHTS.get(village.regency_code, _RELIGION_WEIGHTS["default"])
         return self.rng.choices(_RELIGIONS, weights)[0]
 
-    def family(self, village: Village, members: list[_Member]) -> list[Citizen]:
-        """Registers a household on a new KK; the first member is the head."""
+    def family(
+        self, village: Village, members: list[_Member], nik_district: str | None = None
+    ) -> list[Citizen]:
+        """Registers a household on a new KK; the first member is the head. ``nik_district``
+        is the code their NIKs were issued under when the region has been renumbered since
+        (a NIK is never reissued); the KK, issued again with every change, has today's."""
         head = members[0]
         issued = self._date_between(
             max(add_years(head.birth_date, 19), date(2000, 1, 1)),
@@ -278,7 +282,7 @@ class _Builder:
         for member in members:
             born_here = self.rng.random() < 0.8
             citizen = Citizen(
-                nik=self._nik(village, member.birth_date, member.sex),
+                nik=self._nik(nik_district or village.district_code, member.birth_date, member.sex),
                 no_kk=no_kk,
                 name=self._name(member.sex, religion, village),
                 sex=member.sex,
@@ -717,6 +721,37 @@ def _make_personas(b: _Builder) -> dict[str, Persona]:
     return result
 
 
+def _make_pre_split_personas(b: _Builder) -> dict[str, Persona]:
+    """Citizens whose NIKs carry a region code retired since (see
+    :mod:`app.schemas.nik_history`). Made after the random population, so that every other
+    citizen, plate and NIB stays what it was before they joined."""
+    result: dict[str, Persona] = {}
+    for key, village_code, nik_district, member, description in (
+        (
+            "pre_split_jayapura",
+            "9171031002",
+            "947103",
+            _Member("KEPALA KELUARGA", "P", date(1992, 6, 21), "BELUM KAWIN"),
+            "Warga Abepura, Kota Jayapura (91.71.03), dengan NIK berkode 94.71.03 (kode BPS "
+            "Kota Jayapura, contoh di issue 16): diterima dan dibaca sebagai 91.71.03",
+        ),
+        (
+            "pre_split_sorong",
+            "9601182001",
+            "920143",
+            _Member("KEPALA KELUARGA", "L", date(1988, 2, 11), "KAWIN"),
+            "Warga distrik Sorong, Kabupaten Sorong, dengan NIK terbit sebelum pemekaran 2022 "
+            "(92.01.43, Papua Barat); kini 96.01.18, Papua Barat Daya",
+        ),
+    ):
+        village = village_by_code(village_code)
+        if village is None:
+            raise LookupError(f"village {village_code} is missing from the Kemendagri table")
+        [citizen] = b.family(village, [member], nik_district=nik_district)
+        result[key] = Persona(key, citizen.nik, citizen.name, citizen.no_kk, description)
+    return result
+
+
 @lru_cache(maxsize=8)
 def build_world(seed: int, reference_date: date) -> World:
     """Builds (once per seed and date) the whole demo population; treat it as read-only."""
@@ -726,6 +761,7 @@ def build_world(seed: int, reference_date: date) -> World:
     while len(builder.citizens) < MIN_CITIZENS:
         builder.random_household()
     builder.random_assets()
+    personas.update(_make_pre_split_personas(builder))
     return World(
         seed=seed,
         reference_date=today,

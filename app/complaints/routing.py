@@ -14,6 +14,7 @@ from app.agencies.jurisdiction import plate_regions
 from app.bus.registry import AdapterRegistry
 from app.schemas.complaints import RoutedBy
 from app.schemas.identifiers import normalise_plate
+from app.schemas.nik_history import current_province
 from app.services import catalogue
 
 
@@ -43,7 +44,8 @@ _PLATE_IN_TEXT = re.compile(r"\b([A-Za-z]{1,2})\s?([1-9][0-9]{0,3})\s?([A-Za-z]{
 
 def regions_named(text: str, plates: tuple[str, ...], nik: str) -> tuple[str, ...]:
     """The regions a complaint points to: its request's plate, plates in its text, then the
-    province of the citizen's NIK."""
+    province of the citizen's NIK as it is today (a pre-2022 Kab. Sorong NIK, `9201...`, is
+    Papua Barat Daya's, 96)."""
     found: list[str] = []
     for raw in (*plates, *(" ".join(m.groups()) for m in _PLATE_IN_TEXT.finditer(text))):
         try:
@@ -51,7 +53,7 @@ def regions_named(text: str, plates: tuple[str, ...], nik: str) -> tuple[str, ..
         except ValueError:
             continue
         found += plate_regions(str(plate))
-    found.append(nik[:2])
+    found.append(current_province(nik))
     return tuple(dict.fromkeys(found))
 
 

