@@ -305,9 +305,23 @@ async def _on_problem(request: Request, exc: Exception) -> Response:
     return problem_response(request, exc)
 
 
+def _json_expected(request: Request, error: FieldError) -> FieldError:
+    """A JSON endpoint given a form body (what `curl -d` sends) or an untyped one fails as a
+    whole with pydantic's "a valid dictionary"; name the header that is wrong instead."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if (error.field, error.location) != ("body", "body") or media_type.endswith(("/json", "+json")):
+        return error
+    return FieldError(
+        field="Content-Type",
+        location="header",
+        message="this endpoint takes a JSON body: send `Content-Type: application/json` "
+        f"(got {media_type or 'none'})",
+    )
+
+
 async def _on_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    errors = _field_errors(exc)
+    errors = [_json_expected(request, error) for error in _field_errors(exc)]
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
     return problem_response(request, ProblemError(ProblemKind.VALIDATION, detail, errors=errors))
 

@@ -9,6 +9,7 @@ from starlette.requests import HTTPConnection
 from app.auth import grants
 from app.problems import ProblemError, ProblemKind, problem_responses
 from app.schemas.oauth import TokenResponse
+from app.schemas.problem import FieldError
 from app.schemas.text import SingleLineText
 
 router = APIRouter(prefix="/v1/oauth", tags=["authentication"])
@@ -34,6 +35,28 @@ class ClientSecretBasic(HTTPBasic):
 
 
 basic = ClientSecretBasic(auto_error=False, scheme_name="ClientSecretBasic")
+
+FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _refuse_non_form_body(request: Request) -> None:
+    """RFC 6749 (section 4.4.2) token requests are form-encoded. A JSON body parses as no
+    fields at all, which would be refused as "grant_type must be client_credentials" although
+    it named the grant: say what the endpoint takes instead."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if not media_type or media_type in FORM_MEDIA_TYPES:
+        return
+    detail = (
+        "the token endpoint takes an application/x-www-form-urlencoded body (RFC 6749), "
+        f"not {media_type}: send grant_type=client_credentials as a form field"
+    )
+    raise ProblemError(
+        ProblemKind.INVALID_TOKEN_REQUEST,
+        detail,
+        errors=[FieldError(field="Content-Type", location="header", message=detail)],
+        extensions={"error": "invalid_request", "error_description": detail},
+    )
+
 
 OptionalForm = Annotated[SingleLineText | None, Form(max_length=2000)]
 
@@ -88,6 +111,7 @@ async def issue_token(
     client_id: OptionalForm = None,
     client_secret: OptionalForm = None,
 ) -> TokenResponse:
+    _refuse_non_form_body(request)
     state = request.app.state
     issued = await grants.grant(
         state.clients,
