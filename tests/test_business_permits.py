@@ -7,17 +7,26 @@ leave): submitted Friday 13 March 2026; 10 working days are Mon 16, Tue 17, (Wed
 Nyepi, Idul Fitri and their collective leave, the weekend), Wed 25, Thu 26, Fri 27, Mon 30,
 Tue 31, Wed 1 April, Thu 2 April, (Fri 3 April Good Friday), Mon 6 April: deadline Monday
 6 April 2026, deemed approved at Tuesday 7 April 2026 00:00 WIB = epoch 1775494800000 ms.
+
+The request's own deadline is the catalogue's 11 working days: the 10 of verification and the
+day of the deemed approval. Submitted Friday 13 March 2026 it is Tuesday 7 April; submitted
+Friday 13 February 2026, before the Lunar New Year weekend (Mon 16 collective leave, Tue 17
+Lunar New Year), it is Wed 18, Thu 19, Fri 20, Mon 23 - Fri 27, Mon 2, Tue 3 (10: OSS's
+deadline), Wed 4 March (11).
 """
 
 import datetime as dt
 from typing import Any
 
+import pytest
+
 from app.adapters.base import PermitDecision, Registration, RegistrationStatus
 from app.adapters.investment_licensing import InvestmentLicensingAdapter
 from app.schemas.business import PermitType, RiskLevel
-from app.workflows.calendar import add_working_days
+from app.workflows.calendar import JAKARTA, add_working_days, jakarta_today
 from app.workflows.definitions import _registration_product
 from app.workflows.steps import Done, StepInput, Wait, await_licensing_decision
+from simulators.investment_licensing.sla import deemed_approval_at, verification_deadline
 
 DEEMED_AT_MS = 1775494800000
 
@@ -44,6 +53,20 @@ def _wire(status: str, permit_status: str, **permit: Any) -> dict[str, Any]:
 
 def test_the_gateway_counts_the_same_deadline_as_oss():
     assert add_working_days(dt.date(2026, 3, 13), 10) == dt.date(2026, 4, 6)
+
+
+@pytest.mark.parametrize(
+    ("submitted", "due"),
+    [
+        (dt.datetime(2026, 3, 13, 10, 0, tzinfo=JAKARTA), dt.date(2026, 4, 7)),
+        (dt.datetime(2026, 2, 13, 16, 30, tzinfo=JAKARTA), dt.date(2026, 3, 4)),
+    ],
+)
+def test_the_request_is_due_the_day_oss_deems_an_undecided_permit_approved(submitted, due):
+    [standard] = InvestmentLicensingAdapter.services
+    assert standard.code == "business-registration"
+    assert add_working_days(jakarta_today(submitted), standard.working_days) == due
+    assert deemed_approval_at(verification_deadline(submitted)).date() == due
 
 
 def test_a_deemed_approval_is_read_as_such():

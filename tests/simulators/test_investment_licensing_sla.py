@@ -14,6 +14,10 @@ cuti bersama, as the `holidays` package lists them for Indonesia):
   and the weekend to Mon 18 May. Tue 19 (1), Wed 20 (2), Thu 21 (3), Fri 22 (4), Mon 25 (5),
   Tue 26 (6); Wed 27 Idul Adha, Thu 28 collective leave; Fri 29 (7); Mon 1 June Pancasila
   Day; Tue 2 (8), Wed 3 (9), Thu 4 June (10). Deadline Thursday 4 June 2026.
+- Submitted Friday 13 February 2026, before the Lunar New Year weekend: Sat 14, Sun 15, Mon 16
+  (collective leave) and Tue 17 (Lunar New Year) are off; Wed 18 (1), Thu 19 (2), Fri 20 (3),
+  Mon 23 (4), Tue 24 (5), Wed 25 (6), Thu 26 (7), Fri 27 (8), Mon 2 March (9), Tue 3 March
+  (10). Deadline Tuesday 3 March 2026.
 """
 
 from collections.abc import AsyncIterator
@@ -86,6 +90,7 @@ async def _status(oss: httpx.AsyncClient, number: str) -> dict[str, Any]:
         (date(2026, 3, 13), date(2026, 4, 6)),  # Friday before Nyepi and Idul Fitri
         (date(2026, 5, 14), date(2026, 6, 4)),  # on Ascension Day, across Idul Adha
         (date(2026, 3, 2), date(2026, 3, 16)),  # Monday 2 March: a plain two weeks
+        (date(2026, 2, 13), date(2026, 3, 3)),  # Friday before the Lunar New Year weekend
     ],
 )
 def test_the_verification_deadline_counts_working_days(start: date, deadline: date) -> None:
