@@ -49,7 +49,10 @@ def check_nik(value: str) -> str:
 
 NIK_DESCRIPTION = (
     "Nomor Induk Kependudukan: 16 digits `PPKKDDddmmyySSSS` (Kemendagri province, regency and "
-    "district codes, birth date with 40 added to the day for women, serial)."
+    "district codes, birth date with 40 added to the day for women, serial). A NIK keeps the "
+    "region code it was issued under: codes retired since, such as those of the 26 regencies "
+    "the 2022 Papua split moved to new provinces (`9201...` for Kab. Sorong, now 96.01), are "
+    "accepted."
 )
 
 Nik = Annotated[str, AfterValidator(check_nik)]
