@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     Field,
     SecretStr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -257,7 +258,12 @@ class Settings(BaseSettings):
         description="Where copies of every checkpoint go, outside the database: "
         "`file:///abs/path.jsonl` (one JSON line each) or `http(s)://` (POSTed as JSON).",
     )
-    cors_allow_origins: list[str] = Field(default_factory=lambda: ["*"])
+    cors_allow_origins: list[str] | None = Field(
+        default=None,
+        description="Web origins (`https://portal.example.go.id`) whose pages may call the API "
+        "from a browser. Unset: none in production, any (`*`) in development; `*` is refused "
+        "in production.",
+    )
     problem_base_uri: str = DEFAULT_PROBLEM_BASE_URI
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = Field(
@@ -303,6 +309,23 @@ class Settings(BaseSettings):
             raise ValueError("must have no query or fragment")
         return url.strip().rstrip("/")
 
+    @field_validator("cors_allow_origins")
+    @classmethod
+    def _origins(cls, origins: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        """Spelled as a browser sends `Origin` (Starlette compares them as strings), so a
+        trailing slash or a default port cannot silently lock a frontend out. `*` lets every
+        web site's script use a visitor's token, so production must name its frontends."""
+        if origins is None:
+            return None
+        if "*" in origins:
+            if info.data.get("environment") != "development":
+                raise ValueError(
+                    "`*` (any web site) is refused in production: list each frontend's origin, "
+                    'e.g. ["https://portal.example.go.id"]'
+                )
+            return ["*"]
+        return [_origin(origin) for origin in origins]
+
     @field_validator("audit_witnesses")
     @classmethod
     def _witnesses(cls, urls: list[str]) -> list[str]:
@@ -322,6 +345,21 @@ class Settings(BaseSettings):
             if url.startswith(plain):
                 return async_url + url[len(plain) :]
         return url
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(origin: str) -> str:
+    """`scheme://host[:port]` the way a browser writes it in `Origin`."""
+    parsed = urlsplit(origin.strip())
+    if parsed.scheme not in _DEFAULT_PORTS or not parsed.hostname:
+        raise ValueError(f"{origin!r} is not an http(s) origin like https://portal.example.go.id")
+    if parsed.path.strip("/") or parsed.query or parsed.fragment or parsed.username:
+        raise ValueError(f"{origin!r} must be scheme, host and port only, with no path")
+    if parsed.port is not None and parsed.port == _DEFAULT_PORTS[parsed.scheme]:
+        return f"{parsed.scheme}://{parsed.netloc.lower().rsplit(':', 1)[0]}"
+    return f"{parsed.scheme}://{parsed.netloc.lower()}"
 
 
 @lru_cache

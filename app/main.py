@@ -4,17 +4,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from app.agencies.endpoint_policy import EndpointPolicy
 from app.audit.checkpointer import build_checkpointer
 from app.auth.clients import ClientStore
 from app.auth.guard import Guard
-from app.auth.rate_limit import GuessLimiter, RateLimiter
+from app.auth.rate_limit import GuessLimiter, RateLimiter, RateLimitHeadersMiddleware
 from app.auth.signing_keys import KeySet
 from app.auth.tokens import TokenIssuer
 from app.bus.bus import Bus, ResilienceSettings
 from app.config import Settings, get_settings
+from app.cors import add_cors
 from app.heap import settled_heap
 from app.http_client import AgencyHttp
 from app.middleware import (
@@ -22,7 +22,6 @@ from app.middleware import (
     RequestContextMiddleware,
     UnexpectedErrorMiddleware,
 )
-from app.observability import REQUEST_ID_HEADER, TRACEPARENT_HEADER
 from app.problems import install_problem_handlers
 from app.routers import (
     agencies,
@@ -31,6 +30,7 @@ from app.routers import (
     complaints,
     docs,
     health,
+    me,
     metrics,
     oauth,
     reference,
@@ -209,15 +209,11 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
     app.include_router(agencies.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.include_router(me.router)
     docs.install(app)
     app.add_middleware(UnexpectedErrorMiddleware)  # innermost: its answers get every header
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_allow_origins,
-        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=["*"],
-        expose_headers=[REQUEST_ID_HEADER, TRACEPARENT_HEADER, "Retry-After", "WWW-Authenticate"],
-    )
+    app.add_middleware(RateLimitHeadersMiddleware)
+    add_cors(app, settings)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from app.config import DEFAULT_PROBLEM_BASE_URI
+from app.problem_texts import INDONESIAN, fields_detail, preferred_language
 from app.schemas.problem import PROBLEM_MEDIA_TYPE, FieldError, Problem
 
 
@@ -249,10 +250,14 @@ class ProblemError(Exception):
         sources: dict[str, Any] | None = None,
         extensions: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        detail_indonesian: str | None = None,
     ) -> None:
+        """`detail_indonesian` is what a client asking for Bahasa Indonesia reads instead of
+        `detail`; without it, the kind's Indonesian description (`app.problem_texts`)."""
         super().__init__(detail or kind.title)
         self.kind = kind
         self.detail = detail
+        self.detail_indonesian = detail_indonesian
         self.errors = errors
         self.sources = sources
         self.extensions = extensions or {}
@@ -269,23 +274,38 @@ def _request_id(request: Request) -> str | None:
 
 
 def problem_response(request: Request, error: ProblemError) -> Response:
+    """The problem in the language `Accept-Language` prefers: English, or Bahasa Indonesia
+    for the citizen-facing frontends; `type`, member names and `errors[].message` stay as
+    they are, since clients switch on them."""
     base_uri: str = request.app.state.settings.problem_base_uri
+    language = preferred_language(request.headers.get("accept-language"))
+    title, detail = error.kind.title, error.detail
+    if language == "id":
+        title, description = INDONESIAN[error.kind.slug]
+        if error.detail_indonesian:
+            detail = error.detail_indonesian
+        elif error.errors:
+            detail = fields_detail(error.errors)
+        elif detail:
+            detail = description
     body = Problem(
         type=problem_type(base_uri, error.kind),
-        title=error.kind.title,
+        title=title,
         status=error.kind.status,
-        detail=error.detail,
+        detail=detail,
         instance=request.url.path,
         request_id=_request_id(request),
         errors=error.errors,
         sources=error.sources,
         **error.extensions,
     )
+    headers = {**(error.headers or {}), "Content-Language": language}
+    headers["Vary"] = ", ".join(filter(None, (headers.get("Vary"), "Accept-Language")))
     return Response(
         body.model_dump_json(exclude_none=True),
         status_code=error.kind.status,
         media_type=PROBLEM_MEDIA_TYPE,
-        headers=error.headers,
+        headers=headers,
     )
 
 

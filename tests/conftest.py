@@ -202,6 +202,10 @@ def instance_specs(endpoints: dict[str, AgencyEndpoint]) -> list[InstanceSpec]:
     return [InstanceSpec(code=code, kind=code, endpoint=e) for code, e in endpoints.items()]
 
 
+FRONTEND_ORIGINS = ["https://portal.example.id", "https://portal.example.go.id"]
+"""The browser frontends the test gateway, a production one, allows (CORS)."""
+
+
 def gateway_settings(
     database_url: str, timeout_ms: int = 1000, deadline_ms: int = 2000, **overrides: Any
 ) -> Settings:
@@ -211,7 +215,12 @@ def gateway_settings(
         worker_poll_interval_ms=50,
         agency_refresh_interval_ms=50,
         worker_retry_base_ms=100,
-        **{"public_url": GATEWAY_URL, **RUN_SECRETS, **overrides},
+        **{
+            "public_url": GATEWAY_URL,
+            "cors_allow_origins": FRONTEND_ORIGINS,
+            **RUN_SECRETS,
+            **overrides,
+        },
         default_agencies=False,
         agencies={
             code: AgencyEndpoint(

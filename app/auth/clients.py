@@ -113,6 +113,11 @@ class ClientStore:
             rows = await session.scalars(select(ApiClient).order_by(ApiClient.client_id))
             return [_client(row) for row in rows]
 
+    async def find(self, client_id: str) -> Client | None:
+        async with self._sessions() as session:
+            row = await session.get(ApiClient, client_id)
+        return _client(row) if row is not None else None
+
     async def authenticate(self, client_id: str, secret: str) -> Client | None:
         """The enabled client these credentials belong to, or None."""
         key = (client_id, hash_secret(secret))

@@ -3,12 +3,18 @@ process when Redis is configured.
 
 A sliding-window counter: smoother than fixed windows at the edges, and a constant two keys
 per client in Redis instead of one entry per request. If Redis fails, requests are let
-through and the failure is logged: a broken limiter must not take the citizen's door down."""
+through and the failure is logged: a broken limiter must not take the citizen's door down.
+
+Every counted request learns its quota in the IETF RateLimit header fields
+(draft-ietf-httpapi-ratelimit-headers): `RateLimit-Policy: "default";q=1200;w=60` and
+`RateLimit: "default";r=<remaining>;t=<seconds>`, so a client can slow down before it is
+refused rather than after."""
 
 import ipaddress
 import logging
 import math
 import time
+from dataclasses import dataclass
 
 from cachetools import TTLCache
 from limits import RateLimitItem, parse
@@ -16,6 +22,8 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 from prometheus_client import Counter
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
@@ -39,21 +47,81 @@ def _storage(redis_url: str | None) -> Storage:
     return RedisStorage(uri, wrap_exceptions=True, implementation="redispy", key_prefix="satupintu")
 
 
+POLICY_NAME = "default"
+RATE_LIMIT_HEADER = "RateLimit"
+RATE_LIMIT_POLICY_HEADER = "RateLimit-Policy"
+QUOTA_STATE = "rate_limit"
+"""Where the guard leaves a request's `Quota` in the ASGI scope's state for the middleware."""
+
+
+@dataclass(frozen=True)
+class Quota:
+    """One client's standing after a request was counted."""
+
+    policy: str
+    """The `RateLimit-Policy` field value: the limit (`q`) per window of `w` seconds."""
+    allowed: bool
+    remaining: int
+    reset_s: int
+    """Seconds until a request is free again (the sliding window releases them gradually)."""
+
+    @property
+    def retry_after(self) -> int:
+        """`Retry-After` of a refusal: never 0, or a client would retry at once."""
+        return max(1, self.reset_s)
+
+    @property
+    def field(self) -> str:
+        """The `RateLimit` field value."""
+        return f'"{POLICY_NAME}";r={self.remaining};t={self.reset_s}'
+
+
 class RateLimiter:
     def __init__(self, limit: str, redis_url: str | None) -> None:
         self.item: RateLimitItem = parse(limit)
+        self.policy = f'"{POLICY_NAME}";q={self.item.amount};w={self.item.get_expiry()}'
         self._limiter = SlidingWindowCounterRateLimiter(_storage(redis_url))
 
-    async def retry_after(self, *key: str) -> int | None:
-        """Counts one request; the seconds to wait if it is over the limit, else None."""
+    async def hit(self, *key: str) -> Quota | None:
+        """Counts one request and says where the client stands; None if the store failed
+        (the request is let through, and no quota is claimed that nobody counted)."""
         try:
-            if await self._limiter.hit(self.item, *key):
-                return None
+            allowed = await self._limiter.hit(self.item, *key)
             stats = await self._limiter.get_window_stats(self.item, *key)
         except StorageError:
             log.warning("rate-limit store unavailable; request let through", exc_info=True)
             return None
-        return max(1, math.ceil(stats.reset_time - time.time()))
+        return Quota(
+            policy=self.policy,
+            allowed=allowed,
+            remaining=stats.remaining if allowed else 0,
+            reset_s=max(0, math.ceil(stats.reset_time - time.time())),
+        )
+
+
+class RateLimitHeadersMiddleware:
+    """Puts the quota the guard recorded on the response, whatever answers: the route, a
+    problem raised after admission, or a 429. A request that was never counted (no
+    credentials, a refused scope) carries no quota fields, since none was spent."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_quota(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                quota = scope.get("state", {}).get(QUOTA_STATE)
+                if isinstance(quota, Quota):
+                    headers = MutableHeaders(scope=message)
+                    headers[RATE_LIMIT_POLICY_HEADER] = quota.policy
+                    headers[RATE_LIMIT_HEADER] = quota.field
+            await send(message)
+
+        await self.app(scope, receive, send_with_quota)
 
 
 def address_bucket(address: str) -> str:

@@ -89,7 +89,7 @@ async def authorise(
     remote = request.client.host if request.client else "-"
     claims = await guard.claims(authorization, api_key, remote)
     required = frozenset(Scope(name) for name in security_scopes.scopes)
-    return await guard.admit(request.state.request_id, claims, required, x_purpose)
+    return await guard.admit(request.state, claims, required, x_purpose)
 
 
 def caller_with(*scopes: Scope) -> Any:
