@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.auth.scopes import ClientKind, Scope
-from app.schemas.identifiers import NikText
+from app.schemas.identifiers import NIK_PATTERN
 
 
 class Me(BaseModel):
@@ -18,8 +18,9 @@ class Me(BaseModel):
         "state a purpose (`X-Purpose`) for every use of personal data."
     )
     scopes: list[Scope] = Field(description="What this credential may read and do, sorted.")
-    nik: NikText | None = Field(
-        description="The citizen a portal or kiosk token acts for; null for other clients."
+    nik: str | None = Field(
+        pattern=NIK_PATTERN,
+        description="The citizen a portal or kiosk token acts for; null for other clients.",
     )
     credential: Literal["bearer_token", "api_key"] = Field(
         description="How the caller authenticated: an access token, or a system client's "
