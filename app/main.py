@@ -22,6 +22,7 @@ from app.middleware import (
     RequestContextMiddleware,
     UnexpectedErrorMiddleware,
 )
+from app.openapi_document import install_openapi_document
 from app.problems import install_problem_handlers
 from app.routers import (
     agencies,
@@ -195,6 +196,7 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    install_openapi_document(app)
     install_refusal_handler(app)
     app.include_router(oauth.router)
     app.include_router(well_known.router)

@@ -421,18 +421,74 @@ _SECURED = (
     ProblemKind.RATE_LIMITED,
 )
 _PERSONAL_DATA = (ProblemKind.PURPOSE_REQUIRED, ProblemKind.ACCESS_LOG_UNAVAILABLE)
+_AGENCY_ANSWERS = ("sources",)
+_OAUTH = ("error", "error_description")
+
+#: The extension members (`ProblemMembers`) each kind may carry, so that the OpenAPI document
+#: declares on every kind what its handlers send, and nothing they do not.
+MEMBERS: dict[ProblemKind, tuple[str, ...]] = {
+    ProblemKind.VALIDATION: ("errors",),
+    ProblemKind.ENDPOINT_REFUSED: ("errors",),
+    ProblemKind.INVALID_TOKEN_REQUEST: ("errors", *_OAUTH),
+    ProblemKind.INVALID_CLIENT: _OAUTH,
+    ProblemKind.RATE_LIMITED: _OAUTH,
+    ProblemKind.INSUFFICIENT_SCOPE: ("required_scopes",),
+    ProblemKind.CONFORMANCE_FAILED: ("failures",),
+    ProblemKind.JURISDICTION_NOT_SERVED: ("regions",),
+    ProblemKind.CITIZEN_NOT_FOUND: _AGENCY_ANSWERS,
+    ProblemKind.VEHICLE_NOT_FOUND: _AGENCY_ANSWERS,
+    ProblemKind.NOT_FOUND: _AGENCY_ANSWERS,
+    ProblemKind.AGENCY_REFUSED_INPUT: _AGENCY_ANSWERS,
+    ProblemKind.CLIENT_CONCURRENCY: _AGENCY_ANSWERS,
+    ProblemKind.AGENCY_BAD_REPLY: _AGENCY_ANSWERS,
+    ProblemKind.AGENCY_UNAVAILABLE: _AGENCY_ANSWERS,
+    ProblemKind.AGENCY_TIMEOUT: _AGENCY_ANSWERS,
+}
+
+PROBLEM_SCHEMA_PREFIX = "#/components/schemas/"
+
+
+def problem_schema_name(kind: ProblemKind) -> str:
+    """Each kind is its own component schema, so a generated client gets `type` and `status`
+    as literals it can switch on; `app.openapi_document` adds the components."""
+    return "".join(word.capitalize() for word in kind.slug.split("-")) + "Problem"
+
+
+def _problem_schema(group: list[ProblemKind]) -> dict[str, Any]:
+    refs = {
+        problem_type(DEFAULT_PROBLEM_BASE_URI, kind): {
+            "$ref": PROBLEM_SCHEMA_PREFIX + problem_schema_name(kind)
+        }
+        for kind in group
+    }
+    if len(refs) == 1:
+        return next(iter(refs.values()))
+    return {
+        "oneOf": list(refs.values()),
+        "discriminator": {
+            "propertyName": "type",
+            "mapping": {uri: ref["$ref"] for uri, ref in refs.items()},
+        },
+    }
 
 
 def problem_responses(
     *kinds: ProblemKind, personal_data: bool = True, secured: bool = True
 ) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for a route: one entry per status, every kind under it as an
-    example. Validation can fail on every route, authentication on every secured one, the
-    purpose check and the access log on every personal-data one."""
-    always = (*(_SECURED if secured else ()), *(_PERSONAL_DATA if personal_data else ()))
+    """OpenAPI `responses` for a route: one entry per status, its schema one of the kinds
+    under it, every kind as an example. Validation and an internal fault can happen on every
+    route, authentication on every secured one, the purpose check and the access log on every
+    personal-data one."""
+    always = (
+        *(_SECURED if secured else ()),
+        *(_PERSONAL_DATA if personal_data else ()),
+        ProblemKind.INTERNAL,
+    )
     by_status: dict[int, list[ProblemKind]] = {}
     for kind in (ProblemKind.VALIDATION, *kinds, *always):
-        by_status.setdefault(kind.status, []).append(kind)
+        group = by_status.setdefault(kind.status, [])
+        if kind not in group:
+            group.append(kind)
     responses: dict[int | str, dict[str, Any]] = {}
     for status, group in sorted(by_status.items()):
         examples = {
@@ -443,11 +499,52 @@ def problem_responses(
             for kind in group
         }
         responses[status] = {
-            "model": Problem,
             "description": " ".join(f"`{k.slug}`: {k.description}" for k in group),
-            "content": {PROBLEM_MEDIA_TYPE: {"examples": examples}},
+            "content": {
+                PROBLEM_MEDIA_TYPE: {"schema": _problem_schema(group), "examples": examples}
+            },
         }
     return responses
+
+
+_AGENCY_FAILURE_STATUS = {
+    ProblemKind.AGENCY_UNAVAILABLE: "unavailable",
+    ProblemKind.AGENCY_TIMEOUT: "timeout",
+    ProblemKind.AGENCY_BAD_REPLY: "error",
+    ProblemKind.AGENCY_REFUSED_INPUT: "refused",
+    ProblemKind.CLIENT_CONCURRENCY: "throttled",
+}
+_MEMBER_EXAMPLES: dict[ProblemKind, dict[str, Any]] = {
+    ProblemKind.INSUFFICIENT_SCOPE: {"required_scopes": ["identity:read", "vehicles:read"]},
+    ProblemKind.JURISDICTION_NOT_SERVED: {"regions": ["36"]},
+    ProblemKind.CONFORMANCE_FAILED: {
+        "failures": [{"check": "health", "detail": "connection refused"}]
+    },
+    ProblemKind.INVALID_CLIENT: {
+        "error": "invalid_client",
+        "error_description": "unknown client, wrong secret, or client disabled",
+    },
+    ProblemKind.INVALID_TOKEN_REQUEST: {
+        "error": "unsupported_grant_type",
+        "error_description": "grant_type must be client_credentials",
+        "errors": [
+            {
+                "field": "grant_type",
+                "location": "body",
+                "message": "grant_type must be client_credentials",
+            }
+        ],
+    },
+    ProblemKind.ENDPOINT_REFUSED: {
+        "errors": [
+            {
+                "field": "base_url",
+                "location": "body",
+                "message": "10.0.0.5 is an internal address nobody allow-listed",
+            }
+        ]
+    },
+}
 
 
 def _example(kind: ProblemKind) -> dict[str, Any]:
@@ -458,24 +555,23 @@ def _example(kind: ProblemKind) -> dict[str, Any]:
         "detail": kind.description,
         "instance": "/v1/citizens/3171074508900001",
         "request_id": "5f0c6c1e9a4b4d7e8f2a1b3c4d5e6f70",
+        **_MEMBER_EXAMPLES.get(kind, {}),
     }
+    if kind is ProblemKind.INTERNAL:
+        example["detail"] = "Unexpected error; quote the request id to support."
     if kind is ProblemKind.VALIDATION:
         example["detail"] = "nik: NIK must be 16 digits, got 15"
         example["instance"] = "/v1/citizens/317107450890001"
         example["errors"] = [
             {"field": "nik", "location": "path", "message": "NIK must be 16 digits, got 15"}
         ]
-    if kind in (
-        ProblemKind.AGENCY_UNAVAILABLE,
-        ProblemKind.AGENCY_TIMEOUT,
-        ProblemKind.AGENCY_BAD_REPLY,
-    ):
-        status = {
-            ProblemKind.AGENCY_UNAVAILABLE: "unavailable",
-            ProblemKind.AGENCY_TIMEOUT: "timeout",
-            ProblemKind.AGENCY_BAD_REPLY: "error",
-        }[kind]
+    if kind in _AGENCY_FAILURE_STATUS:
         example["sources"] = {
-            "civil_registry": {"status": status, "latency_ms": 2001, "detail": kind.description}
+            "civil_registry": {
+                "status": _AGENCY_FAILURE_STATUS[kind],
+                "latency_ms": 2001,
+                "parts": ["identity"],
+                "detail": kind.description,
+            }
         }
     return example

@@ -26,7 +26,7 @@ router = APIRouter(prefix="/v1/services", tags=["service catalogue"])
     ),
     responses={
         200: {"content": {"application/json": {"examples": examples.SERVICES}}},
-        **problem_responses(personal_data=False),
+        **problem_responses(personal_data=False, secured=False),
     },
 )
 async def list_services(
@@ -43,7 +43,7 @@ async def list_services(
     description="The service's standard, as in the list.",
     responses={
         200: {"content": {"application/json": {"examples": examples.SERVICE}}},
-        **problem_responses(ProblemKind.SERVICE_NOT_FOUND, personal_data=False),
+        **problem_responses(ProblemKind.SERVICE_NOT_FOUND, personal_data=False, secured=False),
     },
 )
 async def get_service(

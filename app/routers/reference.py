@@ -28,6 +28,7 @@ router = APIRouter(prefix="/v1/reference", tags=["reference data"])
             ProblemKind.AGENCY_UNAVAILABLE,
             ProblemKind.AGENCY_TIMEOUT,
             personal_data=False,
+            secured=False,
         ),
     },
 )

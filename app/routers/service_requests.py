@@ -62,7 +62,12 @@ def _located(response: Response, request: Request, body: ServiceRequest) -> Serv
         "to be told of every status change."
     ),
     responses={
-        202: {"content": {"application/json": {"examples": examples.SERVICE_REQUEST_SUBMITTED}}},
+        202: {
+            "content": {"application/json": {"examples": examples.SERVICE_REQUEST_SUBMITTED}},
+            "headers": {
+                "Location": {"description": "The new request.", "schema": {"type": "string"}}
+            },
+        },
         **problem_responses(
             ProblemKind.CITIZEN_NOT_FOUND,
             ProblemKind.IDEMPOTENCY_KEY_REUSED,

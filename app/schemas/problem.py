@@ -1,10 +1,15 @@
 """RFC 9457 problem details, the one error shape of the whole API."""
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.auth.scopes import Scope
+from app.schemas.sources import SourceReport
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+OAuthError = Literal["invalid_request", "invalid_client", "invalid_scope", "unsupported_grant_type"]
 
 
 class FieldError(BaseModel):
@@ -30,3 +35,27 @@ class Problem(BaseModel):
     sources: dict[str, Any] | None = Field(
         default=None, description="For agency problems: what each agency answered."
     )
+
+
+class ConformanceFailure(BaseModel):
+    """One contract check an agency endpoint did not pass."""
+
+    check: str = Field(description="The check's name in the contract suite.")
+    detail: str | None = Field(default=None, description="What the endpoint answered instead.")
+
+
+class ProblemMembers(BaseModel):
+    """The extension members some kinds of problem carry besides RFC 9457's own, as the
+    OpenAPI document declares them; which kind sends which is listed beside the kinds."""
+
+    errors: list[FieldError] = Field(description="Every rejected field, parameter or header.")
+    sources: dict[str, SourceReport] = Field(
+        description="What each agency asked for this answer replied, by agency instance code."
+    )
+    regions: list[str] = Field(
+        description="Kemendagri codes of the regions no agency instance serves yet."
+    )
+    required_scopes: list[Scope] = Field(description="Every scope the operation needs.")
+    failures: list[ConformanceFailure] = Field(description="Every failed conformance check.")
+    error: OAuthError = Field(description="RFC 6749's error code, for OAuth client libraries.")
+    error_description: str = Field(description="RFC 6749's human-readable error text.")
