@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     Field,
     SecretStr,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -362,6 +363,23 @@ def _origin(origin: str) -> str:
     return f"{parsed.scheme}://{parsed.netloc.lower()}"
 
 
+class SettingsRefused(SystemExit):
+    """Settings no gateway process can run on. A `SystemExit`, as `InsecureSettings` is, so
+    the operator reads one line naming each environment variable and what is wrong with it,
+    not a traceback, which could also quote other settings' values."""
+
+    def __init__(self, invalid: ValidationError) -> None:
+        mistakes = [
+            f"SATUPINTU_{'__'.join(str(part) for part in error['loc']).upper()}: "
+            + error["msg"].removeprefix("Value error, ")
+            for error in invalid.errors()
+        ]
+        super().__init__("satupintu refuses to start: " + "; ".join(mistakes))
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as invalid:
+        raise SettingsRefused(invalid) from None

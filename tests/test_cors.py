@@ -6,7 +6,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.main import create_app
 from tests.conftest import GATEWAY_URL, credentials, gateway_settings
 
@@ -116,6 +116,20 @@ def test_production_refuses_any_origin_at_start():
 
     assert "list each frontend's origin" in str(refused.value)
     assert Settings(environment="development", cors_allow_origins=["*"]).cors_allow_origins == ["*"]
+
+
+def test_a_gateway_started_with_any_origin_refuses_in_one_line(monkeypatch):
+    monkeypatch.setenv("SATUPINTU_CORS_ALLOW_ORIGINS", '["*"]')
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as refused:
+            get_settings()
+    finally:
+        get_settings.cache_clear()
+
+    message = str(refused.value)
+    assert message.startswith("satupintu refuses to start: SATUPINTU_CORS_ALLOW_ORIGINS: `*`")
+    assert "\n" not in message
 
 
 @pytest.mark.parametrize(
