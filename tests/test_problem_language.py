@@ -3,9 +3,10 @@ Bahasa Indonesia, English stays the default, and every kind of problem has both 
 
 import pytest
 
+from app.main import create_app
 from app.problem_texts import INDONESIAN, preferred_language
 from app.problems import ProblemKind
-from tests.conftest import client_of
+from tests.conftest import client_of, credentials, gateway_settings
 
 UNKNOWN_NIK = "3171074508900999"
 
@@ -80,6 +81,24 @@ async def test_a_refusal_by_the_guard_has_its_own_indonesian_detail(gateway_app)
     assert problem["title"] == "Autentikasi diperlukan"
     assert problem["detail"] == "kirim `Authorization: Bearer <access token>` atau `X-API-Key`"
     assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_a_429_tells_in_bahasa_indonesia_how_long_to_wait(database_url, agencies):
+    app = create_app(gateway_settings(database_url, rate_limit="1/hour"), agencies.http)
+    async with app.router.lifespan_context(app):
+        headers = {**await credentials(app), "Accept-Language": "id"}
+        async with client_of(app, headers) as client:
+            await client.get("/v1/agencies")
+            refused = await client.get("/v1/agencies")
+
+    assert refused.status_code == 429
+    problem = refused.json()
+    assert problem["title"] == "Terlalu banyak permintaan"
+    wait = refused.headers["retry-after"]
+    assert problem["detail"] == (
+        f"melewati batas 1 permintaan per 3600 detik; coba lagi dalam {wait} detik"
+    )
+    assert refused.headers["ratelimit"] == f'"default";r=0;t={wait}'
 
 
 @pytest.mark.parametrize(
