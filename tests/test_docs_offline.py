@@ -1,10 +1,13 @@
 """The API reference pages work on a network that reaches nothing but the gateway, under the
 gateway's own CSP, and let a reader get a client-credentials token and try a call.
 
-A real gateway process serves them; where Chromium is installed, a headless browser whose
-every connection except to the gateway goes to a dead proxy renders /docs and must list every
-operation of the spec."""
+A real gateway process serves them. Where Chromium is installed, a headless browser whose
+every connection except to the gateway goes to a dead proxy renders each page, which must show
+every operation of the spec without a CSP refusal, and a reader's session is played in it:
+Authorize with client credentials, then Execute a call that needs the token."""
 
+import asyncio
+import json
 import os
 import re
 import shutil
@@ -12,7 +15,9 @@ import subprocess
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import httpx
 import pytest
 
@@ -193,3 +198,107 @@ def test_the_page_renders_every_operation_with_the_network_cut_off(
     refused = [line for line in browser.stderr.splitlines() if "Content Security Policy" in line]
     # ReDoc's footer shows its maker's logo from a CDN: the CSP blocks it, and nothing else.
     assert [line for line in refused if "cdn.redoc.ly/redoc/logo-mini.svg" not in line] == []
+
+
+AUTHORIZE_AND_TRY = """
+(async () => {
+  const until = async (find, what) => {
+    for (let i = 0; i < 300; i++) {
+      const found = find();
+      if (found) return found;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error("never appeared: " + what);
+  };
+  const type = (input, value) => {
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(input, value);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  };
+  (await until(() => document.querySelector(".btn.authorize"), "Authorize")).click();
+  type(await until(() => document.getElementById("client_id_clientCredentials"), "client_id"),
+       CLIENT_ID);
+  type(document.getElementById("client_secret_clientCredentials"), CLIENT_SECRET);
+  document.querySelector('button[aria-label="Apply given OAuth2 credentials"]').click();
+  await until(() => ui.authSelectors.authorized().getIn(["OAuth2", "token", "access_token"]),
+              "a token");
+  document.querySelector(".modal-ux .btn-done").click();
+  const operation = await until(() => document.querySelector(
+    '[id$="-performance_report_v1_reports_performance_get"]'), "the operation");
+  operation.querySelector(".opblock-summary-control").click();
+  (await until(() => operation.querySelector(".btn.execute"), "Execute")).click();
+  const status = await until(() => operation.querySelector(
+    ".live-responses-table tbody .response-col_status"), "the response");
+  return status.textContent.trim();
+})()
+"""
+"""What a reader does: Authorize with the client id and secret, open an operation that needs
+a token, Execute; the answer's status as Swagger UI shows it."""
+
+
+async def _evaluate(debugger: str, expression: str) -> Any:
+    """Runs `expression` in the browser's page once it has loaded, through the DevTools
+    protocol, and returns its value."""
+    async with aiohttp.ClientSession() as session:
+        for _ in range(100):
+            try:
+                async with session.get(f"{debugger}/json/list") as listed:
+                    pages = [t for t in await listed.json() if t["type"] == "page"]
+                if pages:
+                    break
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+        async with session.ws_connect(pages[0]["webSocketDebuggerUrl"], max_msg_size=0) as ws:
+            calls = 0
+
+            async def call(source: str) -> dict[str, Any]:
+                nonlocal calls
+                calls += 1
+                params = {"expression": source, "awaitPromise": True, "returnByValue": True}
+                await ws.send_json({"id": calls, "method": "Runtime.evaluate", "params": params})
+                async for message in ws:
+                    answer: dict[str, Any] = json.loads(message.data)
+                    if answer.get("id") == calls:
+                        result: dict[str, Any] = answer["result"]
+                        return result
+                raise AssertionError("the browser closed the connection")
+
+            for _ in range(300):
+                loaded = await call("document.readyState + location.protocol")
+                if loaded["result"].get("value") == "completehttp:":
+                    break
+                await asyncio.sleep(0.1)
+            evaluated = await call(expression)
+            assert "exceptionDetails" not in evaluated, evaluated["exceptionDetails"]
+            return evaluated["result"]["value"]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+async def test_a_reader_authorizes_with_client_credentials_and_tries_a_call(
+    stack: Stack, tmp_path
+) -> None:
+    officer = stack.credentials["demo-officer"]
+    port = free_port()
+    assert CHROMIUM is not None
+    browser = await asyncio.create_subprocess_exec(
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        f"--user-data-dir={tmp_path}",
+        f"--remote-debugging-port={port}",
+        f"--proxy-server=http://127.0.0.1:{free_port()}",
+        "--proxy-bypass-list=127.0.0.1",
+        stack.gateway.url + "/docs",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        script = AUTHORIZE_AND_TRY.replace("CLIENT_ID", json.dumps(officer["client_id"]))
+        script = script.replace("CLIENT_SECRET", json.dumps(officer["client_secret"]))
+        status = await asyncio.wait_for(_evaluate(f"http://127.0.0.1:{port}", script), 90)
+    finally:
+        browser.terminate()
+        await browser.wait()
+
+    assert status == "200"
