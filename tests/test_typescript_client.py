@@ -36,7 +36,7 @@ def tsx() -> Path:
     if not binary.exists():
         assert NPM is not None
         subprocess.run(
-            [NPM, "ci", "--no-audit", "--no-fund"],
+            [NPM, "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
             cwd=CLIENT,
             check=True,
             capture_output=True,
