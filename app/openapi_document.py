@@ -1,10 +1,12 @@
 """The OpenAPI document FastAPI generates, completed with what it cannot know from the routes.
 
-FastAPI documents bodies and parameters; the problem kinds' schemas, the headers the
-middleware and the guard add to responses, and integer widths are added here, once, so that
-no route has to repeat them and a new route gets them by being secured or by returning 201.
+FastAPI documents bodies and parameters from the code. The problem kinds' schemas, the
+headers the middleware and the guard add to responses, the bounds that patterns and integer
+types imply, and the example nulls FastAPI drops are added here, once, so that no route has to
+repeat them and a new route gets them by being secured or by returning 201.
 """
 
+import copy
 import re
 import re._parser as regex_parser  # type: ignore[import-not-found]  # the stdlib's own parser
 from collections.abc import Callable, Iterator
@@ -112,11 +114,12 @@ def install_openapi_document(app: FastAPI) -> None:
 
 
 def complete(document: Document) -> Document:
+    """Complete a document FastAPI generated, in place."""
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     for name, schema in _problem_schemas(document).items():
         schemas.setdefault(name, schema)
-    components["headers"] = HEADERS
+    components["headers"] = copy.deepcopy(HEADERS)
     for operation in _operations(document):
         _declare_headers(operation)
     _declare_tags(document)

@@ -234,3 +234,23 @@ async def test_the_problems_sent_are_the_problems_documented(gateway_app, docume
     _validate(document, path, method, found)
     assert {"ratelimit", "ratelimit-policy"} <= set(found.headers)
     assert unknown.json()["type"] == DEFAULT_PROBLEM_BASE_URI + "citizen-not-found"
+
+
+def _schemas(node: Any) -> Iterator[Document]:
+    if isinstance(node, dict):
+        if "type" in node and isinstance(node["type"], str):
+            yield node
+        for value in node.values():
+            yield from _schemas(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _schemas(value)
+
+
+def test_bounds_that_patterns_and_integers_imply_are_declared(document):
+    code = document["components"]["schemas"]["AgencyRegistration"]["properties"]["code"]
+
+    assert (code["pattern"], code["maxLength"]) == ("^[a-z][a-z0-9_]{1,63}$", 64)
+    integers = [s for s in _schemas(document) if s["type"] == "integer"]
+    assert integers
+    assert all(s["format"] in ("int32", "int64") for s in integers)
