@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from pydantic import StringConstraints, WithJsonSchema
 
 from app.auth.scopes import Scope
 from app.problems import ProblemError, ProblemKind, problem_responses
@@ -28,6 +29,16 @@ _AGENCY_FAILURES = (
     ProblemKind.AGENCY_UNAVAILABLE,
     ProblemKind.AGENCY_TIMEOUT,
 )
+
+
+_PART_NAMES = [part.value for part in ProfilePart]
+
+IncludeItem = Annotated[
+    str, StringConstraints(max_length=40), WithJsonSchema({"type": "string", "enum": _PART_NAMES})
+]
+"""One `include` value. The document says what a value must be (a part's name, so a typed
+client knows the parts); the server also takes a comma-separated list in one value, as it
+always has, and refuses a misspelt name itself, naming `include` (:func:`profile_parts`)."""
 
 
 def profile_parts(include: list[str] | None) -> frozenset[ProfilePart] | None:
@@ -79,14 +90,17 @@ async def get_citizen(
     services: ServicesDep,
     caller: Annotated[Caller, caller_with(Scope.IDENTITY_READ)],
     include: Annotated[
-        list[str] | None,
+        list[IncludeItem] | None,
         Query(
+            max_length=len(_PART_NAMES),
             description=(
-                "Parts to fetch besides identity, comma-separated or repeated: "
+                "Parts to fetch besides identity, repeated (`include=vehicles&include=family`) "
+                "or comma-separated in one value (`include=vehicles,family`): "
                 "`family`, `vehicles`, `businesses`. Default: every part the client's scopes "
-                "release; naming one they do not release is refused (403)."
+                "release; naming one they do not release is refused (403), a name that is no "
+                "part is refused (422)."
             ),
-            examples=["vehicles,businesses"],
+            examples=[["vehicles", "businesses"]],
         ),
     ] = None,
 ) -> CitizenProfile:

@@ -9,6 +9,7 @@ from app.problems import ProblemKind, problem_responses
 from app.routers import examples
 from app.routers.deps import ComplaintsDep, caller_with
 from app.schemas.complaints import Complaint, ComplaintCreate, ComplaintPage, ComplaintStatus
+from app.schemas.identifiers import NIK_DESCRIPTION, Nik
 from app.schemas.text import SingleLineText
 from app.services import complaints
 from app.services.context import Caller
@@ -70,7 +71,7 @@ async def file_complaint(
 async def list_complaints(
     complaints_: ComplaintsDep,
     caller: Annotated[Caller, caller_with(Scope.COMPLAINTS_READ)],
-    nik: Annotated[str | None, Query(pattern=r"^\d{16}$")] = None,
+    nik: Annotated[Nik | None, Query(description=NIK_DESCRIPTION)] = None,
     status: ComplaintStatus | None = None,
     agency: Annotated[
         SingleLineText | None, Query(max_length=64, description="The agency now responsible.")

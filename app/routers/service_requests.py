@@ -8,17 +8,12 @@ from app.auth.scopes import Scope
 from app.problems import ProblemKind, problem_responses
 from app.routers import examples
 from app.routers.deps import RequestsDep, caller_with
-from app.schemas.service_requests import (
-    PaymentConfirmation,
-    RequestStatus,
-    ServiceCode,
-    ServiceRequest,
-    ServiceRequestCreate,
-    ServiceRequestPage,
-)
+from app.schemas.identifiers import NIK_DESCRIPTION, Nik
+from app.schemas.service_requests import PaymentConfirmation, RequestStatus, ServiceCode
 from app.schemas.text import SingleLineText
 from app.services import service_requests
 from app.services.context import Caller
+from app.workflows.definitions import ServiceRequest, ServiceRequestCreate, ServiceRequestPage
 
 router = APIRouter(prefix="/v1/service-requests", tags=["service requests"])
 
@@ -102,7 +97,7 @@ async def submit_service_request(
 async def list_service_requests(
     requests: RequestsDep,
     caller: Reader,
-    nik: Annotated[str | None, Query(pattern=r"^\d{16}$")] = None,
+    nik: Annotated[Nik | None, Query(description=NIK_DESCRIPTION)] = None,
     status: RequestStatus | None = None,
     service: ServiceCode | None = None,
     cursor: Annotated[SingleLineText | None, Query(max_length=200)] = None,

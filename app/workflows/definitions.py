@@ -1,15 +1,30 @@
 """How the bus runs the services the agencies declare: input, steps in order, what undoes a
 step when the request cannot finish, and the product. What the public is promised (time to
-complete, fee, requirements) is the agencies' declaration, in the service catalogue."""
+complete, fee, requirements) is the agencies' declaration, in the service catalogue.
+
+Each definition names its input and product models; the public shapes of a service request
+(`ServiceRequestCreate`, `ServiceRequest`, discriminated by `service`) are built from them
+here, so a new service is typed in the API the moment it is defined."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
 
 from app.adapters.base import Capability
+from app.schemas import service_requests as shapes
+from app.schemas.service_products import (
+    AddressChangeProduct,
+    RegistrationProduct,
+    RenewalProduct,
+)
 from app.schemas.service_requests import (
-    SERVICE_INPUTS,
+    AddressChangeInput,
+    RegistrationInput,
+    RenewalInput,
     ServiceCode,
+    ServiceShape,
     StrictModel,
 )
 from app.workflows import steps
@@ -18,14 +33,15 @@ from app.workflows.steps import StepSpec
 
 @dataclass(frozen=True)
 class ServiceDefinition:
+    """`product` turns the steps' results into what the citizen receives; it must return
+    what `product_model` describes (the API declares and checks the reply with it)."""
+
     code: ServiceCode
+    input_model: type[StrictModel]
     steps: tuple[StepSpec, ...]
     product: Callable[[dict[str, dict[str, Any]]], dict[str, Any]]
+    product_model: type[BaseModel]
     compensations: dict[str, StepSpec] = field(default_factory=dict)
-
-    @property
-    def input_model(self) -> type[StrictModel]:
-        return SERVICE_INPUTS[self.code]
 
 
 def _renewal_product(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -62,6 +78,7 @@ SERVICES: dict[ServiceCode, ServiceDefinition] = {
     for definition in (
         ServiceDefinition(
             code=ServiceCode.VEHICLE_TAX_RENEWAL,
+            input_model=RenewalInput,
             steps=(
                 StepSpec("verify_owner", Capability.IDENTITY_VERIFY, steps.verify_vehicle_owner),
                 StepSpec(
@@ -86,9 +103,11 @@ SERVICES: dict[ServiceCode, ServiceDefinition] = {
                 )
             },
             product=_renewal_product,
+            product_model=RenewalProduct,
         ),
         ServiceDefinition(
             code=ServiceCode.BUSINESS_REGISTRATION,
+            input_model=RegistrationInput,
             steps=(
                 StepSpec("verify_citizen", Capability.IDENTITY_LOOKUP, steps.verify_citizen_alive),
                 StepSpec(
@@ -101,9 +120,11 @@ SERVICES: dict[ServiceCode, ServiceDefinition] = {
                 ),
             ),
             product=_registration_product,
+            product_model=RegistrationProduct,
         ),
         ServiceDefinition(
             code=ServiceCode.ADDRESS_CHANGE,
+            input_model=AddressChangeInput,
             steps=(
                 StepSpec("verify_citizen", Capability.IDENTITY_LOOKUP, steps.verify_citizen_alive),
                 StepSpec(
@@ -122,6 +143,21 @@ SERVICES: dict[ServiceCode, ServiceDefinition] = {
                 ),
             ),
             product=_address_product,
+            product_model=AddressChangeProduct,
         ),
     )
 }
+
+CONTRACT = shapes.service_request_contract(
+    ServiceShape(d.code, d.input_model, d.product_model) for d in SERVICES.values()
+)
+
+if TYPE_CHECKING:
+    # What every variant has, for the type checker; at run time, the discriminated unions.
+    ServiceRequestCreate = shapes.ServiceRequestCreate
+    ServiceRequest = shapes.ServiceRequest
+    ServiceRequestPage = shapes.ServiceRequestPage
+else:
+    ServiceRequestCreate = CONTRACT.submission
+    ServiceRequest = CONTRACT.request
+    ServiceRequestPage = CONTRACT.page
