@@ -424,3 +424,16 @@ def test_a_registration_product_is_its_model_whatever_the_permit(decision):
     product = definition.product({"await_decision": steps._registered(registration)})
 
     _same_keys(definition.product_model.model_validate(product), product)
+
+
+async def test_a_relocated_error_keeps_the_validators_own_message(gateway):
+    data = {"plate_number": "{plate} 1"}
+    body = {"service": "vehicle-tax-renewal", "nik": "3174101704820001", "data": data}
+
+    response = await gateway.post("/v1/service-requests", json=body)
+
+    [error] = response.json()["errors"]
+    assert error["field"] == "data.plate_number"
+    assert error["message"] == (
+        "plate number '{plate} 1' must be letters, digits and spaces only, e.g. B 1234 XYZ"
+    )

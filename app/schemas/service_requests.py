@@ -225,7 +225,7 @@ def _named_by_field(tags: frozenset[str]) -> Callable[[Any, ValidatorFunctionWra
                     loc, message = ("service",), f"Input should be one of {expected}"
                 elif loc and loc[0] in tags:
                     loc = loc[1:]
-                kind = PydanticCustomError(error["type"], message.replace("{", "{{"))
+                kind = PydanticCustomError(error["type"], message)
                 details.append(InitErrorDetails(type=kind, loc=loc, input=error["input"]))
             raise ValidationError.from_exception_data(exc.title, details) from None
 
