@@ -437,3 +437,17 @@ async def test_a_relocated_error_keeps_the_validators_own_message(gateway):
     assert error["message"] == (
         "plate number '{plate} 1' must be letters, digits and spaces only, e.g. B 1234 XYZ"
     )
+
+
+async def test_businesses_read_back_match_the_documented_nib_and_kbli(gateway, gateway_app):
+    document = gateway_app.openapi()
+    operation = document["paths"]["/v1/citizens/{nik}/businesses"]["get"]
+    reply = _validator(
+        document, operation["responses"]["200"]["content"]["application/json"]["schema"]
+    )
+    owner = next(b.owner_nik for b in WORLD.businesses.values() if b.activities)
+
+    response = await gateway.get(f"/v1/citizens/{owner}/businesses")
+
+    assert response.json()["items"]
+    reply.validate(response.json())

@@ -11,6 +11,10 @@ from pydantic import BaseModel, Field
 MAX_PAGE = 999_999
 MAX_PAGE_SIZE = 50
 
+NIB_SCHEMA = {"pattern": "^[0-9]{13}$"}
+"""How OSS writes a Nomor Induk Berusaha, stated for clients (the gateway passes on OSS's own)."""
+KBLI_SCHEMA = {"pattern": "^[0-9]{5}$"}
+
 
 class OwnerType(StrEnum):
     INDIVIDUAL = "individual"
@@ -46,7 +50,9 @@ class Permit(BaseModel):
 
 
 class BusinessActivity(BaseModel):
-    kbli: str = Field(description="KBLI 2020 five-digit code.", examples=["56101"])
+    kbli: str = Field(
+        description="KBLI 2020 five-digit code.", examples=["56101"], json_schema_extra=KBLI_SCHEMA
+    )
     title: str
     risk_level: RiskLevel
     permits: list[Permit]
@@ -59,7 +65,11 @@ class BusinessAddress(BaseModel):
 
 
 class Business(BaseModel):
-    nib: str = Field(description="Nomor Induk Berusaha, 13 digits.", examples=["9120001234567"])
+    nib: str = Field(
+        description="Nomor Induk Berusaha, 13 digits.",
+        examples=["9120001234567"],
+        json_schema_extra=NIB_SCHEMA,
+    )
     name: str
     owner_type: OwnerType
     owner_nik: str
@@ -71,6 +81,6 @@ class Business(BaseModel):
 
 
 class KbliEntry(BaseModel):
-    kbli: str = Field(examples=["56101"])
+    kbli: str = Field(examples=["56101"], json_schema_extra=KBLI_SCHEMA)
     title: str
     risk_level: RiskLevel

@@ -7,12 +7,12 @@ registration's NIB; a service definition names its product model, and the public
 """
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
 from app.adapters.base import PermitDecision
-from app.schemas.business import PermitType, RiskLevel
+from app.schemas.business import NIB_SCHEMA, PermitType, RiskLevel
 
 
 class RenewalReceipt(BaseModel):
@@ -51,7 +51,7 @@ class RegistrationProduct(BaseModel):
     """The NIB is issued at registration for every risk level; a refused permit still
     completes the request, since the NIB is the citizen's."""
 
-    nib: str | None = Field(
+    nib: Annotated[str, Field(json_schema_extra=NIB_SCHEMA)] | None = Field(
         description="Nomor Induk Berusaha, 13 digits.", examples=["9120001234567"]
     )
     risk_level: RiskLevel
