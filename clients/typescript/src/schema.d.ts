@@ -290,6 +290,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who the caller is
+         * @description The authenticated client: its id, name and kind, the scopes this credential carries, the citizen a portal or kiosk token acts for, and when the token expires. Any valid credential may ask; the request counts against the client's rate limit like any other.
+         */
+        get: operations["who_am_i_v1_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/oauth/token": {
         parameters: {
             query?: never;
@@ -591,14 +611,64 @@ export interface components {
             items: components["schemas"]["AccessLogEntry"][];
             /** Nik */
             nik: string;
-            /** Page */
+            /**
+             * Page
+             * Format: int64
+             */
             page: number;
-            /** Page Size */
+            /**
+             * Page Size
+             * Format: int64
+             */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * Format: int64
+             */
             total: number;
-            /** Total Pages */
+            /**
+             * Total Pages
+             * Format: int64
+             */
             total_pages: number;
+        };
+        /**
+         * AccessLogUnavailableProblem
+         * @description RFC 9457 problem: The read could not be recorded in the access log, so its data is not released.
+         */
+        AccessLogUnavailableProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 503;
+            /** @description `Access log unavailable`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/access-log-unavailable` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `access-log-unavailable` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/access-log-unavailable";
+        };
+        /** Acknowledgement */
+        Acknowledgement: {
+            /**
+             * Acknowledged At
+             * Format: date-time
+             */
+            acknowledged_at: string;
+            /**
+             * Records Updated
+             * Format: int64
+             * @description How many of the agency's records took the move.
+             */
+            records_updated: number;
         };
         /** Address */
         Address: {
@@ -622,6 +692,159 @@ export interface components {
             /** @description Kelurahan or desa. */
             village: components["schemas"]["Region"];
         };
+        /** AddressChangeInput */
+        AddressChangeInput: {
+            /** Rt */
+            rt: string;
+            /** Rw */
+            rw: string;
+            /** Street */
+            street: string;
+            /**
+             * Village Code
+             * @description Kemendagri kelurahan/desa code, dotted.
+             * @example 31.74.10.1004
+             */
+            village_code: string;
+        };
+        /** AddressChangeProduct */
+        AddressChangeProduct: {
+            /**
+             * Acknowledged By
+             * @description Every agency told, by instance code: each provincial tax office where the citizen owns a vehicle, and the licensing agency.
+             */
+            acknowledged_by: {
+                [key: string]: components["schemas"]["Acknowledgement"];
+            };
+            /**
+             * Registration Number
+             * @description The civil registry's number for the move.
+             */
+            registration_number: string;
+        };
+        /**
+         * AddressChangeRequest
+         * @description A `address-change` request, with its input and, once completed, its product.
+         */
+        AddressChangeRequest: {
+            data: components["schemas"]["AddressChangeInput"];
+            /** Id */
+            id: string;
+            /** Nik */
+            nik: string;
+            /** @description While awaiting payment: what to pay. */
+            payment: components["schemas"]["Payment"] | null;
+            /** @description What the citizen receives, once the request is completed; null before. */
+            product: components["schemas"]["AddressChangeProduct"] | null;
+            /** Rejection Reason */
+            rejection_reason: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            service: "address-change";
+            /**
+             * Sla Deadline
+             * Format: date
+             * @description Last working day (Asia/Jakarta, without public holidays) of the standard.
+             */
+            sla_deadline: string;
+            status: components["schemas"]["RequestStatus"];
+            /** Steps */
+            steps: components["schemas"]["Step"][];
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Timeline */
+            timeline: components["schemas"]["TimelineEntry"][];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * AddressChangeSubmission
+         * @description A `address-change` request: its `data` is the service's own input.
+         */
+        AddressChangeSubmission: {
+            /**
+             * Callback Url
+             * @description Status changes are POSTed here, signed with HMAC-SHA256.
+             */
+            callback_url?: string | null;
+            data: components["schemas"]["AddressChangeInput"];
+            /**
+             * Nik
+             * @description The citizen the request is for.
+             * @example 3174101704820001
+             */
+            nik: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            service: "address-change";
+        };
+        /**
+         * AgencyBadReplyProblem
+         * @description RFC 9457 problem: The agency answered with a malformed or unexpected reply; `sources` says which.
+         */
+        AgencyBadReplyProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Sources
+             * @description What each agency asked for this answer replied, by agency instance code.
+             */
+            sources?: {
+                [key: string]: components["schemas"]["SourceReport"];
+            };
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 502;
+            /** @description `Agency gave an unusable reply`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * Format: uri
+             * @description `https://satupintu.go.id/problems/agency-bad-reply` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `agency-bad-reply` under it. Clients switch on it.
+             * @constant
+             */
+            type: "https://satupintu.go.id/problems/agency-bad-reply";
+        };
+        /**
+         * AgencyExistsProblem
+         * @description RFC 9457 problem: An agency instance with this code is on the bus already; change it with PUT or PATCH, or remove it first.
+         */
+        AgencyExistsProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 409;
+            /** @description `Agency code already registered`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * Format: uri
+             * @description `https://satupintu.go.id/problems/agency-exists` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `agency-exists` under it. Clients switch on it.
+             * @constant
+             */
+            type: "https://satupintu.go.id/problems/agency-exists";
+        };
         /** AgencyHealthReport */
         AgencyHealthReport: {
             /**
@@ -644,6 +867,31 @@ export interface components {
             /** Items */
             items: components["schemas"]["AgencyView"][];
         };
+        /**
+         * AgencyNotFoundProblem
+         * @description RFC 9457 problem: No agency instance with this code is on the bus.
+         */
+        AgencyNotFoundProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 404;
+            /** @description `Agency not found`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * Format: uri
+             * @description `https://satupintu.go.id/problems/agency-not-found` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `agency-not-found` under it. Clients switch on it.
+             * @constant
+             */
+            type: "https://satupintu.go.id/problems/agency-not-found";
+        };
         /** AgencyPerformance */
         AgencyPerformance: {
             /** Agency */
@@ -657,7 +905,10 @@ export interface components {
             };
             calls: components["schemas"]["CallFigures"];
             complaints: components["schemas"]["ComplaintFigures"];
-            /** Completed Within Sla */
+            /**
+             * Completed Within Sla
+             * Format: int64
+             */
             completed_within_sla: number;
             /**
              * Completed Within Sla Share
@@ -675,9 +926,41 @@ export interface components {
             services: components["schemas"]["ServicePerformance"][];
             /**
              * Submitted
+             * Format: int64
              * @description Requests submitted in the period.
              */
             submitted: number;
+        };
+        /**
+         * AgencyRefusedInputProblem
+         * @description RFC 9457 problem: The agency answered that what was sent is not acceptable to it (its reason is in `detail`); change the request. The agency is healthy: this is not counted against it.
+         */
+        AgencyRefusedInputProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Sources
+             * @description What each agency asked for this answer replied, by agency instance code.
+             */
+            sources?: {
+                [key: string]: components["schemas"]["SourceReport"];
+            };
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 422;
+            /** @description `Agency refused the request's input`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/agency-refused-input` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `agency-refused-input` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/agency-refused-input";
         };
         /**
          * AgencyRegistration
@@ -724,12 +1007,76 @@ export interface components {
             password?: string | null;
             /**
              * Timeout Ms
+             * Format: int64
              * @description Per call, in milliseconds.
              * @default 2000
              */
             timeout_ms?: number;
             /** Username */
             username?: string | null;
+        };
+        /**
+         * AgencyTimeoutProblem
+         * @description RFC 9457 problem: An agency needed for this answer did not reply within its deadline.
+         */
+        AgencyTimeoutProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Sources
+             * @description What each agency asked for this answer replied, by agency instance code.
+             */
+            sources?: {
+                [key: string]: components["schemas"]["SourceReport"];
+            };
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 504;
+            /** @description `Agency timed out`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * Format: uri
+             * @description `https://satupintu.go.id/problems/agency-timeout` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `agency-timeout` under it. Clients switch on it.
+             * @constant
+             */
+            type: "https://satupintu.go.id/problems/agency-timeout";
+        };
+        /**
+         * AgencyUnavailableProblem
+         * @description RFC 9457 problem: An agency needed for this answer is down, refuses connections or is disabled.
+         */
+        AgencyUnavailableProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Sources
+             * @description What each agency asked for this answer replied, by agency instance code.
+             */
+            sources?: {
+                [key: string]: components["schemas"]["SourceReport"];
+            };
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 503;
+            /** @description `Agency unavailable`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/agency-unavailable` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `agency-unavailable` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/agency-unavailable";
         };
         /** AgencyView */
         AgencyView: {
@@ -891,10 +1238,88 @@ export interface components {
              */
             village_code: string;
         };
+        /** BusinessAddressInput */
+        BusinessAddressInput: {
+            /** Street */
+            street: string;
+            /**
+             * Village Code
+             * @description Kemendagri kelurahan/desa code, dotted.
+             * @example 31.74.10.1004
+             */
+            village_code: string;
+        };
+        /**
+         * BusinessRegistrationRequest
+         * @description A `business-registration` request, with its input and, once completed, its product.
+         */
+        BusinessRegistrationRequest: {
+            data: components["schemas"]["RegistrationInput"];
+            /** Id */
+            id: string;
+            /** Nik */
+            nik: string;
+            /** @description While awaiting payment: what to pay. */
+            payment: components["schemas"]["Payment"] | null;
+            /** @description What the citizen receives, once the request is completed; null before. */
+            product: components["schemas"]["RegistrationProduct"] | null;
+            /** Rejection Reason */
+            rejection_reason: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            service: "business-registration";
+            /**
+             * Sla Deadline
+             * Format: date
+             * @description Last working day (Asia/Jakarta, without public holidays) of the standard.
+             */
+            sla_deadline: string;
+            status: components["schemas"]["RequestStatus"];
+            /** Steps */
+            steps: components["schemas"]["Step"][];
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Timeline */
+            timeline: components["schemas"]["TimelineEntry"][];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * BusinessRegistrationSubmission
+         * @description A `business-registration` request: its `data` is the service's own input.
+         */
+        BusinessRegistrationSubmission: {
+            /**
+             * Callback Url
+             * @description Status changes are POSTed here, signed with HMAC-SHA256.
+             */
+            callback_url?: string | null;
+            data: components["schemas"]["RegistrationInput"];
+            /**
+             * Nik
+             * @description The citizen the request is for.
+             * @example 3174101704820001
+             */
+            nik: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            service: "business-registration";
+        };
         /** CallFigures */
         CallFigures: {
             /**
              * Answered
+             * Format: int64
              * @description Calls the agency answered (found or not).
              */
             answered: number;
@@ -905,6 +1330,7 @@ export interface components {
             availability: number | null;
             /**
              * Calls
+             * Format: int64
              * @description Calls the gateway made to the agency in the period.
              */
             calls: number;
@@ -922,15 +1348,83 @@ export interface components {
             items: components["schemas"]["Business"][];
             /** Nik */
             nik: string;
-            /** Page */
+            /**
+             * Page
+             * Format: int64
+             */
             page: number;
-            /** Page Size */
+            /**
+             * Page Size
+             * Format: int64
+             */
             page_size: number;
             source: components["schemas"]["SourceReport"];
-            /** Total */
+            /**
+             * Total
+             * Format: int64
+             */
             total: number;
-            /** Total Pages */
+            /**
+             * Total Pages
+             * Format: int64
+             */
             total_pages: number;
+        };
+        /**
+         * CitizenNotFoundProblem
+         * @description RFC 9457 problem: The civil registry has no citizen with this NIK.
+         */
+        CitizenNotFoundProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Sources
+             * @description What each agency asked for this answer replied, by agency instance code.
+             */
+            sources?: {
+                [key: string]: components["schemas"]["SourceReport"];
+            };
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 404;
+            /** @description `Citizen not found`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * Format: uri
+             * @description `https://satupintu.go.id/problems/citizen-not-found` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `citizen-not-found` under it. Clients switch on it.
+             * @constant
+             */
+            type: "https://satupintu.go.id/problems/citizen-not-found";
+        };
+        /**
+         * CitizenOnlyProblem
+         * @description RFC 9457 problem: Only the citizen, through a client acting for them (a portal or a kiosk), may do this (e.g. rate a service); officer and system clients may not, whatever their scopes.
+         */
+        CitizenOnlyProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 403;
+            /** @description `Only the citizen may do this`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/citizen-only` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `citizen-only` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/citizen-only";
         };
         /**
          * CitizenProfile
@@ -995,6 +1489,42 @@ export interface components {
                 [key: string]: components["schemas"]["SourceReport"];
             };
         };
+        /**
+         * ClientConcurrencyLimitedProblem
+         * @description RFC 9457 problem: This client already has its fair share of an agency's concurrent calls in flight (`SATUPINTU_AGENCY_CLIENT_MAX_CONCURRENCY`); other clients are still served. Wait for your calls in flight to finish, then send it again (`Retry-After`).
+         */
+        ClientConcurrencyLimitedProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Sources
+             * @description What each agency asked for this answer replied, by agency instance code.
+             */
+            sources?: {
+                [key: string]: components["schemas"]["SourceReport"];
+            };
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 429;
+            /** @description `Too many calls in flight for this client`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/client-concurrency-limited` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `client-concurrency-limited` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/client-concurrency-limited";
+        };
+        /**
+         * ClientKind
+         * @enum {string}
+         */
+        ClientKind: "officer" | "portal" | "kiosk" | "system";
         /** Complaint */
         Complaint: {
             /** Addressed To */
@@ -1100,19 +1630,47 @@ export interface components {
         ComplaintFigures: {
             /**
              * Overdue
+             * Format: int64
              * @description Of those, how many missed a stage deadline.
              */
             overdue: number;
             /**
              * Received
+             * Format: int64
              * @description Complaints filed in the period now held by the agency.
              */
             received: number;
             /**
              * Resolved
+             * Format: int64
              * @description Of those, how many the agency has answered.
              */
             resolved: number;
+        };
+        /**
+         * ComplaintNotFoundProblem
+         * @description RFC 9457 problem: No complaint has this id.
+         */
+        ComplaintNotFoundProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 404;
+            /** @description `Complaint not found`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * Format: uri
+             * @description `https://satupintu.go.id/problems/complaint-not-found` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `complaint-not-found` under it. Clients switch on it.
+             * @constant
+             */
+            type: "https://satupintu.go.id/problems/complaint-not-found";
         };
         /** ComplaintPage */
         ComplaintPage: {
@@ -1131,6 +1689,76 @@ export interface components {
          * @enum {string}
          */
         ComplaintStatus: "verified" | "dispatched" | "resolved";
+        /**
+         * ConflictProblem
+         * @description RFC 9457 problem: The request changed while this change was applied; send it again.
+         */
+        ConflictProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 409;
+            /** @description `Concurrent change`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/conflict` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `conflict` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/conflict";
+        };
+        /**
+         * ConformanceFailedProblem
+         * @description RFC 9457 problem: The adapter and this endpoint do not pass the contract suite; `failures` lists why. Nothing was changed.
+         */
+        ConformanceFailedProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /**
+             * Failures
+             * @description Every failed conformance check.
+             */
+            failures?: components["schemas"]["ConformanceFailure"][];
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 422;
+            /** @description `Endpoint failed the conformance check`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/conformance-failed` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `conformance-failed` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/conformance-failed";
+        };
+        /**
+         * ConformanceFailure
+         * @description One contract check an agency endpoint did not pass.
+         */
+        ConformanceFailure: {
+            /**
+             * Check
+             * @description The check's name in the contract suite.
+             */
+            check: string;
+            /**
+             * Detail
+             * @description What the endpoint answered instead.
+             * @default null
+             */
+            detail?: string | null;
+        };
         /**
          * ConformanceFixturesIn
          * @description Identifiers this instance's backend answers for (its own province's plates), used by
@@ -1193,11 +1821,41 @@ export interface components {
             password?: string | null;
             /**
              * Timeout Ms
+             * Format: int64
              * @description Per call, in milliseconds.
              */
             timeout_ms?: number;
             /** Username */
             username?: string | null;
+        };
+        /**
+         * EndpointRefusedProblem
+         * @description RFC 9457 problem: Wrong scheme, credentials in the URL, or an internal address nobody allow-listed.
+         */
+        EndpointRefusedProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /**
+             * Errors
+             * @description Every rejected field, parameter or header.
+             */
+            errors?: components["schemas"]["FieldError"][];
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 422;
+            /** @description `Endpoint URL refused`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/endpoint-refused` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `endpoint-refused` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/endpoint-refused";
         };
         /**
          * EndpointUpdate
@@ -1218,6 +1876,7 @@ export interface components {
             password?: string | null;
             /**
              * Timeout Ms
+             * Format: int64
              * @description Per call, in milliseconds.
              * @default 2000
              */
@@ -1234,7 +1893,10 @@ export interface components {
              * @description Whether a password is stored; it is never returned.
              */
             password_set: boolean;
-            /** Timeout Ms */
+            /**
+             * Timeout Ms
+             * Format: int64
+             */
             timeout_ms: number;
             /** Username */
             username: string | null;
@@ -1311,6 +1973,30 @@ export interface components {
          */
         HistoryKind: "received" | "verified" | "forwarded" | "dispatched" | "resolved";
         /**
+         * IdempotencyKeyReusedProblem
+         * @description RFC 9457 problem: The key was first used for another operation, another resource or another body; a retry must repeat the first request exactly.
+         */
+        IdempotencyKeyReusedProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 422;
+            /** @description `Idempotency-Key reused with another request`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/idempotency-key-reused` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `idempotency-key-reused` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/idempotency-key-reused";
+        };
+        /**
          * Identity
          * @description The KTP-el fields, as the civil registry released them. A client with `identity:read`
          *     alone gets the name, the address and whether the citizen is alive; the other fields are
@@ -1373,6 +2059,161 @@ export interface components {
             religion?: string | null;
             /** @description Withheld (null) unless the client has `identity:full`. */
             sex?: components["schemas"]["Sex"] | null;
+        };
+        /**
+         * InsufficientScopeProblem
+         * @description RFC 9457 problem: The client's scopes do not cover this operation; `required_scopes` lists what it needs.
+         */
+        InsufficientScopeProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Required Scopes
+             * @description Every scope the operation needs.
+             */
+            required_scopes?: components["schemas"]["Scope"][];
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 403;
+            /** @description `Not allowed for this client`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/insufficient-scope` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `insufficient-scope` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/insufficient-scope";
+        };
+        /**
+         * InternalErrorProblem
+         * @description RFC 9457 problem: An unexpected fault in the gateway; it is logged under the request id.
+         */
+        InternalErrorProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 500;
+            /** @description `Internal error`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * Format: uri
+             * @description `https://satupintu.go.id/problems/internal-error` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `internal-error` under it. Clients switch on it.
+             * @constant
+             */
+            type: "https://satupintu.go.id/problems/internal-error";
+        };
+        /**
+         * InvalidClientProblem
+         * @description RFC 9457 problem: Unknown client, wrong secret or disabled client (OAuth `error`: `invalid_client`).
+         */
+        InvalidClientProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /**
+             * Error
+             * @description RFC 6749's error code, for OAuth client libraries.
+             * @enum {string}
+             */
+            error?: "invalid_request" | "invalid_client" | "invalid_scope" | "unsupported_grant_type";
+            /**
+             * Error Description
+             * @description RFC 6749's human-readable error text.
+             */
+            error_description?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 401;
+            /** @description `Client authentication failed`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * Format: uri
+             * @description `https://satupintu.go.id/problems/invalid-client` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `invalid-client` under it. Clients switch on it.
+             * @constant
+             */
+            type: "https://satupintu.go.id/problems/invalid-client";
+        };
+        /**
+         * InvalidStateProblem
+         * @description RFC 9457 problem: E.g. paying a request that does not await payment, or cancelling a finished one.
+         */
+        InvalidStateProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 409;
+            /** @description `Not possible in the request's current state`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/invalid-state` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `invalid-state` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/invalid-state";
+        };
+        /**
+         * InvalidTokenRequestProblem
+         * @description RFC 9457 problem: The token request is malformed or asks for what the client may not have; the OAuth `error` member says which (`invalid_request`, `unsupported_grant_type`, `invalid_scope`).
+         */
+        InvalidTokenRequestProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /**
+             * Error
+             * @description RFC 6749's error code, for OAuth client libraries.
+             * @enum {string}
+             */
+            error?: "invalid_request" | "invalid_client" | "invalid_scope" | "unsupported_grant_type";
+            /**
+             * Error Description
+             * @description RFC 6749's human-readable error text.
+             */
+            error_description?: string;
+            /**
+             * Errors
+             * @description Every rejected field, parameter or header.
+             */
+            errors?: components["schemas"]["FieldError"][];
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 400;
+            /** @description `Token request refused`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * Format: uri
+             * @description `https://satupintu.go.id/problems/invalid-token-request` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `invalid-token-request` under it. Clients switch on it.
+             * @constant
+             */
+            type: "https://satupintu.go.id/problems/invalid-token-request";
         };
         /**
          * Jwk
@@ -1474,14 +2315,75 @@ export interface components {
          * @enum {string}
          */
         MaritalStatus: "single" | "married" | "divorced" | "widowed";
+        /** Me */
+        Me: {
+            /** Client Id */
+            client_id: string;
+            /**
+             * Credential
+             * @description How the caller authenticated: an access token, or a system client's `X-API-Key`.
+             * @enum {string}
+             */
+            credential: "bearer_token" | "api_key";
+            /**
+             * Expires At
+             * @description When the access token expires (UTC); null for an API key, which lasts until it is rotated.
+             */
+            expires_at: string | null;
+            /** @description `portal` and `kiosk` act for one citizen (`nik`); `officer` and `system` state a purpose (`X-Purpose`) for every use of personal data. */
+            kind: components["schemas"]["ClientKind"];
+            /**
+             * Name
+             * @description The client's name, as its operator registered it.
+             */
+            name: string;
+            /**
+             * Nik
+             * @description The citizen a portal or kiosk token acts for; null for other clients.
+             */
+            nik: string | null;
+            /**
+             * Scopes
+             * @description What this credential may read and do, sorted.
+             */
+            scopes: components["schemas"]["Scope"][];
+        };
         /**
          * OwnerType
          * @enum {string}
          */
         OwnerType: "individual" | "limited_company" | "partnership" | "cooperative";
+        /**
+         * PayloadTooLargeProblem
+         * @description RFC 9457 problem: The body is larger than the gateway accepts; nothing was processed.
+         */
+        PayloadTooLargeProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 413;
+            /** @description `Request body too large`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * Format: uri
+             * @description `https://satupintu.go.id/problems/payload-too-large` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `payload-too-large` under it. Clients switch on it.
+             * @constant
+             */
+            type: "https://satupintu.go.id/problems/payload-too-large";
+        };
         /** Payment */
         Payment: {
-            /** Amount */
+            /**
+             * Amount
+             * Format: int64
+             */
             amount: number;
             /** Payment Code */
             payment_code: string;
@@ -1495,11 +2397,36 @@ export interface components {
         PaymentConfirmation: {
             /**
              * Amount
+             * Format: int64
              * @description Whole rupiah, exactly the amount due.
              */
             amount: number;
             /** Payment Code */
             payment_code: string;
+        };
+        /**
+         * PaymentMismatchProblem
+         * @description RFC 9457 problem: The payment code or amount differs from what the request awaits.
+         */
+        PaymentMismatchProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 422;
+            /** @description `Payment does not match`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/payment-mismatch` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `payment-mismatch` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/payment-mismatch";
         };
         /** PerformanceReport */
         PerformanceReport: {
@@ -1532,52 +2459,113 @@ export interface components {
             type: components["schemas"]["PermitType"];
         };
         /**
+         * PermitDecision
+         * @description The permit step of a registration, apart from the NIB (issued at registration for
+         *     every risk level, PP 28/2025): none needed (low risk), issued (medium-low's
+         *     self-declared standard certificate, or verified), pending verification, refused, or
+         *     deemed approved because the authority let its deadline pass (fiktif positif).
+         * @enum {string}
+         */
+        PermitDecision: "not_required" | "issued" | "pending" | "refused" | "deemed_approved";
+        /**
          * PermitStatus
          * @enum {string}
          */
         PermitStatus: "issued" | "pending_verification" | "rejected";
         /**
+         * PermitStep
+         * @description The permit apart from the NIB (PP 28/2025): none at low risk, a standard certificate
+         *     or a licence above it, issued, refused, or deemed approved when OSS's verification
+         *     deadline passed (fiktif positif).
+         */
+        PermitStep: {
+            /**
+             * Deadline
+             * @description The authority's verification deadline, past which the permit is deemed approved; null when there is nothing to verify.
+             */
+            deadline: string | null;
+            /** Decided At */
+            decided_at: string | null;
+            /**
+             * Kind
+             * @description Null at low risk, where the NIB is the only permit.
+             */
+            kind: ("standard_certificate" | "licence") | null;
+            /**
+             * Number
+             * @description The permit's number once issued or deemed approved.
+             */
+            number: string | null;
+            /**
+             * Reason
+             * @description The authority's reason, when it refused the permit.
+             */
+            reason: string | null;
+            status: components["schemas"]["PermitDecision"];
+        };
+        /**
          * PermitType
          * @enum {string}
          */
         PermitType: "nib" | "standard_certificate" | "licence";
-        /** Problem */
-        Problem: {
-            /** Detail */
-            detail?: string | null;
+        /**
+         * PurposeRequiredProblem
+         * @description RFC 9457 problem: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen.
+         */
+        PurposeRequiredProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
             /**
-             * Errors
-             * @description For validation problems: every rejected field.
+             * Format: int32
+             * @constant
              */
-            errors?: components["schemas"]["FieldError"][] | null;
-            /**
-             * Instance
-             * @description The request path that failed.
-             */
-            instance?: string | null;
-            /**
-             * Request Id
-             * @description Quote it when reporting a fault.
-             */
-            request_id?: string | null;
-            /**
-             * Sources
-             * @description For agency problems: what each agency answered.
-             */
-            sources?: {
-                [key: string]: unknown;
-            } | null;
-            /** Status */
-            status: number;
-            /** Title */
+            status: 422;
+            /** @description `Purpose required`, or its translation for `Accept-Language`. */
             title: string;
             /**
-             * Type
-             * @description A stable URI per kind of error; clients switch on it.
+             * @description `https://satupintu.go.id/problems/purpose-required` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `purpose-required` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
              */
-            type: string;
-        } & {
-            [key: string]: unknown;
+            type: "https://satupintu.go.id/problems/purpose-required";
+        };
+        /**
+         * RateLimitedProblem
+         * @description RFC 9457 problem: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way.
+         */
+        RateLimitedProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /**
+             * Error
+             * @description RFC 6749's error code, for OAuth client libraries.
+             * @enum {string}
+             */
+            error?: "invalid_request" | "invalid_client" | "invalid_scope" | "unsupported_grant_type";
+            /**
+             * Error Description
+             * @description RFC 6749's human-readable error text.
+             */
+            error_description?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 429;
+            /** @description `Too many requests`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/rate-limited` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `rate-limited` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/rate-limited";
         };
         /** Readiness */
         Readiness: {
@@ -1603,6 +2591,79 @@ export interface components {
             code: string;
             /** Name */
             name: string;
+        };
+        /** RegistrationInput */
+        RegistrationInput: {
+            address: components["schemas"]["BusinessAddressInput"];
+            /** Business Name */
+            business_name: string;
+            /**
+             * Kbli
+             * @example [
+             *       "56101"
+             *     ]
+             */
+            kbli: string[];
+        };
+        /**
+         * RegistrationProduct
+         * @description The NIB is issued at registration for every risk level; a refused permit still
+         *     completes the request, since the NIB is the citizen's.
+         */
+        RegistrationProduct: {
+            /**
+             * Nib
+             * @description Nomor Induk Berusaha, 13 digits.
+             * @example 9120001234567
+             */
+            nib: string | null;
+            permit: components["schemas"]["PermitStep"];
+            risk_level: components["schemas"]["RiskLevel"];
+        };
+        /** RenewalInput */
+        RenewalInput: {
+            /**
+             * Plate Number
+             * @example B 9661 SX
+             */
+            plate_number: string;
+        };
+        /** RenewalProduct */
+        RenewalProduct: {
+            receipt: components["schemas"]["RenewalReceipt"];
+        };
+        /**
+         * RenewalReceipt
+         * @description SAMSAT's receipt for the year's tax, as the tax office issued it.
+         */
+        RenewalReceipt: {
+            /**
+             * Amount
+             * Format: int64
+             * @description Whole rupiah paid: every year owed, sanctions included.
+             */
+            amount: number;
+            /**
+             * Next Due Date
+             * Format: date
+             * @description When the next year's tax falls due.
+             */
+            next_due_date: string;
+            /**
+             * Paid At
+             * Format: date-time
+             */
+            paid_at: string;
+            /**
+             * Plate Number
+             * @example B 9661 SX
+             */
+            plate_number: string;
+            /**
+             * Receipt Number
+             * @description The tax office's receipt number.
+             */
+            receipt_number: string;
         };
         /**
          * RequestStatus
@@ -1661,11 +2722,19 @@ export interface components {
              */
             index: string | null;
             period: components["schemas"]["Period"];
-            /** Respondents */
+            /**
+             * Respondents
+             * Format: int64
+             */
             respondents: number;
             /** Service */
             service: string | null;
         };
+        /**
+         * Scope
+         * @enum {string}
+         */
+        Scope: "identity:read" | "identity:full" | "family:read" | "vehicles:read" | "businesses:read" | "requests:read" | "requests:write" | "complaints:read" | "complaints:write" | "agencies:admin" | "reports:read" | "audit:read";
         /**
          * ServiceCode
          * @enum {string}
@@ -1676,6 +2745,31 @@ export interface components {
             /** Items */
             items: components["schemas"]["ServiceView"][];
         };
+        /**
+         * ServiceNotFoundProblem
+         * @description RFC 9457 problem: No agency on the bus declares a service with this code.
+         */
+        ServiceNotFoundProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 404;
+            /** @description `Service not found`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * Format: uri
+             * @description `https://satupintu.go.id/problems/service-not-found` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `service-not-found` under it. Clients switch on it.
+             * @constant
+             */
+            type: "https://satupintu.go.id/problems/service-not-found";
+        };
         /** ServicePerformance */
         ServicePerformance: {
             /**
@@ -1685,7 +2779,10 @@ export interface components {
             by_outcome: {
                 [key: string]: number;
             };
-            /** Completed Within Sla */
+            /**
+             * Completed Within Sla
+             * Format: int64
+             */
             completed_within_sla: number;
             /**
              * Completed Within Sla Share
@@ -1703,83 +2800,43 @@ export interface components {
             service: string;
             /**
              * Standard Working Days
+             * Format: int64
              * @description What the service standard promises.
              */
             standard_working_days: number;
             /**
              * Submitted
+             * Format: int64
              * @description Requests submitted in the period.
              */
             submitted: number;
         };
-        /** ServiceRequest */
-        ServiceRequest: {
-            /** Data */
-            data: {
-                [key: string]: unknown;
-            };
-            /** Id */
-            id: string;
-            /** Nik */
-            nik: string;
-            /** @description While awaiting payment: what to pay. */
-            payment: components["schemas"]["Payment"] | null;
+        ServiceRequest: components["schemas"]["VehicleTaxRenewalRequest"] | components["schemas"]["BusinessRegistrationRequest"] | components["schemas"]["AddressChangeRequest"];
+        ServiceRequestCreate: components["schemas"]["VehicleTaxRenewalSubmission"] | components["schemas"]["BusinessRegistrationSubmission"] | components["schemas"]["AddressChangeSubmission"];
+        /**
+         * ServiceRequestNotFoundProblem
+         * @description RFC 9457 problem: No service request has this id.
+         */
+        ServiceRequestNotFoundProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
             /**
-             * Product
-             * @description What the citizen receives when completed: a receipt; for `business-registration` `{nib, risk_level, permit: {kind, status, number, decided_at, reason, deadline}}`, the NIB being issued at registration for every risk level (PP 28/2025) and the permit (`standard_certificate` or `licence`, null at low risk) its own step: `not_required`, `issued`, `refused` (with the authority's reason; the request still ends `completed`, since the NIB is the citizen's) or `deemed_approved` (fiktif positif: OSS issued it when the verification `deadline` passed); ...
+             * Format: int32
+             * @constant
              */
-            product: {
-                [key: string]: unknown;
-            } | null;
-            /** Rejection Reason */
-            rejection_reason: string | null;
-            service: components["schemas"]["ServiceCode"];
+            status: 404;
+            /** @description `Service request not found`, or its translation for `Accept-Language`. */
+            title: string;
             /**
-             * Sla Deadline
-             * Format: date
-             * @description Last working day (Asia/Jakarta, without public holidays) of the standard.
+             * Format: uri
+             * @description `https://satupintu.go.id/problems/service-request-not-found` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `service-request-not-found` under it. Clients switch on it.
+             * @constant
              */
-            sla_deadline: string;
-            status: components["schemas"]["RequestStatus"];
-            /** Steps */
-            steps: components["schemas"]["Step"][];
-            /**
-             * Submitted At
-             * Format: date-time
-             */
-            submitted_at: string;
-            /** Timeline */
-            timeline: components["schemas"]["TimelineEntry"][];
-            /**
-             * Updated At
-             * Format: date-time
-             */
-            updated_at: string;
-        };
-        /** ServiceRequestCreate */
-        ServiceRequestCreate: {
-            /**
-             * Callback Url
-             * @description Status changes are POSTed here, signed with HMAC-SHA256.
-             */
-            callback_url?: string | null;
-            /**
-             * Data
-             * @description The service's own input: `vehicle-tax-renewal` {plate_number}; `business-registration` {business_name, kbli[], address{street, village_code}}; `address-change` {street, rt, rw, village_code}.
-             * @example {
-             *       "plate_number": "B 9661 SX"
-             *     }
-             */
-            data: {
-                [key: string]: unknown;
-            };
-            /**
-             * Nik
-             * @description The citizen the request is for.
-             * @example 3174101704820001
-             */
-            nik: string;
-            service: components["schemas"]["ServiceCode"];
+            type: "https://satupintu.go.id/problems/service-request-not-found";
         };
         /** ServiceRequestPage */
         ServiceRequestPage: {
@@ -1828,7 +2885,10 @@ export interface components {
             requirements: string[];
             /** Responsible Unit */
             responsible_unit: string;
-            /** Working Days */
+            /**
+             * Working Days
+             * Format: int64
+             */
             working_days: number;
         };
         /**
@@ -1845,6 +2905,7 @@ export interface components {
             detail?: string | null;
             /**
              * Latency Ms
+             * Format: int64
              * @description Time spent waiting for this agency in this request.
              */
             latency_ms: number;
@@ -1883,7 +2944,10 @@ export interface components {
              * @description The agency's own number for this step.
              */
             agency_reference: string | null;
-            /** Attempts */
+            /**
+             * Attempts
+             * Format: int64
+             */
             attempts: number;
             /** Detail */
             detail: string | null;
@@ -1919,52 +2983,85 @@ export interface components {
             submitted_at: string;
         };
         /**
+         * SurveyAlreadySubmittedProblem
+         * @description RFC 9457 problem: A service request is surveyed once; this one already has its answers.
+         */
+        SurveyAlreadySubmittedProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 409;
+            /** @description `Survey already submitted`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/survey-already-submitted` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `survey-already-submitted` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/survey-already-submitted";
+        };
+        /**
          * SurveyAnswers
          * @description The nine elements (unsur) of the national survey; every one must be answered.
          */
         SurveyAnswers: {
             /**
              * Complaint Handling
+             * Format: int64
              * @description U8 penanganan pengaduan, saran dan masukan: complaint handling.
              */
             complaint_handling: number;
             /**
              * Completion Time
+             * Format: int64
              * @description U3 waktu penyelesaian: time to complete.
              */
             completion_time: number;
             /**
              * Facilities
+             * Format: int64
              * @description U9 sarana dan prasarana: facilities.
              */
             facilities: number;
             /**
              * Fee
+             * Format: int64
              * @description U4 biaya/tarif: fees and tariffs.
              */
             fee: number;
             /**
              * Procedure
+             * Format: int64
              * @description U2 sistem, mekanisme, dan prosedur.
              */
             procedure: number;
             /**
              * Product
+             * Format: int64
              * @description U5 produk: the product as specified in the standard.
              */
             product: number;
             /**
              * Requirements
+             * Format: int64
              * @description U1 persyaratan: the service's requirements.
              */
             requirements: number;
             /**
              * Staff Behaviour
+             * Format: int64
              * @description U7 perilaku pelaksana.
              */
             staff_behaviour: number;
             /**
              * Staff Competence
+             * Format: int64
              * @description U6 kompetensi pelaksana.
              */
             staff_competence: number;
@@ -1983,26 +3080,31 @@ export interface components {
             due_date: string;
             /**
              * Months Overdue
+             * Format: int64
              * @description Months late of the oldest unpaid year, at most 24.
              */
             months_overdue: number;
             /**
              * Ownership Order
+             * Format: int64
              * @description 1 for the owner's first vehicle of its kind; progressive rates above.
              */
             ownership_order: number;
             /**
              * Pkb Opsen
+             * Format: int64
              * @description Regency surcharge (opsen PKB) over every year; 0 in DKI.
              */
             pkb_opsen: number;
             /**
              * Pkb Penalty
+             * Format: int64
              * @description Sanctions over every year, each for its own lateness.
              */
             pkb_penalty: number;
             /**
              * Pkb Principal
+             * Format: int64
              * @description PKB over every year owed.
              */
             pkb_principal: number;
@@ -2013,6 +3115,7 @@ export interface components {
             rate_percent: number;
             /**
              * Sale Value
+             * Format: int64
              * @description NJKB, the regulated sale value.
              */
             sale_value: number;
@@ -2020,16 +3123,19 @@ export interface components {
             status: components["schemas"]["TaxStatus"];
             /**
              * Swdkllj Penalty
+             * Format: int64
              * @description SWDKLLJ late fees over every late year.
              */
             swdkllj_penalty: number;
             /**
              * Swdkllj Principal
+             * Format: int64
              * @description Jasa Raharja road-accident fund contribution, over every year owed.
              */
             swdkllj_principal: number;
             /**
              * Total
+             * Format: int64
              * @description Everything to pay now: the sum of the years' totals.
              */
             total: number;
@@ -2063,36 +3169,43 @@ export interface components {
             due_date: string;
             /**
              * Months Late
+             * Format: int64
              * @description Started months since this year's due date (a day late counts as one), at most 24.
              */
             months_late: number;
             /**
              * Pkb Opsen
+             * Format: int64
              * @description Regency opsen, 66 % of the PKB (UU 1/2022); 0 in DKI.
              */
             pkb_opsen: number;
             /**
              * Pkb Penalty
+             * Format: int64
              * @description Administrative sanction: the province's monthly rate (1 % under the HKPD-era Perda) x months_late x (PKB + opsen).
              */
             pkb_penalty: number;
             /**
              * Pkb Principal
+             * Format: int64
              * @description NJKB x bobot x the province's rate.
              */
             pkb_principal: number;
             /**
              * Swdkllj Penalty
+             * Format: int64
              * @description Fixed SWDKLLJ late fee when the year is late.
              */
             swdkllj_penalty: number;
             /**
              * Swdkllj Principal
+             * Format: int64
              * @description Jasa Raharja yearly contribution by class.
              */
             swdkllj_principal: number;
             /**
              * Total
+             * Format: int64
              * @description The sum of this year's five amounts.
              */
             total: number;
@@ -2117,6 +3230,7 @@ export interface components {
             access_token: string;
             /**
              * Expires In
+             * Format: int64
              * @description Seconds until it expires; then ask for a new one.
              */
             expires_in: number;
@@ -2132,6 +3246,60 @@ export interface components {
              */
             token_type?: "Bearer";
         };
+        /**
+         * UnauthenticatedProblem
+         * @description RFC 9457 problem: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused.
+         */
+        UnauthenticatedProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 401;
+            /** @description `Authentication required`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * Format: uri
+             * @description `https://satupintu.go.id/problems/unauthenticated` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `unauthenticated` under it. Clients switch on it.
+             * @constant
+             */
+            type: "https://satupintu.go.id/problems/unauthenticated";
+        };
+        /**
+         * ValidationErrorProblem
+         * @description RFC 9457 problem: A parameter or field is malformed; `errors` names each one. No agency was called.
+         */
+        ValidationErrorProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /**
+             * Errors
+             * @description Every rejected field, parameter or header.
+             */
+            errors?: components["schemas"]["FieldError"][];
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 422;
+            /** @description `Invalid request`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/validation-error` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `validation-error` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/validation-error";
+        };
         /** Vehicle */
         Vehicle: {
             /**
@@ -2141,7 +3309,10 @@ export interface components {
             blocked: boolean;
             /** Color */
             color: string;
-            /** Engine Cc */
+            /**
+             * Engine Cc
+             * Format: int64
+             */
             engine_cc: number;
             /** Make */
             make: string;
@@ -2169,7 +3340,10 @@ export interface components {
              * @description The agency's body type, e.g. MINIBUS, SEPEDA MOTOR.
              */
             vehicle_type: string;
-            /** Year Made */
+            /**
+             * Year Made
+             * Format: int64
+             */
             year_made: number;
         };
         /**
@@ -2177,16 +3351,133 @@ export interface components {
          * @enum {string}
          */
         VehicleClass: "motorcycle" | "private_car" | "private_bus" | "public_car" | "truck";
+        /**
+         * VehicleNotFoundProblem
+         * @description RFC 9457 problem: The vehicle-tax system has no vehicle with this plate number.
+         */
+        VehicleNotFoundProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Sources
+             * @description What each agency asked for this answer replied, by agency instance code.
+             */
+            sources?: {
+                [key: string]: components["schemas"]["SourceReport"];
+            };
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 404;
+            /** @description `Vehicle not found`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * Format: uri
+             * @description `https://satupintu.go.id/problems/vehicle-not-found` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `vehicle-not-found` under it. Clients switch on it.
+             * @constant
+             */
+            type: "https://satupintu.go.id/problems/vehicle-not-found";
+        };
         /** VehicleRecord */
         VehicleRecord: {
             source: components["schemas"]["SourceReport"];
             vehicle: components["schemas"]["Vehicle"];
         };
+        /**
+         * VehicleTaxRenewalRequest
+         * @description A `vehicle-tax-renewal` request, with its input and, once completed, its product.
+         */
+        VehicleTaxRenewalRequest: {
+            data: components["schemas"]["RenewalInput"];
+            /** Id */
+            id: string;
+            /** Nik */
+            nik: string;
+            /** @description While awaiting payment: what to pay. */
+            payment: components["schemas"]["Payment"] | null;
+            /** @description What the citizen receives, once the request is completed; null before. */
+            product: components["schemas"]["RenewalProduct"] | null;
+            /** Rejection Reason */
+            rejection_reason: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            service: "vehicle-tax-renewal";
+            /**
+             * Sla Deadline
+             * Format: date
+             * @description Last working day (Asia/Jakarta, without public holidays) of the standard.
+             */
+            sla_deadline: string;
+            status: components["schemas"]["RequestStatus"];
+            /** Steps */
+            steps: components["schemas"]["Step"][];
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Timeline */
+            timeline: components["schemas"]["TimelineEntry"][];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * VehicleTaxRenewalSubmission
+         * @description A `vehicle-tax-renewal` request: its `data` is the service's own input.
+         */
+        VehicleTaxRenewalSubmission: {
+            /**
+             * Callback Url
+             * @description Status changes are POSTed here, signed with HMAC-SHA256.
+             */
+            callback_url?: string | null;
+            data: components["schemas"]["RenewalInput"];
+            /**
+             * Nik
+             * @description The citizen the request is for.
+             * @example 3174101704820001
+             */
+            nik: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            service: "vehicle-tax-renewal";
+        };
     };
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description Sent to a browser's cross-origin request from an allowed origin (`SATUPINTU_CORS_ALLOW_ORIGINS`). */
+        "Access-Control-Allow-Origin": string;
+        /** @description The language of the problem's `title` and `detail`: `en`, or `id` when `Accept-Language` prefers Bahasa Indonesia. */
+        "Content-Language": "en" | "id";
+        /** @description Where the created resource can be read. */
+        Location: string;
+        /** @description What is left of the client's quota: `r` requests remain and the window resets in `t` seconds, e.g. `"default";r=599;t=60`. */
+        RateLimit: string;
+        /** @description On every request counted against the client's quota (authenticated, its scopes and purpose accepted; a 429 too): the quota, as an IETF RateLimit policy (draft-ietf-httpapi-ratelimit-headers): `"default";q=600;w=60` allows 600 requests in 60 seconds. */
+        "RateLimit-Policy": string;
+        /** @description Seconds to wait before sending the request again. */
+        "Retry-After": number;
+        /** @description The challenge (RFC 6750 `Bearer`, or `Basic` at the token endpoint); `error="invalid_token"` when a token was sent but refused. */
+        "WWW-Authenticate": string;
+        /** @description This request's id: the caller's own `X-Request-ID` when it sent a well-formed one, otherwise a new one. Logs and problems quote it. */
+        "X-Request-ID": string;
+        /** @description W3C Trace Context: the caller's trace (or a new one) with the gateway's span, to follow the request into the agencies' logs. */
+        traceparent: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -2203,6 +3494,9 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2223,6 +3517,9 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2243,6 +3540,9 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2263,6 +3563,9 @@ export interface operations {
             /** @description Text exposition. */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2283,6 +3586,9 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2292,6 +3598,9 @@ export interface operations {
             /** @description The database cannot be reached. */
             503: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2317,6 +3626,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2326,41 +3640,76 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
         };
@@ -2384,8 +3733,12 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
-                    /** @description The new instance. */
-                    Location?: string;
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    Location: components["headers"]["Location"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2395,51 +3748,91 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `agency-exists`: An agency instance with this code is on the bus already; change it with PUT or PATCH, or remove it first. */
             409: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyExistsProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `endpoint-refused`: Wrong scheme, credentials in the URL, or an internal address nobody allow-listed. `conformance-failed`: The adapter and this endpoint do not pass the contract suite; `failures` lists why. Nothing was changed. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["EndpointRefusedProblem"] | components["schemas"]["ConformanceFailedProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
         };
@@ -2461,6 +3854,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2470,51 +3868,91 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `agency-not-found`: No agency instance with this code is on the bus. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyNotFoundProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
         };
@@ -2540,6 +3978,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2549,51 +3992,91 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `agency-not-found`: No agency instance with this code is on the bus. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyNotFoundProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `endpoint-refused`: Wrong scheme, credentials in the URL, or an internal address nobody allow-listed. `conformance-failed`: The adapter and this endpoint do not pass the contract suite; `failures` lists why. Nothing was changed. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["EndpointRefusedProblem"] | components["schemas"]["ConformanceFailedProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
         };
@@ -2615,6 +4098,11 @@ export interface operations {
             /** @description Successful Response */
             204: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2622,51 +4110,91 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `agency-not-found`: No agency instance with this code is on the bus. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyNotFoundProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
         };
@@ -2692,6 +4220,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2701,51 +4234,91 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `agency-not-found`: No agency instance with this code is on the bus. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyNotFoundProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `endpoint-refused`: Wrong scheme, credentials in the URL, or an internal address nobody allow-listed. `conformance-failed`: The adapter and this endpoint do not pass the contract suite; `failures` lists why. Nothing was changed. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["EndpointRefusedProblem"] | components["schemas"]["ConformanceFailedProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
         };
@@ -2753,15 +4326,15 @@ export interface operations {
     get_citizen_v1_citizens__nik__get: {
         parameters: {
             query?: {
-                /** @description Parts to fetch besides identity, comma-separated or repeated: `family`, `vehicles`, `businesses`. Default: every part the client's scopes release; naming one they do not release is refused (403). */
-                include?: string[] | null;
+                /** @description Parts to fetch besides identity, repeated (`include=vehicles&include=family`) or comma-separated in one value (`include=vehicles,family`): `family`, `vehicles`, `businesses`. Default: every part the client's scopes release; naming one they do not release is refused (403), a name that is no part is refused (422). */
+                include?: ("family" | "vehicles" | "businesses")[] | null;
             };
             header?: {
                 /** @description Why an officer or system client uses this citizen's data (e.g. a case number). Required for them on personal data; recorded in the audit trail and shown to the citizen. */
                 "x-purpose"?: string | null;
             };
             path: {
-                /** @description Nomor Induk Kependudukan: 16 digits `PPKKDDddmmyySSSS` (Kemendagri province, regency and district codes, birth date with 40 added to the day for women, serial). */
+                /** @description Nomor Induk Kependudukan: 16 digits `PPKKDDddmmyySSSS` (Kemendagri province, regency and district codes, birth date with 40 added to the day for women, serial). A NIK keeps the region code it was issued under: codes retired since, such as those of the 26 regencies the 2022 Papua split moved to new provinces (`9201...` for Kab. Sorong, now 96.01), are accepted. */
                 nik: string;
             };
             cookie?: never;
@@ -2771,6 +4344,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2780,81 +4358,136 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `citizen-not-found`: The civil registry has no citizen with this NIK. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["CitizenNotFoundProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `agency-refused-input`: The agency answered that what was sent is not acceptable to it (its reason is in `detail`); change the request. The agency is healthy: this is not counted against it. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["AgencyRefusedInputProblem"] | components["schemas"]["PurposeRequiredProblem"];
                 };
             };
             /** @description `client-concurrency-limited`: This client already has its fair share of an agency's concurrent calls in flight (`SATUPINTU_AGENCY_CLIENT_MAX_CONCURRENCY`); other clients are still served. Wait for your calls in flight to finish, then send it again (`Retry-After`). `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ClientConcurrencyLimitedProblem"] | components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
             /** @description `agency-bad-reply`: The agency answered with a malformed or unexpected reply; `sources` says which. */
             502: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyBadReplyProblem"];
                 };
             };
             /** @description `agency-unavailable`: An agency needed for this answer is down, refuses connections or is disabled. `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
             503: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyUnavailableProblem"] | components["schemas"]["AccessLogUnavailableProblem"];
                 };
             };
             /** @description `agency-timeout`: An agency needed for this answer did not reply within its deadline. */
             504: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyTimeoutProblem"];
                 };
             };
         };
@@ -2872,7 +4505,7 @@ export interface operations {
                 "x-purpose"?: string | null;
             };
             path: {
-                /** @description Nomor Induk Kependudukan: 16 digits `PPKKDDddmmyySSSS` (Kemendagri province, regency and district codes, birth date with 40 added to the day for women, serial). */
+                /** @description Nomor Induk Kependudukan: 16 digits `PPKKDDddmmyySSSS` (Kemendagri province, regency and district codes, birth date with 40 added to the day for women, serial). A NIK keeps the region code it was issued under: codes retired since, such as those of the 26 regencies the 2022 Papua split moved to new provinces (`9201...` for Kab. Sorong, now 96.01), are accepted. */
                 nik: string;
             };
             cookie?: never;
@@ -2882,6 +4515,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2891,61 +4529,106 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `citizen-not-found`: The civil registry has no citizen with this NIK. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["CitizenNotFoundProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["PurposeRequiredProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
             /** @description `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
             503: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AccessLogUnavailableProblem"];
                 };
             };
         };
@@ -2963,7 +4646,7 @@ export interface operations {
                 "x-purpose"?: string | null;
             };
             path: {
-                /** @description Nomor Induk Kependudukan: 16 digits `PPKKDDddmmyySSSS` (Kemendagri province, regency and district codes, birth date with 40 added to the day for women, serial). */
+                /** @description Nomor Induk Kependudukan: 16 digits `PPKKDDddmmyySSSS` (Kemendagri province, regency and district codes, birth date with 40 added to the day for women, serial). A NIK keeps the region code it was issued under: codes retired since, such as those of the 26 regencies the 2022 Papua split moved to new provinces (`9201...` for Kab. Sorong, now 96.01), are accepted. */
                 nik: string;
             };
             cookie?: never;
@@ -2973,6 +4656,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2982,81 +4670,136 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `citizen-not-found`: The civil registry has no citizen with this NIK. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["CitizenNotFoundProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `agency-refused-input`: The agency answered that what was sent is not acceptable to it (its reason is in `detail`); change the request. The agency is healthy: this is not counted against it. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["AgencyRefusedInputProblem"] | components["schemas"]["PurposeRequiredProblem"];
                 };
             };
             /** @description `client-concurrency-limited`: This client already has its fair share of an agency's concurrent calls in flight (`SATUPINTU_AGENCY_CLIENT_MAX_CONCURRENCY`); other clients are still served. Wait for your calls in flight to finish, then send it again (`Retry-After`). `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ClientConcurrencyLimitedProblem"] | components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
             /** @description `agency-bad-reply`: The agency answered with a malformed or unexpected reply; `sources` says which. */
             502: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyBadReplyProblem"];
                 };
             };
             /** @description `agency-unavailable`: An agency needed for this answer is down, refuses connections or is disabled. `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
             503: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyUnavailableProblem"] | components["schemas"]["AccessLogUnavailableProblem"];
                 };
             };
             /** @description `agency-timeout`: An agency needed for this answer did not reply within its deadline. */
             504: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyTimeoutProblem"];
                 };
             };
         };
@@ -3069,7 +4812,7 @@ export interface operations {
                 "x-purpose"?: string | null;
             };
             path: {
-                /** @description Nomor Induk Kependudukan: 16 digits `PPKKDDddmmyySSSS` (Kemendagri province, regency and district codes, birth date with 40 added to the day for women, serial). */
+                /** @description Nomor Induk Kependudukan: 16 digits `PPKKDDddmmyySSSS` (Kemendagri province, regency and district codes, birth date with 40 added to the day for women, serial). A NIK keeps the region code it was issued under: codes retired since, such as those of the 26 regencies the 2022 Papua split moved to new provinces (`9201...` for Kab. Sorong, now 96.01), are accepted. */
                 nik: string;
             };
             cookie?: never;
@@ -3079,6 +4822,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3088,81 +4836,136 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `citizen-not-found`: The civil registry has no citizen with this NIK. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["CitizenNotFoundProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `agency-refused-input`: The agency answered that what was sent is not acceptable to it (its reason is in `detail`); change the request. The agency is healthy: this is not counted against it. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["AgencyRefusedInputProblem"] | components["schemas"]["PurposeRequiredProblem"];
                 };
             };
             /** @description `client-concurrency-limited`: This client already has its fair share of an agency's concurrent calls in flight (`SATUPINTU_AGENCY_CLIENT_MAX_CONCURRENCY`); other clients are still served. Wait for your calls in flight to finish, then send it again (`Retry-After`). `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ClientConcurrencyLimitedProblem"] | components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
             /** @description `agency-bad-reply`: The agency answered with a malformed or unexpected reply; `sources` says which. */
             502: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyBadReplyProblem"];
                 };
             };
             /** @description `agency-unavailable`: An agency needed for this answer is down, refuses connections or is disabled. `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
             503: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyUnavailableProblem"] | components["schemas"]["AccessLogUnavailableProblem"];
                 };
             };
             /** @description `agency-timeout`: An agency needed for this answer did not reply within its deadline. */
             504: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyTimeoutProblem"];
                 };
             };
         };
@@ -3170,6 +4973,7 @@ export interface operations {
     list_complaints_v1_complaints_get: {
         parameters: {
             query?: {
+                /** @description Nomor Induk Kependudukan: 16 digits `PPKKDDddmmyySSSS` (Kemendagri province, regency and district codes, birth date with 40 added to the day for women, serial). A NIK keeps the region code it was issued under: codes retired since, such as those of the 26 regencies the 2022 Papua split moved to new provinces (`9201...` for Kab. Sorong, now 96.01), are accepted. */
                 nik?: string | null;
                 status?: components["schemas"]["ComplaintStatus"] | null;
                 /** @description The agency now responsible. */
@@ -3189,6 +4993,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3198,61 +5007,106 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `citizen-not-found`: The civil registry has no citizen with this NIK. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["CitizenNotFoundProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["PurposeRequiredProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
             /** @description `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
             503: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AccessLogUnavailableProblem"];
                 };
             };
         };
@@ -3278,6 +5132,12 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    Location: components["headers"]["Location"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3287,71 +5147,121 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `citizen-not-found`: The civil registry has no citizen with this NIK. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["CitizenNotFoundProblem"];
                 };
             };
             /** @description `payload-too-large`: The body is larger than the gateway accepts; nothing was processed. */
             413: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `idempotency-key-reused`: The key was first used for another operation, another resource or another body; a retry must repeat the first request exactly. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["IdempotencyKeyReusedProblem"] | components["schemas"]["PurposeRequiredProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
             /** @description `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
             503: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AccessLogUnavailableProblem"];
                 };
             };
         };
@@ -3374,6 +5284,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3383,61 +5298,209 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `complaint-not-found`: No complaint has this id. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ComplaintNotFoundProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["PurposeRequiredProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
             /** @description `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
             503: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AccessLogUnavailableProblem"];
+                };
+            };
+        };
+    };
+    who_am_i_v1_me_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why an officer or system client uses this citizen's data (e.g. a case number). Required for them on personal data; recorded in the audit trail and shown to the citizen. */
+                "x-purpose"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
+                };
+            };
+            /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
+                };
+            };
+            /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. */
+            422: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
+                };
+            };
+            /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
         };
@@ -3458,6 +5521,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3467,51 +5535,91 @@ export interface operations {
             /** @description `invalid-token-request`: The token request is malformed or asks for what the client may not have; the OAuth `error` member says which (`invalid_request`, `unsupported_grant_type`, `invalid_scope`). */
             400: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InvalidTokenRequestProblem"];
                 };
             };
             /** @description `invalid-client`: Unknown client, wrong secret or disabled client (OAuth `error`: `invalid_client`). */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InvalidClientProblem"];
                 };
             };
             /** @description `payload-too-large`: The body is larger than the gateway accepts; nothing was processed. */
             413: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
         };
@@ -3531,80 +5639,78 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["KbliList"];
                 };
             };
-            /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
-                };
-            };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
                 };
             };
-            /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
-            429: {
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
             /** @description `agency-bad-reply`: The agency answered with a malformed or unexpected reply; `sources` says which. */
             502: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyBadReplyProblem"];
                 };
             };
             /** @description `agency-unavailable`: An agency needed for this answer is down, refuses connections or is disabled. */
             503: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyUnavailableProblem"];
                 };
             };
             /** @description `agency-timeout`: An agency needed for this answer did not reply within its deadline. */
             504: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyTimeoutProblem"];
                 };
             };
         };
@@ -3631,6 +5737,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3640,41 +5751,76 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
         };
@@ -3702,6 +5848,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3711,41 +5862,76 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
         };
@@ -3753,6 +5939,7 @@ export interface operations {
     list_service_requests_v1_service_requests_get: {
         parameters: {
             query?: {
+                /** @description Nomor Induk Kependudukan: 16 digits `PPKKDDddmmyySSSS` (Kemendagri province, regency and district codes, birth date with 40 added to the day for women, serial). A NIK keeps the region code it was issued under: codes retired since, such as those of the 26 regencies the 2022 Papua split moved to new provinces (`9201...` for Kab. Sorong, now 96.01), are accepted. */
                 nik?: string | null;
                 status?: components["schemas"]["RequestStatus"] | null;
                 service?: components["schemas"]["ServiceCode"] | null;
@@ -3771,6 +5958,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3780,61 +5972,106 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `citizen-not-found`: The civil registry has no citizen with this NIK. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["CitizenNotFoundProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["PurposeRequiredProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
             /** @description `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
             503: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AccessLogUnavailableProblem"];
                 };
             };
         };
@@ -3860,6 +6097,12 @@ export interface operations {
             /** @description Successful Response */
             202: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    Location: components["headers"]["Location"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3869,71 +6112,121 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `citizen-not-found`: The civil registry has no citizen with this NIK. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["CitizenNotFoundProblem"];
                 };
             };
             /** @description `payload-too-large`: The body is larger than the gateway accepts; nothing was processed. */
             413: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `idempotency-key-reused`: The key was first used for another operation, another resource or another body; a retry must repeat the first request exactly. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["IdempotencyKeyReusedProblem"] | components["schemas"]["PurposeRequiredProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
             /** @description `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
             503: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AccessLogUnavailableProblem"];
                 };
             };
         };
@@ -3956,6 +6249,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3965,61 +6263,106 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `service-request-not-found`: No service request has this id. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ServiceRequestNotFoundProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["PurposeRequiredProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
             /** @description `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
             503: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AccessLogUnavailableProblem"];
                 };
             };
         };
@@ -4044,6 +6387,11 @@ export interface operations {
             /** @description Successful Response */
             202: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4053,71 +6401,121 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `service-request-not-found`: No service request has this id. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ServiceRequestNotFoundProblem"];
                 };
             };
             /** @description `invalid-state`: E.g. paying a request that does not await payment, or cancelling a finished one. `conflict`: The request changed while this change was applied; send it again. */
             409: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InvalidStateProblem"] | components["schemas"]["ConflictProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `idempotency-key-reused`: The key was first used for another operation, another resource or another body; a retry must repeat the first request exactly. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["IdempotencyKeyReusedProblem"] | components["schemas"]["PurposeRequiredProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
             /** @description `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
             503: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AccessLogUnavailableProblem"];
                 };
             };
         };
@@ -4146,6 +6544,11 @@ export interface operations {
             /** @description Successful Response */
             202: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4155,81 +6558,136 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `service-request-not-found`: No service request has this id. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ServiceRequestNotFoundProblem"];
                 };
             };
             /** @description `invalid-state`: E.g. paying a request that does not await payment, or cancelling a finished one. `conflict`: The request changed while this change was applied; send it again. */
             409: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InvalidStateProblem"] | components["schemas"]["ConflictProblem"];
                 };
             };
             /** @description `payload-too-large`: The body is larger than the gateway accepts; nothing was processed. */
             413: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `idempotency-key-reused`: The key was first used for another operation, another resource or another body; a retry must repeat the first request exactly. `payment-mismatch`: The payment code or amount differs from what the request awaits. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["IdempotencyKeyReusedProblem"] | components["schemas"]["PaymentMismatchProblem"] | components["schemas"]["PurposeRequiredProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
             /** @description `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
             503: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AccessLogUnavailableProblem"];
                 };
             };
         };
@@ -4256,6 +6714,12 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    Location: components["headers"]["Location"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4265,71 +6729,121 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `citizen-only`: Only the citizen, through a client acting for them (a portal or a kiosk), may do this (e.g. rate a service); officer and system clients may not, whatever their scopes. `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["CitizenOnlyProblem"] | components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `service-request-not-found`: No service request has this id. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ServiceRequestNotFoundProblem"];
                 };
             };
             /** @description `invalid-state`: E.g. paying a request that does not await payment, or cancelling a finished one. `survey-already-submitted`: A service request is surveyed once; this one already has its answers. */
             409: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InvalidStateProblem"] | components["schemas"]["SurveyAlreadySubmittedProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["PurposeRequiredProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
             /** @description `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
             503: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AccessLogUnavailableProblem"];
                 };
             };
         };
@@ -4349,50 +6863,39 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceList"];
                 };
             };
-            /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
-                };
-            };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
                 };
             };
-            /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
-            429: {
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
         };
@@ -4411,60 +6914,52 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceView"];
                 };
             };
-            /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
-                };
-            };
             /** @description `service-not-found`: No agency on the bus declares a service with this code. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ServiceNotFoundProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
                 };
             };
-            /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
-            429: {
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
         };
@@ -4487,6 +6982,11 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4496,81 +6996,136 @@ export interface operations {
             /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
             401: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
             /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `vehicle-not-found`: The vehicle-tax system has no vehicle with this plate number. */
             404: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["VehicleNotFoundProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `agency-refused-input`: The agency answered that what was sent is not acceptable to it (its reason is in `detail`); change the request. The agency is healthy: this is not counted against it. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
             422: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["AgencyRefusedInputProblem"] | components["schemas"]["PurposeRequiredProblem"];
                 };
             };
             /** @description `client-concurrency-limited`: This client already has its fair share of an agency's concurrent calls in flight (`SATUPINTU_AGENCY_CLIENT_MAX_CONCURRENCY`); other clients are still served. Wait for your calls in flight to finish, then send it again (`Retry-After`). `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
             429: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ClientConcurrencyLimitedProblem"] | components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
             /** @description `agency-bad-reply`: The agency answered with a malformed or unexpected reply; `sources` says which. */
             502: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyBadReplyProblem"];
                 };
             };
             /** @description `agency-unavailable`: An agency needed for this answer is down, refuses connections or is disabled. `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
             503: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyUnavailableProblem"] | components["schemas"]["AccessLogUnavailableProblem"];
                 };
             };
             /** @description `agency-timeout`: An agency needed for this answer did not reply within its deadline. */
             504: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["AgencyTimeoutProblem"];
                 };
             };
         };
