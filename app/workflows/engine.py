@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import httpx
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -276,7 +277,16 @@ class Engine:
             add_event(request, status, request.rejection_reason or f"request {status.value}")
             return
         results = {s.name: s.result or {} for s in request.steps}
-        request.product = definition.product(results)
+        try:
+            product = definition.product_model.model_validate(definition.product(results))
+        except (ValidationError, KeyError):
+            # Every read checks the product against the published model; one stored unchecked
+            # would make the request unreadable. The steps keep what each agency answered.
+            log.exception("request %s: the agencies' answers make no valid product", request.id)
+            request.rejection_reason = "the agencies' answers did not make a valid product"
+            add_event(request, RequestStatus.FAILED, request.rejection_reason)
+            return
+        request.product = product.model_dump(mode="json")
         add_event(request, RequestStatus.COMPLETED, "completed; the product is ready")
 
     async def _execute(self, claimed: _Claimed) -> Outcome | Exception:
