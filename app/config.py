@@ -193,7 +193,9 @@ class Settings(BaseSettings):
         description="`development` runs without secrets, on published development values.",
     )
     webhook_secret: SecretStr | None = Field(
-        default=None, description="HMAC key for webhook signatures; required."
+        default=None,
+        description="The key of Standard Webhooks signatures (receivers use `whsec_` + its "
+        "base64); required.",
     )
     secret_key: SecretStr | None = Field(
         default=None,

@@ -13,7 +13,7 @@ import tempfile
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from app.observability import log_handler
 from app.secret_settings import fresh_secrets
 from simulators.civil_registry.app import create_app as civil_registry_app
 from simulators.investment_licensing.app import create_app as investment_licensing_app
+from simulators.stack import AGENCY_PORTS, Stack, free_port, plan, running
 from simulators.vehicle_tax.app import create_app as vehicle_tax_app
 from simulators.world import Persona
 from simulators.world import personas as demo_personas
@@ -179,6 +180,24 @@ def _empty_tables(database_url: str) -> None:
 
     with ThreadPoolExecutor(1) as pool:  # a loop of its own, whoever calls the fixture
         pool.submit(asyncio.run, empty()).result()
+
+
+@contextmanager
+def started_stack(directory: Path, *, agencies: bool = True) -> Iterator[Stack]:
+    """The whole system as `make run` starts it, as real processes on free ports: for tests
+    of what a reader outside the gateway does (the README's shell, a browser, a TypeScript
+    client). The provinces host always runs; `agencies=False` leaves the others out."""
+    if EXTERNAL_DATABASE:
+        _empty_tables(Settings(database_url=EXTERNAL_DATABASE).database_url)
+    planned = plan(
+        EXTERNAL_DATABASE or f"sqlite+aiosqlite:///{directory}/gateway.db",
+        gateway_port=free_port(),
+        agency_ports={code: free_port() for code in AGENCY_PORTS} if agencies else {},
+        provinces_port=free_port(),
+        secrets=RUN_SECRETS_ENV,
+    )
+    with running(planned) as started:
+        yield started
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ Authorize with client credentials, then Execute a call that needs the token."""
 
 import asyncio
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -21,9 +20,8 @@ import aiohttp
 import httpx
 import pytest
 
-from app.config import Settings
-from simulators.stack import Stack, free_port, plan, running
-from tests.conftest import EXTERNAL_DATABASE, RUN_SECRETS_ENV, _empty_tables
+from simulators.stack import Stack, free_port
+from tests.conftest import started_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -35,19 +33,7 @@ HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "tra
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, _fresh_external_database) -> Iterator[Stack]:
-    if EXTERNAL_DATABASE:
-        _empty_tables(Settings(database_url=EXTERNAL_DATABASE).database_url)
-    database_url = os.environ.get("DATABASE_URL") or (
-        f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('docs')}/gateway.db"
-    )
-    planned = plan(
-        database_url,
-        gateway_port=free_port(),
-        agency_ports={},
-        provinces_port=free_port(),
-        secrets=RUN_SECRETS_ENV,
-    )
-    with running(planned) as started:
+    with started_stack(tmp_path_factory.mktemp("docs"), agencies=False) as started:
         yield started
 
 

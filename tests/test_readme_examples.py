@@ -19,17 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from app.config import Settings
 from simulators.stack import (
     AGENCY_PORTS,
     GATEWAY_PORT,
     PROVINCES_HOST,
     Stack,
-    free_port,
-    plan,
-    running,
 )
-from tests.conftest import EXTERNAL_DATABASE, RUN_SECRETS_ENV, _empty_tables
+from tests.conftest import started_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -147,19 +143,7 @@ def runnable_blocks() -> list[Block]:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, _fresh_external_database) -> Iterator[Stack]:
-    if EXTERNAL_DATABASE:
-        _empty_tables(Settings(database_url=EXTERNAL_DATABASE).database_url)
-    database_url = os.environ.get("DATABASE_URL") or (
-        f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('readme')}/gateway.db"
-    )
-    planned = plan(
-        database_url,
-        gateway_port=free_port(),
-        agency_ports={code: free_port() for code in AGENCY_PORTS},
-        provinces_port=free_port(),
-        secrets=RUN_SECRETS_ENV,
-    )
-    with running(planned) as started:
+    with started_stack(tmp_path_factory.mktemp("readme")) as started:
         yield started
 
 

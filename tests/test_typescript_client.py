@@ -14,10 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.config import Settings
-from simulators.stack import AGENCY_PORTS, Stack, free_port, plan, running
+from simulators.stack import Stack
 from simulators.world import Persona
-from tests.conftest import EXTERNAL_DATABASE, RUN_SECRETS_ENV, _empty_tables
+from tests.conftest import started_stack
 
 CLIENT = Path(__file__).resolve().parent.parent / "clients" / "typescript"
 NPM = shutil.which("npm")
@@ -47,19 +46,7 @@ def tsx() -> Path:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, _fresh_external_database) -> Iterator[Stack]:
-    if EXTERNAL_DATABASE:  # a shared server: nothing an earlier test registered or stored
-        _empty_tables(Settings(database_url=EXTERNAL_DATABASE).database_url)
-    database_url = EXTERNAL_DATABASE or (
-        f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('ts-client')}/gateway.db"
-    )
-    planned = plan(
-        database_url,
-        gateway_port=free_port(),
-        agency_ports={code: free_port() for code in AGENCY_PORTS},
-        provinces_port=free_port(),
-        secrets=RUN_SECRETS_ENV,
-    )
-    with running(planned) as started:
+    with started_stack(tmp_path_factory.mktemp("ts-client")) as started:
         yield started
 
 

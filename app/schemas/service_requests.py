@@ -125,7 +125,11 @@ class ServiceRequestCreate(StrictModel):
     callback_url: AnyHttpUrl | None = Field(
         default=None,
         max_length=2048,
-        description="Status changes are POSTed here, signed with HMAC-SHA256.",
+        description=(
+            "Status changes are POSTed here, signed as Standard Webhooks specifies "
+            "(`webhook-id`, `webhook-timestamp`, `webhook-signature`); verify them with its "
+            "reference library."
+        ),
     )
 
 
