@@ -13,6 +13,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from app.schemas.identifiers import REGION_CODE_PATTERN
 from app.schemas.responses import AgencyHealthReport
 from app.schemas.service_requests import StrictModel
 from app.schemas.text import SINGLE_LINE_PATTERN, SingleLineText, single_line
@@ -87,7 +88,11 @@ AgencyCode = Annotated[
 RegionCode = Annotated[
     str,
     StringConstraints(pattern=r"^[0-9]{2}([0-9]{2})?$"),
-    Field(description="A Kemendagri province (`51`) or regency/city (`5171`) code."),
+    # The document lists the codes that exist; the server names unknown ones in its own words.
+    Field(
+        description="A Kemendagri province (`51`) or regency/city (`5171`) code.",
+        json_schema_extra={"pattern": REGION_CODE_PATTERN},
+    ),
 ]
 
 
@@ -124,6 +129,7 @@ class AgencyRegistration(EndpointUpdate):
         max_length=600,
         examples=[["51"]],
         description="Empty for a national agency.",
+        json_schema_extra={"uniqueItems": True},
     )
     conformance: ConformanceFixturesIn | None = None
 

@@ -3,9 +3,17 @@
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from app.schemas.service_requests import StrictModel
+
+
+def _whole_number(value: object) -> object:
+    """JSON Schema's `integer` includes `2.0`; strings and booleans stay refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
 
 Score = Annotated[
     int,
@@ -15,6 +23,8 @@ Score = Annotated[
         le=4,
         description="1 tidak baik, 2 kurang baik, 3 baik, 4 sangat baik.",
     ),
+    # After the constraints, so that it wraps them and the schema keeps minimum and maximum.
+    BeforeValidator(_whole_number),
 ]
 
 

@@ -702,7 +702,7 @@ export interface components {
             street: string;
             /**
              * Village Code
-             * @description Kemendagri kelurahan/desa code, dotted.
+             * @description Kemendagri kelurahan/desa code, dotted. Besides its shape, the code is checked against the Kemendagri region table (Kepmendagri 300.2.2-2138/2025, 83,762 villages), which no pattern lists: a code that names no village is refused with 422 naming this field.
              * @example 31.74.10.1004
              */
             village_code: string;
@@ -772,7 +772,7 @@ export interface components {
         AddressChangeSubmission: {
             /**
              * Callback Url
-             * @description Status changes are POSTed here, signed with HMAC-SHA256.
+             * @description Status changes are POSTed here, signed as Standard Webhooks specifies (`webhook-id`, `webhook-timestamp`, `webhook-signature`); verify them with its reference library.
              */
             callback_url?: string | null;
             data: components["schemas"]["AddressChangeInput"];
@@ -1244,7 +1244,7 @@ export interface components {
             street: string;
             /**
              * Village Code
-             * @description Kemendagri kelurahan/desa code, dotted.
+             * @description Kemendagri kelurahan/desa code, dotted. Besides its shape, the code is checked against the Kemendagri region table (Kepmendagri 300.2.2-2138/2025, 83,762 villages), which no pattern lists: a code that names no village is refused with 422 naming this field.
              * @example 31.74.10.1004
              */
             village_code: string;
@@ -1299,7 +1299,7 @@ export interface components {
         BusinessRegistrationSubmission: {
             /**
              * Callback Url
-             * @description Status changes are POSTed here, signed with HMAC-SHA256.
+             * @description Status changes are POSTed here, signed as Standard Webhooks specifies (`webhook-id`, `webhook-timestamp`, `webhook-signature`); verify them with its reference library.
              */
             callback_url?: string | null;
             data: components["schemas"]["RegistrationInput"];
@@ -3438,7 +3438,7 @@ export interface components {
         VehicleTaxRenewalSubmission: {
             /**
              * Callback Url
-             * @description Status changes are POSTed here, signed with HMAC-SHA256.
+             * @description Status changes are POSTed here, signed as Standard Webhooks specifies (`webhook-id`, `webhook-timestamp`, `webhook-signature`); verify them with its reference library.
              */
             callback_url?: string | null;
             data: components["schemas"]["RenewalInput"];
