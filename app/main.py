@@ -110,6 +110,7 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
             access_log=access_log,
             sessions=runtime.sessions,
             request_deadline_ms=settings.request_deadline_ms,
+            products=runtime.products,
         )
         app.state.clients = ClientStore(runtime.sessions, settings.api_key_cache_ttl_s)
         signing_keys = KeySet(

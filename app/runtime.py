@@ -14,6 +14,7 @@ from app.db.migrate import apply_migrations, ensure_current
 from app.db.session import make_engine, make_sessionmaker
 from app.http_client import AgencyHttp, build_http_client, with_propagation
 from app.observability import configure_logging
+from app.products.catalog import ProductCatalog
 from app.schemas.identifiers import warm_region_table
 from app.secret_settings import secret
 from app.services.agencies import EndpointWatcher, effective_instances
@@ -34,6 +35,7 @@ class Runtime:
     owns_http: bool
     call_log: AgencyCallLog
     configured: dict[str, InstanceSpec]
+    products: ProductCatalog
 
     async def close(self) -> None:
         await self.call_log.stop()
@@ -66,6 +68,7 @@ async def open_runtime(settings: Settings, http_client: AgencyHttp | None) -> Ru
         secrets=secrets,
         owns_http=http_client is None,
         call_log=call_log,
+        products=ProductCatalog(),
     )
 
 

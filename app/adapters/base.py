@@ -26,7 +26,7 @@ Adapters talk to their backend only over HTTP and return canonical models from `
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from app.config import AgencyEndpoint
 from app.http_client import AgencyHttp, AgencyReply
@@ -219,7 +219,7 @@ class AgencyAdapter(Protocol):
     code: str
     name: str
     level: AgencyLevel
-    capabilities: frozenset[Capability]
+    capabilities: frozenset[str]
     services: tuple[ServiceStandard, ...]
     conformance: ConformanceFixtures
 
@@ -297,6 +297,19 @@ class KbliReference(Protocol):
 class MembershipProvider(Protocol):
     async def list_memberships(self, nik: str) -> list[Membership]:
         """Every social-security programme the citizen is enrolled in; empty when none."""
+        ...
+
+
+@runtime_checkable
+class ProductSource(Protocol):
+    """An agency holding a declared data product (`app.products`): a declared adapter, or a
+    Python adapter named by a declaration's `fetch.adapter`. It serves the capability
+    `product:<name>`; the gateway checks what it returns against the product's schema."""
+
+    async def fetch_product(self, product: str, key: str) -> Any:
+        """The records of `product` for `key` as JSON values: a list for a `many` product
+        (empty when the backend holds none), one object for a `one` product (AgencyNotFound
+        when it holds none)."""
         ...
 
 

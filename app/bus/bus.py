@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from app.adapters.base import Capability
 from app.bus.calls import CallResult, Deadline, call_agency
 from app.bus.registry import AdapterRegistry, Agency, Provider
 from app.bus.resilience import (
@@ -41,13 +40,13 @@ _PREFERENCE = {
 }
 
 
-def _nobody_serves(capability: Capability, part: str) -> CallResult[Any]:
+def _nobody_serves(capability: str, part: str) -> CallResult[Any]:
     return CallResult(
-        agency=capability.value.split(".")[0],
+        agency=capability.split(".")[0],
         part=part,
         status=SourceStatus.UNAVAILABLE,
         latency_ms=0,
-        detail=f"no agency on the bus serves {capability.value}",
+        detail=f"no agency on the bus serves {capability}",
     )
 
 
@@ -97,7 +96,7 @@ class Bus:
 
     async def call(
         self,
-        capability: Capability,
+        capability: str,
         protocol: type[P],
         part: str,
         operation: Callable[[P], Awaitable[T]],
@@ -126,7 +125,7 @@ class Bus:
 
     async def call_each(
         self,
-        capability: Capability,
+        capability: str,
         protocol: type[P],
         part: str,
         operation: Callable[[P], Awaitable[T]],

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Generic, Protocol, TypeVar, cast
 
-from app.adapters.base import AdapterContext, AgencyAdapter, Capability, ConformanceFixtures
+from app.adapters.base import AdapterContext, AgencyAdapter, ConformanceFixtures
 from app.agencies.jurisdiction import Jurisdiction
 from app.config import AgencyEndpoint, AgencyInstanceSettings
 from app.http_client import AgencyHttp
@@ -55,6 +55,9 @@ class InstanceSpec:
     name: str | None = None
     jurisdiction: Jurisdiction = field(default_factory=Jurisdiction)
     fixtures: ConformanceFixtures | None = None
+    #: The data product whose declaration made this instance (`app.products`): it is changed
+    #: only through that declaration, never through the agency admin API.
+    product: str | None = None
 
     @classmethod
     def from_settings(cls, code: str, settings: AgencyInstanceSettings) -> "InstanceSpec":
@@ -116,7 +119,7 @@ class Provider(Generic[P]):
 class NotServed(LookupError):
     """No instance's jurisdiction covers any of the request's regions."""
 
-    def __init__(self, capability: Capability, regions: tuple[str, ...]) -> None:
+    def __init__(self, capability: str, regions: tuple[str, ...]) -> None:
         super().__init__(capability, regions)
         self.capability = capability
         self.regions = regions
@@ -132,8 +135,8 @@ class AdapterRegistry:
         self._kinds = kinds
         self._http = http
         self._agencies: dict[str, Agency] = {}
-        self._providers: dict[tuple[Capability, type], list[Provider[Any]]] = {}
-        self._routes: dict[tuple[Capability, type, tuple[str, ...]], list[Provider[Any]]] = {}
+        self._providers: dict[tuple[str, type], list[Provider[Any]]] = {}
+        self._routes: dict[tuple[str, type, tuple[str, ...]], list[Provider[Any]]] = {}
         for spec in instances:
             if spec.kind in kinds:
                 self.configure(spec)
@@ -154,6 +157,17 @@ class AdapterRegistry:
                 continue
             kinds[entry.name] = AdapterKind(entry.name, factory, version)
         return cls(kinds, instances, http)
+
+    def install_kind(self, kind: AdapterKind) -> None:
+        """A kind that joins at run time (a data product's declaration), beside the ones
+        installed as packages; its instances are configured after it."""
+        self._kinds[kind.code] = kind
+
+    def uninstall_kind(self, code: str) -> None:
+        """Takes a run-time kind and every instance of it off the bus."""
+        for agency in self.of_kind(code):
+            self.remove(agency.code)
+        self._kinds.pop(code, None)
 
     def kinds(self) -> list[AdapterKind]:
         return list(self._kinds.values())
@@ -191,7 +205,7 @@ class AdapterRegistry:
         self._providers.clear()
         self._routes.clear()
 
-    def providers(self, capability: Capability, protocol: type[P]) -> list[Provider[P]]:
+    def providers(self, capability: str, protocol: type[P]) -> list[Provider[P]]:
         """Every instance serving `capability`, enabled ones first, then by code. Memoised: a
         runtime-checkable Protocol's isinstance check is slow, and the answer only changes
         when an instance is added, changed or removed."""
@@ -208,7 +222,7 @@ class AdapterRegistry:
             self._providers[key] = found
         return found
 
-    def provider(self, capability: Capability, protocol: type[P]) -> Provider[P] | None:
+    def provider(self, capability: str, protocol: type[P]) -> Provider[P] | None:
         """The one instance for a capability no key routes (the civil registry): an enabled
         national one before a regional one."""
         found = self.providers(capability, protocol)
@@ -217,7 +231,7 @@ class AdapterRegistry:
         return chosen[0] if chosen else None
 
     def route(
-        self, capability: Capability, protocol: type[P], regions: tuple[str, ...]
+        self, capability: str, protocol: type[P], regions: tuple[str, ...]
     ) -> list[Provider[P]]:
         """For each candidate region, the instances covering it most closely (enabled ones
         before disabled ones, which then answer `unavailable`); one region gives one instance.

@@ -96,7 +96,7 @@ RegionCode = Annotated[
 ]
 
 
-def _real_regions(codes: list[str]) -> list[str]:
+def real_regions(codes: list[str]) -> list[str]:
     from app.agencies.jurisdiction import region_name
 
     unknown = [code for code in codes if region_name(code) is None]
@@ -124,7 +124,7 @@ class AgencyRegistration(EndpointUpdate):
     code: AgencyCode
     kind: SingleLineText = Field(max_length=64, examples=["vehicle_tax"])
     name: SingleLineText = Field(max_length=200, examples=["Bapenda Provinsi Bali (SAMSAT)"])
-    jurisdiction: Annotated[list[RegionCode], AfterValidator(_real_regions)] = Field(
+    jurisdiction: Annotated[list[RegionCode], AfterValidator(real_regions)] = Field(
         default_factory=list,
         max_length=600,
         examples=[["51"]],

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.scopes import ClientKind, Scope
 from app.bus.bus import Bus
+from app.products.catalog import ProductCatalog
 from app.services.access_log import AccessLog
 
 
@@ -36,3 +37,4 @@ class Services:
     access_log: AccessLog
     sessions: async_sessionmaker[AsyncSession]
     request_deadline_ms: int
+    products: ProductCatalog
