@@ -394,3 +394,34 @@ class AgencyCallRecord(Base):
     operation: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20))
     latency_ms: Mapped[int] = mapped_column(Integer)
+
+
+class DataProductVersion(Base):
+    """One version of a data product's declaration, and the change that made it: the history
+    is only ever appended to, so it is the audit of who changed which product, when, and to
+    what. Inline secrets in `declaration` are sealed with the gateway's secret key."""
+
+    __tablename__ = "data_product_versions"
+    __table_args__ = (UniqueConstraint("name", "version", name="uq_data_product_versions"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    name: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    declaration: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    change: Mapped[str] = mapped_column(String(20))
+    rolled_back_from: Mapped[int | None] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class DataProductRecord(Base):
+    """A data product's version taking traffic (null once removed); `updated_at` is what
+    every process's watcher polls."""
+
+    __tablename__ = "data_products"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    active_version: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
