@@ -95,6 +95,26 @@ INDONESIAN: Final[dict[str, tuple[str, str]]] = {
         "Adaptor dan endpoint ini tidak lulus rangkaian uji kontrak; `failures` menyebut "
         "alasannya. Tidak ada yang diubah.",
     ),
+    "product-not-found": (
+        "Produk data tidak ditemukan",
+        "Tidak ada produk data yang dideklarasikan dengan nama ini (atau sudah dihapus).",
+    ),
+    "product-version-not-found": (
+        "Versi produk data tidak ditemukan",
+        "Produk data ini tidak memiliki versi dengan nomor tersebut; `GET .../versions` "
+        "menyebut semuanya.",
+    ),
+    "product-conflict": (
+        "Sudah dipakai produk atau instansi lain",
+        "Kode instansi salah satu sumber sudah ada di bus, atau cakupannya adalah cakupan "
+        "bawaan atau milik produk lain; `errors` menyebut masing-masing isian. Tidak ada yang "
+        "diubah.",
+    ),
+    "agency-declared": (
+        "Instansi milik produk data",
+        "Instansi ini dibuat oleh deklarasi produk data: ubah deklarasi itu "
+        "(`PUT /v1/data-products/{name}`). Tidak ada yang diubah.",
+    ),
     "unauthenticated": (
         "Autentikasi diperlukan",
         "Tidak ada kredensial yang sah: kirim `Authorization: Bearer <token>` dengan token dari "

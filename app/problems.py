@@ -128,6 +128,32 @@ class ProblemKind(Kind, Enum):
         "The adapter and this endpoint do not pass the contract suite; `failures` lists why. "
         "Nothing was changed.",
     )
+    PRODUCT_NOT_FOUND = (
+        "product-not-found",
+        "Data product not found",
+        404,
+        "No data product with this name is declared (or it was removed).",
+    )
+    PRODUCT_VERSION_NOT_FOUND = (
+        "product-version-not-found",
+        "Data product version not found",
+        404,
+        "The data product has no version with this number; `GET .../versions` lists them.",
+    )
+    PRODUCT_CONFLICT = (
+        "product-conflict",
+        "Taken by another product or agency",
+        409,
+        "A source's agency code is an agency already on the bus, or the scope is a built-in "
+        "scope or another product's; `errors` names each field. Nothing was changed.",
+    )
+    AGENCY_DECLARED = (
+        "agency-declared",
+        "Agency belongs to a data product",
+        409,
+        "This agency instance was made by a data product's declaration: change that "
+        "declaration (`PUT /v1/data-products/{name}`) instead. Nothing was changed.",
+    )
     UNAUTHENTICATED = (
         "unauthenticated",
         "Authentication required",
