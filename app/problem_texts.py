@@ -99,6 +99,10 @@ INDONESIAN: Final[dict[str, tuple[str, str]]] = {
         "Produk data tidak ditemukan",
         "Tidak ada produk data yang dideklarasikan dengan nama ini (atau sudah dihapus).",
     ),
+    "product-record-not-found": (
+        "Tidak ada catatan produk data ini",
+        "Instansi pemegang produk data ini tidak memiliki catatan untuk kunci ini.",
+    ),
     "product-version-not-found": (
         "Versi produk data tidak ditemukan",
         "Produk data ini tidak memiliki versi dengan nomor tersebut; `GET .../versions` "

@@ -134,6 +134,12 @@ class ProblemKind(Kind, Enum):
         404,
         "No data product with this name is declared (or it was removed).",
     )
+    PRODUCT_RECORD_NOT_FOUND = (
+        "product-record-not-found",
+        "No record of this data product",
+        404,
+        "The data product's agencies hold no record for this key.",
+    )
     PRODUCT_VERSION_NOT_FOUND = (
         "product-version-not-found",
         "Data product version not found",
