@@ -27,6 +27,7 @@ router = APIRouter(
 AgencyCode = Annotated[SingleLineText, Path(max_length=64, examples=["bapenda_33"])]
 _CHANGE_ERRORS = (
     ProblemKind.AGENCY_NOT_FOUND,
+    ProblemKind.AGENCY_DECLARED,
     ProblemKind.ENDPOINT_REFUSED,
     ProblemKind.CONFORMANCE_FAILED,
 )
@@ -151,7 +152,9 @@ async def change_endpoint(
         "`jurisdiction-not-served` until another instance joins. Recorded with the calling "
         "client's id; the history stays."
     ),
-    responses=problem_responses(ProblemKind.AGENCY_NOT_FOUND, personal_data=False),
+    responses=problem_responses(
+        ProblemKind.AGENCY_NOT_FOUND, ProblemKind.AGENCY_DECLARED, personal_data=False
+    ),
 )
 async def remove_agency(code: AgencyCode, admin: AgencyAdminDep, caller: Administrator) -> Response:
     await agencies.remove_agency(admin, caller, code)

@@ -100,6 +100,19 @@ def _agency(admin: AgencyAdmin, code: str) -> Agency:
     return agency
 
 
+def _changeable(admin: AgencyAdmin, code: str) -> Agency:
+    """An instance a data product's declaration made is that declaration's: changed here, it
+    would differ from its stored version and be overwritten by the next one."""
+    agency = _agency(admin, code)
+    if agency.spec.product is not None:
+        raise ProblemError(
+            ProblemKind.AGENCY_DECLARED,
+            f"agency {code!r} is a source of data product {agency.spec.product!r}: change "
+            f"it with PUT /v1/data-products/{agency.spec.product}",
+        )
+    return agency
+
+
 async def list_agencies(admin: AgencyAdmin, kind: str | None = None) -> AgencyList:
     agencies = sorted(
         (a for a in admin.registry.agencies() if kind is None or a.kind == kind),
@@ -135,6 +148,16 @@ async def register_agency(
         raise ProblemError(
             ProblemKind.AGENCY_EXISTS, f"agency {registration.code!r} is on the bus already"
         )
+    if registration.kind.startswith("declared:"):
+        message = (
+            f"{registration.kind!r} is a data product's kind: add the agency to that "
+            "product's `sources` with PUT /v1/data-products/{name}"
+        )
+        raise ProblemError(
+            ProblemKind.VALIDATION,
+            f"kind: {message}",
+            errors=[FieldError(field="kind", location="body", message=message)],
+        )
     if admin.registry.kind(registration.kind) is None:
         installed = ", ".join(sorted(k.code for k in admin.registry.kinds()))
         message = f"no adapter kind {registration.kind!r} is installed (installed: {installed})"
@@ -159,7 +182,7 @@ async def register_agency(
 async def replace_endpoint(
     admin: AgencyAdmin, caller: Caller, code: str, update: EndpointUpdate
 ) -> AgencyView:
-    current = _agency(admin, code).spec
+    current = _changeable(admin, code).spec
     spec = replace(current, endpoint=AgencyEndpoint(**update.model_dump()))
     changes = update.model_dump(exclude_unset=True)
     return await _apply(admin, caller, spec, changes, new_url=True)
@@ -168,7 +191,7 @@ async def replace_endpoint(
 async def change_endpoint(
     admin: AgencyAdmin, caller: Caller, code: str, patch: EndpointPatch
 ) -> AgencyView:
-    current = _agency(admin, code).spec
+    current = _changeable(admin, code).spec
     changes = patch.model_dump(exclude_unset=True)
     endpoint = AgencyEndpoint(**{**current.endpoint.model_dump(), **changes})
     spec = replace(current, endpoint=endpoint)
@@ -177,7 +200,7 @@ async def change_endpoint(
 
 async def remove_agency(admin: AgencyAdmin, caller: Caller, code: str) -> None:
     """Takes the instance off the bus everywhere; the row stays, marked, with the history."""
-    agency = _agency(admin, code)
+    agency = _changeable(admin, code)
     at = dt.datetime.now(dt.UTC)
     async with admin.sessions.begin() as session:
         record = await session.get(AgencySettingRecord, code) or _new_record(code, agency.spec)
@@ -324,7 +347,8 @@ async def effective_instances(
 
 class EndpointWatcher:
     """Keeps this process's registry in step with instances registered, changed or removed
-    by other processes."""
+    by other processes. A data product's instances are not in this table: they are left to
+    `app.products.watcher.ProductWatcher`."""
 
     def __init__(
         self,
@@ -354,11 +378,13 @@ class EndpointWatcher:
             return
         wanted = await effective_instances(self._sessions, self._secrets, self._configured)
         for agency in self._registry.agencies():
-            if agency.code not in wanted:
+            if agency.code not in wanted and agency.spec.product is None:
                 self._registry.remove(agency.code)
         for code, spec in wanted.items():
             current = self._registry.agency(code)
             if self._registry.kind(spec.kind) is None:
+                continue
+            if current is not None and current.spec.product is not None:
                 continue
             if current is None or current.spec != spec:
                 self._registry.configure(spec)
