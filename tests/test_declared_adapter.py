@@ -1,0 +1,645 @@
+"""Declared adapters against real backends on real ports, through the production HTTP client:
+a JSON one (a membership per NIK, an API key header, its code inside HTTP 200) and an XML one
+(certificates per NIK, a bearer token, one or many elements), each written in its own dialect
+so that only the declaration's templates and mappings make sense of it."""
+
+import datetime as dt
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import unquote
+
+import orjson
+import pytest
+from defusedxml import ElementTree
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from app.adapters.base import (
+    AdapterContext,
+    AgencyAdapter,
+    AgencyLevel,
+    AgencyNotFound,
+    AgencyRefusedInput,
+    AgencyReplyError,
+    AgencyUnavailable,
+    Capability,
+    ComplaintDesk,
+    ComplaintFiling,
+    ConformanceFixtures,
+    ProductSource,
+    ServiceStandard,
+)
+from app.agencies.endpoint_policy import EndpointPolicy
+from app.bus.registry import AdapterKind
+from app.config import AgencyEndpoint
+from app.http_client import AiohttpAgencyClient
+from app.products.catalog import DataProduct
+from app.products.conformance import builder, check_declaration
+from app.products.declaration import ProductDeclaration
+from app.products.declared_adapter import declared_kind, validate_declaration
+from app.products.mapping import MappingCutOff
+from app.products.secrets import SecretResolver
+from tests.socket_agencies import SocketAgencies
+
+API_KEY = "cons-key-7781"
+TOKEN = "bpn-token-31"
+MEMBER = "3174101704820001"
+MEMBERSHIP = {
+    "noKartu": "0001234567890",
+    "nik": MEMBER,
+    "kelas": "1",
+    "statusPeserta": "AKTIF",
+    "tglTMT": "2020-01-01",
+}
+OWNER_OF_ONE = "3273064811790001"
+OWNER_OF_TWO = "3374091203840001"
+CERTIFICATES = {
+    OWNER_OF_ONE: [("10.01.02.03.1.00001", "120")],
+    OWNER_OF_TWO: [("11.02.03.04.1.00077", "96"), ("11.02.03.04.1.00078", "250.5")],
+}
+NOBODY = "3471073006980001"
+ENVIRONMENT = {"SATUPINTU_AGENCY_SECRET_BPJS_KEY": API_KEY}
+
+journal: list[dict[str, Any]] = []
+
+
+def _heard(request: Request, body: bytes = b"") -> None:
+    journal.append(
+        {
+            "raw_path": request.scope["raw_path"].decode(),
+            "query": dict(request.query_params),
+            "headers": dict(request.headers),
+            "body": body,
+        }
+    )
+
+
+def bpjs() -> FastAPI:
+    """Codes inside HTTP 200: 200 found, 201 not a member, 503 maintenance."""
+    app = FastAPI()
+    tickets: dict[str, dict[str, Any]] = {}
+
+    def refused(request: Request) -> JSONResponse | None:
+        if (
+            request.headers.get("x-cons-id") != API_KEY
+            and request.query_params.get("key") != API_KEY
+        ):
+            return JSONResponse({"metaData": {"code": "401"}}, status_code=401)
+        return None
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "UP"}
+
+    @app.get("/peserta/{key:path}")
+    async def member(key: str, request: Request) -> JSONResponse:
+        _heard(request)
+        if (refusal := refused(request)) is not None:
+            return refusal
+        if key == "maintenance":
+            return JSONResponse({"metaData": {"code": "503", "message": "Sedang pemeliharaan"}})
+        if key == "crash":
+            return JSONResponse({"error": "NullPointerException"}, status_code=500)
+        if key == "bad-key":
+            return JSONResponse({"metaData": {"code": "400"}}, status_code=400)
+        if key == "drifted":
+            return JSONResponse(
+                {"metaData": {"code": "200"}, "response": {"peserta": {**MEMBERSHIP, "kelas": "I"}}}
+            )
+        if key != MEMBER:
+            return JSONResponse({"metaData": {"code": "201", "message": "Tidak terdaftar"}})
+        return JSONResponse({"metaData": {"code": "200"}, "response": {"peserta": MEMBERSHIP}})
+
+    @app.post("/pengaduan")
+    async def complain(request: Request) -> JSONResponse:
+        body = await request.body()
+        _heard(request, body)
+        filed = await request.json()
+        ticket = f"LPR-{len(tickets) + 1:04d}"
+        tickets[ticket] = filed
+        return JSONResponse({"data": {"tiket": ticket}}, status_code=201)
+
+    @app.get("/pengaduan/{ticket}")
+    async def progress(ticket: str) -> JSONResponse:
+        if ticket not in tickets:
+            return JSONResponse({"error": "TIKET_TIDAK_ADA"}, status_code=404)
+        return JSONResponse(
+            {"data": {"dijawab": True, "jawaban": "Sudah aktif", "waktu": "2026-03-02 10:00:00"}}
+        )
+
+    return app
+
+
+def bpn() -> FastAPI:
+    """XML, a bearer token, one `Sertipikat` element per certificate."""
+    app = FastAPI()
+
+    def xml(text: str, status: int = 200) -> Response:
+        return Response(text, status_code=status, media_type="application/xml")
+
+    @app.get("/health")
+    async def health(request: Request) -> Response:
+        return xml("<Health>OK</Health>")
+
+    @app.get("/sertipikat")
+    async def certificates(request: Request) -> Response:
+        _heard(request)
+        if request.headers.get("authorization") != f"Bearer {TOKEN}":
+            return xml("<Fault>unauthorised</Fault>", 401)
+        nik = request.query_params.get("nik", "")
+        found = CERTIFICATES.get(nik)
+        if nik == "dtd":
+            return xml('<!DOCTYPE r [<!ENTITY a "a">]><Hasil><Status>OK</Status></Hasil>')
+        if not found:
+            return xml("<Hasil><Status>TIDAK_ADA</Status></Hasil>")
+        items = "".join(
+            f"<Sertipikat nomor='{number}'><Luas>{area}</Luas><Pemilik>{nik}</Pemilik></Sertipikat>"
+            for number, area in found
+        )
+        return xml(f"<Hasil><Status>OK</Status><Daftar>{items}</Daftar></Hasil>")
+
+    @app.post("/cari")
+    async def search(request: Request) -> Response:
+        body = await request.body()
+        _heard(request, body)
+        nik = ElementTree.fromstring(body).findtext("Nik")
+        return xml(f"<Hasil><Status>TIDAK_ADA</Status><Dicari>{len(nik or '')}</Dicari></Hasil>")
+
+    return app
+
+
+def health_insurance(url: str, **changes: Any) -> dict[str, Any]:
+    declaration: dict[str, Any] = {
+        "name": "health_insurance",
+        "title": "Health insurance (JKN-KIS)",
+        "key": {"kind": "nik"},
+        "cardinality": "one",
+        "schema": {
+            "type": "object",
+            "required": ["card_number", "nik", "class", "active", "since"],
+            "properties": {
+                "card_number": {"type": "string", "pattern": "^[0-9]{13}$"},
+                "nik": {"type": "string"},
+                "class": {"type": "integer", "minimum": 1, "maximum": 3},
+                "active": {"type": "boolean"},
+                "since": {"type": "string", "format": "date"},
+            },
+            "additionalProperties": False,
+        },
+        "scope": "health_insurance:read",
+        "classification": "specific",
+        "legal_basis": ["UU 24/2011 tentang BPJS"],
+        "complaint_topics": ["bpjs", "kartu kis"],
+        "services": [
+            {
+                "code": "jkn-membership-activation",
+                "name_id": "Aktivasi kepesertaan JKN",
+                "name_en": "JKN membership activation",
+                "category": "health",
+                "requirements": ["KTP-el"],
+                "procedure": ["Datang ke kantor cabang"],
+                "working_days": 14,
+                "fee": "Tidak dipungut biaya",
+                "product": "Kartu JKN-KIS",
+                "complaint_channel": "BPJS Kesehatan Care Center 165",
+                "legal_basis": ["Perpres 82/2018"],
+                "responsible_unit": "Kantor Cabang",
+            }
+        ],
+        "fetch": {
+            "request": {"path": "/peserta/{key}", "headers": {"Accept": "application/json"}},
+            "response": {
+                "errors": [
+                    {
+                        "when": "metaData.code == '503'",
+                        "outcome": "unavailable",
+                        "message": "metaData.message",
+                    }
+                ],
+                "not_found": {"when": "metaData.code == '201'"},
+                "records": "response.peserta.{card_number: noKartu, nik: nik, "
+                "class: to_number(kelas), active: statusPeserta == 'AKTIF', since: tglTMT}",
+            },
+            "health": {"path": "/health"},
+        },
+        "complaints": {
+            "file": {
+                "method": "POST",
+                "path": "/pengaduan",
+                "body": {
+                    "nik": "{nik}",
+                    "perihal": "{subject}",
+                    "isi": "{description}",
+                    "layanan": "{service}",
+                    "ref": "{reference}",
+                },
+            },
+            "ticket": "data.tiket",
+            "progress": {"path": "/pengaduan/{ticket}"},
+            "not_found": {"status": [404]},
+            "answered": "data.dijawab",
+            "answer": "data.jawaban",
+            "answered_at": "data.waktu",
+        },
+        "sources": [
+            {
+                "agency": {"code": "bpjs_kesehatan", "name": "BPJS Kesehatan", "level": "central"},
+                "base_url": url,
+                "auth": {
+                    "type": "api_key",
+                    "in": "header",
+                    "name": "X-Cons-ID",
+                    "key": {"secret_ref": "BPJS_KEY"},
+                },
+                "fixtures": {"found": MEMBER, "missing": NOBODY},
+            }
+        ],
+    }
+    declaration.update(changes)
+    return declaration
+
+
+def land_certificates(url: str, **changes: Any) -> dict[str, Any]:
+    declaration: dict[str, Any] = {
+        "name": "land_certificates",
+        "title": "Land certificates",
+        "key": {"kind": "nik"},
+        "cardinality": "many",
+        "schema": {
+            "type": "object",
+            "required": ["number", "area_m2", "owner_nik"],
+            "properties": {
+                "number": {"type": "string"},
+                "area_m2": {"type": "number"},
+                "owner_nik": {"type": "string"},
+            },
+        },
+        "scope": "land_certificates:read",
+        "classification": "general",
+        "legal_basis": ["PP 18/2021"],
+        "fetch": {
+            "request": {"path": "/sertipikat", "query": {"nik": "{key}"}},
+            "response": {
+                "format": "xml",
+                "xml_force_list": ["Sertipikat"],
+                "not_found": {"when": "Hasil.Status == 'TIDAK_ADA'"},
+                "records": 'Hasil.Daftar.Sertipikat[].{number: "@nomor", '
+                "area_m2: to_number(Luas), owner_nik: Pemilik}",
+            },
+            "health": {"path": "/health"},
+        },
+        "sources": [
+            {
+                "agency": {
+                    "code": "bpn_31",
+                    "name": "Kantor Pertanahan DKI Jakarta",
+                    "level": "provincial",
+                    "jurisdiction": ["31"],
+                },
+                "base_url": url,
+                "auth": {"type": "bearer", "token": {"value": TOKEN}},
+                "fixtures": {"found": OWNER_OF_TWO, "missing": NOBODY},
+            }
+        ],
+    }
+    declaration.update(changes)
+    return declaration
+
+
+def product(declaration: dict[str, Any], version: int = 3) -> DataProduct:
+    return DataProduct(
+        declaration=ProductDeclaration.model_validate(declaration),
+        version=version,
+        changed_at=dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
+        changed_by="admin-bpjs",
+    )
+
+
+def not_installed(code: str) -> AdapterKind | None:
+    return None
+
+
+@pytest.fixture(scope="module")
+def backends() -> Iterator[SocketAgencies]:
+    with SocketAgencies({"bpjs": bpjs, "bpn": bpn}) as agencies:
+        yield agencies
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[AiohttpAgencyClient]:
+    client = AiohttpAgencyClient(10, 15.0, 1.0, EndpointPolicy.allowing(["127.0.0.1"]))
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture(autouse=True)
+def fresh_journal() -> None:
+    journal.clear()
+
+
+def adapter(
+    declared: DataProduct, http: AiohttpAgencyClient, environ: dict[str, str] | None = None
+) -> Any:
+    kind = declared_kind(
+        declared, not_installed, SecretResolver(ENVIRONMENT if environ is None else environ)
+    )
+    source = declared.declaration.sources[0]
+    endpoint = AgencyEndpoint(base_url=source.base_url, timeout_ms=source.timeout_ms)
+    return kind.factory(AdapterContext(code=source.agency.code, endpoint=endpoint, http=http))
+
+
+async def test_a_declared_kind_is_an_adapter_of_the_declaration(backends, http) -> None:
+    declared = product(health_insurance(backends.urls["bpjs"]))
+    kind = declared_kind(declared, not_installed, SecretResolver(ENVIRONMENT))
+    assert (kind.code, kind.version) == ("declared:health_insurance", "declaration v3")
+    built = adapter(declared, http)
+    assert isinstance(built, AgencyAdapter)
+    assert isinstance(built, ProductSource)
+    assert isinstance(built, ComplaintDesk)
+    assert built.capabilities == {"product:health_insurance", Capability.COMPLAINT_INTAKE}
+    assert (built.code, built.name, built.level) == (
+        "bpjs_kesehatan",
+        "BPJS Kesehatan",
+        AgencyLevel.CENTRAL,
+    )
+    assert [s.code for s in built.services] == ["jkn-membership-activation"]
+    assert all(isinstance(s, ServiceStandard) for s in built.services)
+    await built.health()
+
+
+async def test_a_product_without_complaints_is_not_a_desk(backends, http) -> None:
+    built = adapter(product(land_certificates(backends.urls["bpn"])), http)
+    assert not isinstance(built, ComplaintDesk)
+    assert built.capabilities == {"product:land_certificates"}
+
+
+async def test_a_one_product_reads_its_record_with_the_api_key_header(backends, http) -> None:
+    built = adapter(product(health_insurance(backends.urls["bpjs"])), http)
+    record = await built.fetch_product("health_insurance", MEMBER)
+    assert record == {
+        "card_number": "0001234567890",
+        "nik": MEMBER,
+        "class": 1,
+        "active": True,
+        "since": "2020-01-01",
+    }
+    assert journal[-1]["headers"]["x-cons-id"] == API_KEY
+    assert journal[-1]["headers"]["accept"] == "application/json"
+
+
+async def test_an_api_key_can_go_in_the_query(backends, http) -> None:
+    declaration = health_insurance(backends.urls["bpjs"])
+    declaration["sources"][0]["auth"] = {
+        "type": "api_key",
+        "in": "query",
+        "name": "key",
+        "key": {"value": API_KEY},
+    }
+    built = adapter(product(declaration), http)
+    assert (await built.fetch_product("health_insurance", MEMBER))["class"] == 1
+    assert journal[-1]["query"] == {"key": API_KEY}
+    assert "x-cons-id" not in journal[-1]["headers"]
+
+
+async def test_a_key_reaches_the_backend_as_one_path_segment(backends, http) -> None:
+    built = adapter(product(health_insurance(backends.urls["bpjs"])), http)
+    with pytest.raises(AgencyNotFound):
+        await built.fetch_product("health_insurance", "a/b&c<d e")
+    segment = journal[-1]["raw_path"].removeprefix("/peserta/")
+    assert "/" not in segment
+    assert unquote(segment) == "a/b&c<d e"
+
+
+async def test_the_backends_own_signals_decide_the_outcome(backends, http) -> None:
+    built = adapter(product(health_insurance(backends.urls["bpjs"])), http)
+    with pytest.raises(AgencyNotFound):
+        await built.fetch_product("health_insurance", NOBODY)
+    with pytest.raises(AgencyUnavailable, match="agency says: Sedang pemeliharaan"):
+        await built.fetch_product("health_insurance", "maintenance")
+    with pytest.raises(AgencyReplyError, match="HTTP 500"):
+        await built.fetch_product("health_insurance", "crash")
+    with pytest.raises(AgencyRefusedInput, match="HTTP 400"):
+        await built.fetch_product("health_insurance", "bad-key")
+
+
+async def test_a_record_that_does_not_fit_the_schema_is_a_reply_error(backends, http) -> None:
+    built = adapter(product(health_insurance(backends.urls["bpjs"])), http)
+    with pytest.raises(AgencyReplyError, match="class: is not of type integer"):
+        await built.fetch_product("health_insurance", "drifted")
+
+
+async def test_refused_credentials_are_unavailable(backends, http) -> None:
+    declaration = health_insurance(backends.urls["bpjs"])
+    declaration["sources"][0]["auth"]["key"] = {"value": "wrong"}
+    with pytest.raises(AgencyUnavailable, match="credentials"):
+        await adapter(product(declaration), http).fetch_product("health_insurance", MEMBER)
+
+
+async def test_a_secret_missing_from_the_environment_makes_the_source_unavailable(
+    backends, http
+) -> None:
+    built = adapter(product(health_insurance(backends.urls["bpjs"])), http, environ={})
+    with pytest.raises(AgencyUnavailable, match="secret BPJS_KEY is not set on the gateway"):
+        await built.fetch_product("health_insurance", MEMBER)
+    assert journal == []
+    missing = SecretResolver({}).missing(product(health_insurance("http://x")).declaration)
+    assert missing == [
+        (
+            "sources[0].auth.key",
+            "the gateway has no SATUPINTU_AGENCY_SECRET_BPJS_KEY in its environment",
+        )
+    ]
+
+
+async def test_a_many_product_reads_xml_with_one_or_many_elements(backends, http) -> None:
+    built = adapter(product(land_certificates(backends.urls["bpn"])), http)
+    assert await built.fetch_product("land_certificates", OWNER_OF_ONE) == [
+        {"number": "10.01.02.03.1.00001", "area_m2": 120, "owner_nik": OWNER_OF_ONE}
+    ]
+    two = await built.fetch_product("land_certificates", OWNER_OF_TWO)
+    assert [c["area_m2"] for c in two] == [96, 250.5]
+    assert await built.fetch_product("land_certificates", NOBODY) == []
+    assert journal[-1]["headers"]["authorization"] == f"Bearer {TOKEN}"
+    assert journal[-1]["query"] == {"nik": NOBODY}
+
+
+async def test_an_xml_reply_with_a_dtd_is_a_reply_error(backends, http) -> None:
+    built = adapter(product(land_certificates(backends.urls["bpn"])), http)
+    with pytest.raises(AgencyReplyError, match="XML"):
+        await built.fetch_product("land_certificates", "dtd")
+
+
+async def test_an_xml_request_body_carries_the_key_escaped(backends, http) -> None:
+    declaration = land_certificates(backends.urls["bpn"])
+    declaration["fetch"]["request"] = {
+        "method": "POST",
+        "path": "/cari",
+        "body": "<Cari><Nik>{key}</Nik></Cari>",
+    }
+    built = adapter(product(declaration), http)
+    assert await built.fetch_product("land_certificates", "<&>") == []
+    assert journal[-1]["body"] == b"<Cari><Nik>&lt;&amp;&gt;</Nik></Cari>"
+
+
+async def test_a_mapping_that_explodes_on_a_real_reply_is_cut_off(backends, http) -> None:
+    declaration = health_insurance(backends.urls["bpjs"])
+    declaration["fetch"]["response"]["records"] = "response" + " | {a:@,b:@}" * 40
+    built = adapter(product(declaration), http)
+    with pytest.raises(MappingCutOff):
+        await built.fetch_product("health_insurance", MEMBER)
+
+
+async def test_complaints_are_filed_and_followed(backends, http) -> None:
+    desk = adapter(product(health_insurance(backends.urls["bpjs"])), http)
+    filing = ComplaintFiling(
+        nik=MEMBER,
+        subject="Kartu belum aktif",
+        description="Sudah bayar iuran <3 bulan>",
+        service=None,
+        received_by="civil_registry",
+    )
+    ticket = await desk.file_complaint(filing, "ref-0001")
+    assert ticket.startswith("LPR-")
+    assert desk.complaint_topics == {"bpjs", "kartu kis"}
+    assert orjson.loads(journal[-1]["body"]) == {
+        "nik": MEMBER,
+        "perihal": "Kartu belum aktif",
+        "isi": "Sudah bayar iuran <3 bulan>",
+        "layanan": None,
+        "ref": "ref-0001",
+    }
+    progress = await desk.complaint_progress(ticket)
+    assert (progress.ticket, progress.answered, progress.answer) == (ticket, True, "Sudah aktif")
+    assert progress.answered_at == dt.datetime(2026, 3, 2, 3, 0, tzinfo=dt.UTC)
+    with pytest.raises(AgencyNotFound):
+        await desk.complaint_progress("LPR-9999")
+
+
+async def test_a_good_declaration_passes_conformance(backends, http) -> None:
+    empty = {"health_insurance": "not found", "land_certificates": "[]"}
+    for declared in (
+        product(health_insurance(backends.urls["bpjs"])),
+        product(land_certificates(backends.urls["bpn"])),
+    ):
+        kind = declared_kind(declared, not_installed, SecretResolver(ENVIRONMENT))
+        results = await check_declaration(declared, builder(kind, http))
+        assert [(r.name, r.passed, r.detail) for r in results] == [
+            (f"{declared.declaration.sources[0].agency.code}: {name}", True, "ok")
+            for name in (
+                "health",
+                "found key gives records",
+                f"missing key gives {empty[declared.name]}",
+            )
+        ]
+
+
+async def test_a_mapping_that_does_not_match_the_backend_fails_conformance(backends, http) -> None:
+    declaration = land_certificates(backends.urls["bpn"])
+    declaration["fetch"]["response"]["records"] = "Hasil.Daftar.Certificate[].{number: Number}"
+    declared = product(declaration)
+    kind = declared_kind(declared, not_installed, SecretResolver(ENVIRONMENT))
+    results = {r.name: r for r in await check_declaration(declared, builder(kind, http))}
+    found = results["bpn_31: found key gives records"]
+    assert not found.passed
+    assert "needs a list of records" in found.detail
+    assert results["bpn_31: health"].passed
+
+
+async def test_a_not_found_signal_that_never_matches_fails_conformance(backends, http) -> None:
+    declaration = health_insurance(backends.urls["bpjs"])
+    declaration["fetch"]["response"]["not_found"] = {"status": [404]}
+    declared = product(declaration)
+    kind = declared_kind(declared, not_installed, SecretResolver(ENVIRONMENT))
+    results = {r.name: r for r in await check_declaration(declared, builder(kind, http))}
+    missing = results["bpjs_kesehatan: missing key gives not found"]
+    assert not missing.passed
+    assert "does not fit the product's schema" in missing.detail
+
+
+def test_validation_tells_every_static_problem_with_its_field() -> None:
+    declaration = health_insurance("http://127.0.0.1:9")
+    declaration["fetch"]["request"]["path"] = "/peserta/{nik}"
+    declaration["fetch"]["response"]["records"] = "response.{"
+    declaration["complaints"]["answered"] = "data.[dijawab"
+    declaration["schema"] = {"type": "object", "properties": {"a": {"type": "text"}}}
+    issues = validate_declaration(ProductDeclaration.model_validate(declaration))
+    assert {issue.field for issue in issues} == {
+        "fetch.request.path",
+        "fetch.response.records",
+        "complaints.answered",
+        "schema.properties.a.type",
+    }
+
+
+def test_a_good_declaration_has_no_static_problem() -> None:
+    for declaration in (health_insurance("http://127.0.0.1:9"), land_certificates("http://x")):
+        assert validate_declaration(ProductDeclaration.model_validate(declaration)) == []
+
+
+class MembershipCode:
+    """An installed Python adapter for the product, reading the JSON backend itself; `raw`
+    returns the backend's own fields, which the product's schema does not allow."""
+
+    name = "BPJS adapter package"
+    level = AgencyLevel.CENTRAL
+    capabilities = frozenset({"product:health_insurance"})
+    services: tuple[ServiceStandard, ...] = ()
+    conformance = ConformanceFixtures()
+
+    def __init__(self, context: AdapterContext, raw: bool) -> None:
+        self.code = context.code
+        self._context = context
+        self._raw = raw
+
+    async def health(self) -> None:
+        await self._context.http.get(f"{self._context.endpoint.base_url}/health")
+
+    async def fetch_product(self, product: str, key: str) -> Any:
+        reply = await self._context.http.get(
+            f"{self._context.endpoint.base_url}/peserta/{key}", headers={"X-Cons-ID": API_KEY}
+        )
+        found = reply.json()["response"]["peserta"]
+        if self._raw:
+            return found
+        return {
+            "card_number": found["noKartu"],
+            "nik": found["nik"],
+            "class": int(found["kelas"]),
+            "active": True,
+            "since": found["tglTMT"],
+        }
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["fits", "does not fit"])
+async def test_an_installed_adapter_is_checked_against_the_schema(backends, http, raw) -> None:
+    declaration = health_insurance(backends.urls["bpjs"])
+    declaration["fetch"] = {"adapter": "bpjs_package"}
+    del declaration["complaints"]
+    del declaration["complaint_topics"]
+    package = AdapterKind("bpjs_package", lambda context: MembershipCode(context, raw), "1.0")
+    kind = declared_kind(
+        product(declaration),
+        {"bpjs_package": package}.get,
+        SecretResolver(ENVIRONMENT),
+    )
+    source = product(declaration).declaration.sources[0]
+    built = builder(kind, http)(source)
+    assert isinstance(built, ProductSource)
+    assert not isinstance(built, ComplaintDesk)
+    assert built.name == "BPJS Kesehatan"
+    await built.health()
+    if raw:
+        with pytest.raises(AgencyReplyError, match="required property `card_number` is missing"):
+            await built.fetch_product("health_insurance", MEMBER)
+    else:
+        assert (await built.fetch_product("health_insurance", MEMBER))["class"] == 1
+
+
+async def test_an_adapter_kind_that_is_not_installed_fails_conformance(backends, http) -> None:
+    declaration = health_insurance(backends.urls["bpjs"])
+    declaration["fetch"] = {"adapter": "bpjs_package"}
+    declared = product(declaration)
+    kind = declared_kind(declared, not_installed, SecretResolver(ENVIRONMENT))
+    [result] = await check_declaration(declared, builder(kind, http))
+    assert (result.name, result.passed) == ("bpjs_kesehatan: adapter", False)
+    assert "adapter kind bpjs_package is not installed" in result.detail

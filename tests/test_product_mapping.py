@@ -1,0 +1,289 @@
+"""The declared-adapter engine's pure parts: bounded JMESPath, bodies, templates, record
+schemas and secrets, as an agency administrator's declaration meets them."""
+
+import time
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from app.adapters.base import AgencyRefusedInput, AgencyReplyError, AgencyUnavailable
+from app.products.declaration import BodyFormat, Cardinality, RequestTemplate, Secret
+from app.products.mapping import (
+    MAX_OUTPUT_NODES,
+    DeclarationInvalid,
+    MappingCutOff,
+    compile_expression,
+    read_body,
+)
+from app.products.records import RecordCheck, check_record_schema
+from app.products.secrets import SecretResolver
+from app.products.templates import check_template, compile_template
+
+REPLY = {
+    "metaData": {"code": "200"},
+    "response": {
+        "peserta": {
+            "noKartu": "0001234567890",
+            "nik": "3174101704820001",
+            "kelas": "1",
+            "faskes": [{"kode": "0101R001"}, {"kode": "0101R002"}],
+        }
+    },
+}
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["card_number", "class"],
+    "properties": {
+        "card_number": {"type": "string", "pattern": "^[0-9]{13}$"},
+        "class": {"type": "integer"},
+        "since": {"type": "string", "format": "date"},
+    },
+    "additionalProperties": False,
+}
+
+
+def test_a_mapping_gives_the_records_plain_jmespath_would() -> None:
+    mapping = compile_expression(
+        "response.peserta.{card_number: noKartu, class: to_number(kelas), "
+        "facilities: join(',', faskes[].kode)}",
+        "fetch.response.records",
+    )
+    assert mapping.evaluate(REPLY) == {
+        "card_number": "0001234567890",
+        "class": 1,
+        "facilities": "0101R001,0101R002",
+    }
+
+
+def test_a_syntax_error_names_the_field() -> None:
+    with pytest.raises(DeclarationInvalid) as refused:
+        compile_expression("response.peserta.{card: noKartu", "fetch.response.records")
+    assert refused.value.field == "fetch.response.records"
+    assert "not a JMESPath expression" in refused.value.message
+
+
+def test_an_expression_nested_past_the_limit_is_refused_when_declared() -> None:
+    with pytest.raises(DeclarationInvalid, match="nested"):
+        compile_expression("[" * 200 + "@" + "]" * 200, "subject")
+
+
+EXPLODING = {
+    "doubling objects": "{a:@,b:@}" + " | {a:@,b:@}" * 30,
+    "quadrupling lists": "[@,@,@,@][]" * 30,
+    "quadrupling piped lists": "[@,@,@,@][]" + " | [@,@,@,@][]" * 30 + " | length(@)",
+    "a doubled object serialised": "{a:@,b:@}" + " | {a:@,b:@}" * 40 + " | to_string(@)",
+    "a doubled object compared": "{a:@,b:@}" + " | {a:@,b:@}" * 40 + " | @ == @",
+    "a string doubled by join": "join('', [@,@])" + " | join('', [@,@])" * 30,
+}
+
+
+@pytest.mark.parametrize("text", EXPLODING.values(), ids=EXPLODING.keys())
+def test_a_mapping_that_explodes_is_cut_off_quickly(text: str) -> None:
+    mapping = compile_expression(text, "fetch.response.records")
+    started = time.perf_counter()
+    with pytest.raises(MappingCutOff) as cut:
+        mapping.evaluate("seed")
+    assert time.perf_counter() - started < 0.5
+    assert any(word in str(cut.value) for word in ("steps", "ms", "values", "characters"))
+
+
+def test_a_cut_off_is_a_reply_error_so_the_source_reports_error() -> None:
+    assert issubclass(MappingCutOff, AgencyReplyError)
+
+
+def test_a_large_but_bounded_answer_passes() -> None:
+    records = [{"n": i} for i in range(MAX_OUTPUT_NODES // 3)]
+    assert len(compile_expression("items[].{n: n}", "f").evaluate({"items": records})) == len(
+        records
+    )
+
+
+def test_xml_reads_as_json_with_forced_lists() -> None:
+    body = b"<Response><Certificates><Certificate no='1'><Area>120</Area></Certificate>" + (
+        b"</Certificates></Response>"
+    )
+    read = read_body(body, BodyFormat.XML, ["Certificate"])
+    assert read["Response"]["Certificates"]["Certificate"] == [{"@no": "1", "Area": "120"}]
+    assert read_body(body, BodyFormat.XML, [])["Response"]["Certificates"]["Certificate"] == {
+        "@no": "1",
+        "Area": "120",
+    }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><r>&b;</r>',
+        b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>',
+        b'<!DOCTYPE r SYSTEM "http://127.0.0.1:9/evil.dtd"><r/>',
+        b"<r><unclosed></r>",
+    ],
+    ids=["entity expansion", "external entity", "external DTD", "malformed"],
+)
+def test_xml_with_a_dtd_or_malformed_is_refused(body: bytes) -> None:
+    with pytest.raises(AgencyReplyError, match="XML"):
+        read_body(body, BodyFormat.XML, [])
+
+
+def test_a_body_that_is_not_json_is_a_reply_error() -> None:
+    with pytest.raises(AgencyReplyError, match="not JSON"):
+        read_body(b"<html>maintenance</html>", BodyFormat.JSON, [])
+
+
+def _template(**fields: Any) -> RequestTemplate:
+    return RequestTemplate.model_validate(fields)
+
+
+def test_a_key_is_encoded_for_where_it_goes() -> None:
+    template = compile_template(
+        _template(
+            method="POST",
+            path="/peserta/{key}/detail",
+            query={"nik": "{key}"},
+            headers={"X-Key": "k={key}"},
+            body={"nik": "{key}", "note": "key {key}", "list": ["{key}", 3]},
+        ),
+        frozenset({"key"}),
+        "fetch.request",
+    )
+    sent = template.render({"key": "a/b&c<d"})
+    assert sent.path == "/peserta/a%2Fb%26c%3Cd/detail"
+    assert sent.params == {"nik": "a/b&c<d"}
+    assert sent.headers == {"X-Key": "k=a/b&c<d"}
+    assert sent.json == {"nik": "a/b&c<d", "note": "key a/b&c<d", "list": ["a/b&c<d", 3]}
+
+
+def test_an_exact_placeholder_in_json_is_the_value_itself() -> None:
+    template = compile_template(
+        _template(method="POST", path="/p", body={"service": "{service}", "s": "x{service}"}),
+        frozenset({"service"}),
+        "complaints.file",
+    )
+    assert template.render({"service": None}).json == {"service": None, "s": "x"}
+
+
+def test_an_xml_body_escapes_values() -> None:
+    template = compile_template(
+        _template(method="POST", path="/cari", body="<Cari a='{key}'><Nik>{key}</Nik></Cari>"),
+        frozenset({"key"}),
+        "fetch.request",
+    )
+    sent = template.render({"key": "<&'\">"})
+    assert sent.content == (
+        b"<Cari a='&lt;&amp;&apos;&quot;&gt;'><Nik>&lt;&amp;&apos;&quot;&gt;</Nik></Cari>"
+    )
+    assert sent.headers["Content-Type"].startswith("application/xml")
+
+
+@pytest.mark.parametrize("value", [".", ".."])
+def test_a_dot_segment_key_is_refused(value: str) -> None:
+    template = compile_template(_template(path="/p/{key}"), frozenset({"key"}), "f")
+    with pytest.raises(AgencyRefusedInput):
+        template.render({"key": value})
+
+
+def test_a_header_value_with_a_line_break_is_refused() -> None:
+    template = compile_template(
+        _template(path="/p", headers={"X": "{key}"}), frozenset({"key"}), "f"
+    )
+    with pytest.raises(AgencyRefusedInput):
+        template.render({"key": "a\r\nX-Injected: 1"})
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"path": "/p/{nik}"}, "fetch.request.path", "unknown placeholder {nik}"),
+        ({"path": "/p", "query": {"q": "{key!r}"}}, "fetch.request.query.q", "takes no format"),
+        (
+            {"path": "/p", "headers": {"Authorization": "x"}},
+            "fetch.request.headers.Authorization",
+            "sets this header",
+        ),
+        (
+            {"path": "/p", "headers": {"traceparent": "x"}},
+            "fetch.request.headers.traceparent",
+            "sets this header",
+        ),
+        ({"path": "/p", "body": {"a": "b"}}, "fetch.request.body", "GET request has no body"),
+        ({"path": "/p?x={key}"}, "fetch.request.path", "query"),
+        (
+            {"method": "POST", "path": "/p", "body": {"a": ["{oops}"]}},
+            "fetch.request.body.a[0]",
+            "unknown placeholder",
+        ),
+        ({"path": "/p/{key"}, "fetch.request.path", "brace"),
+    ],
+)
+def test_a_template_that_cannot_be_used_is_refused_naming_the_field(
+    fields: dict[str, Any], field: str, message: str
+) -> None:
+    with pytest.raises(DeclarationInvalid) as refused:
+        check_template(_template(**fields), frozenset({"key"}), "fetch.request")
+    assert refused.value.field == field
+    assert message in refused.value.message
+
+
+def test_a_record_that_fits_passes_and_one_that_does_not_names_the_field() -> None:
+    check = RecordCheck(SCHEMA)
+    record = {"card_number": "0001234567890", "class": 1, "since": "2020-01-01"}
+    assert check.check(record, Cardinality.ONE) == record
+    with pytest.raises(AgencyReplyError, match=r"card_number: fails `pattern`"):
+        check.check({**record, "card_number": "12"}, Cardinality.ONE)
+    with pytest.raises(AgencyReplyError, match=r"record 1 .*class: is not of type integer"):
+        check.check([record, {**record, "class": "1"}], Cardinality.MANY)
+    with pytest.raises(AgencyReplyError, match="since: is not a date"):
+        check.check({**record, "since": "2020-13-01"}, Cardinality.ONE)
+    with pytest.raises(AgencyReplyError, match="needs a list"):
+        check.check(record, Cardinality.MANY)
+
+
+def test_a_mismatch_does_not_quote_the_personal_data() -> None:
+    with pytest.raises(AgencyReplyError) as mismatch:
+        RecordCheck(SCHEMA).check({"card_number": "3174101704820001", "class": 1}, Cardinality.ONE)
+    assert "3174101704820001" not in str(mismatch.value)
+
+
+@pytest.mark.parametrize(
+    ("schema", "field", "message"),
+    [
+        ({"type": "array"}, "schema.type", "type: object"),
+        (
+            {"type": "object", "properties": {"a": {"type": 5}}},
+            "schema.properties.a.type",
+            "not a valid JSON Schema",
+        ),
+        (
+            {"type": "object", "properties": {"a": {"$ref": "https://example.com/s.json"}}},
+            "schema",
+            "only references within the schema",
+        ),
+        (
+            {"type": "object", "$schema": "http://json-schema.org/draft-07/schema#"},
+            "schema.$schema",
+            "2020-12",
+        ),
+        (
+            {"type": "object", "properties": {"a": {"$ref": "#/$defs/none"}}},
+            "schema",
+            "cannot be used",
+        ),
+        ({"type": "object", "description": "x" * 70_000}, "schema", "over 64 KB"),
+    ],
+)
+def test_a_record_schema_that_cannot_be_used_is_refused(
+    schema: dict[str, Any], field: str, message: str
+) -> None:
+    with pytest.raises(DeclarationInvalid) as refused:
+        check_record_schema(schema)
+    assert refused.value.field == field
+    assert message in refused.value.message
+
+
+def test_secrets_come_inline_or_from_the_gateways_environment() -> None:
+    resolver = SecretResolver({"SATUPINTU_AGENCY_SECRET_BPJS_KEY": "from-env"})
+    assert resolver.resolve(Secret(value=SecretStr("inline"))) == "inline"
+    assert resolver.resolve(Secret(secret_ref="BPJS_KEY")) == "from-env"
+    with pytest.raises(AgencyUnavailable, match="secret OTHER_KEY is not set on the gateway"):
+        resolver.resolve(Secret(secret_ref="OTHER_KEY"))
