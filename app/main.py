@@ -29,6 +29,7 @@ from app.routers import (
     catalogue,
     citizens,
     complaints,
+    data_products,
     docs,
     health,
     me,
@@ -155,6 +156,7 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
         app.state.reference = ReferenceCache(
             bus, settings.reference_ttl_s, settings.request_deadline_ms
         )
+        app.state.product_store = runtime.product_store
         app.state.agency_admin = AgencyAdmin(
             sessions=runtime.sessions,
             registry=runtime.registry,
@@ -166,6 +168,7 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
         if checkpointer:
             checkpointer.start()
         watcher.start()
+        runtime.product_watcher.start()
         signing_keys.start()
         if worker:
             worker.start()
@@ -180,6 +183,7 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
             if worker:
                 await worker.stop()
             await watcher.stop()
+            await runtime.product_watcher.stop()
             await signing_keys.stop()
             await access_log.stop()
             if checkpointer:
@@ -210,6 +214,7 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
     app.include_router(catalogue.router)
     app.include_router(reference.router)
     app.include_router(agencies.router)
+    app.include_router(data_products.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(me.router)

@@ -2,10 +2,12 @@
 HTTP client pool and the adapters. Shared by the API's lifespan and the standalone worker."""
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.agencies.endpoint_policy import EndpointPolicy
 from app.agencies.secrets import SecretBox
 from app.bus.registry import AdapterRegistry, InstanceSpec
 from app.complaints.courier import ComplaintCourier
@@ -15,6 +17,9 @@ from app.db.session import make_engine, make_sessionmaker
 from app.http_client import AgencyHttp, build_http_client, with_propagation
 from app.observability import configure_logging
 from app.products.catalog import ProductCatalog
+from app.products.secrets import SecretResolver
+from app.products.store import ProductStore
+from app.products.watcher import ProductWatcher
 from app.schemas.identifiers import warm_region_table
 from app.secret_settings import secret
 from app.services.agencies import EndpointWatcher, effective_instances
@@ -36,6 +41,8 @@ class Runtime:
     call_log: AgencyCallLog
     configured: dict[str, InstanceSpec]
     products: ProductCatalog
+    product_store: ProductStore
+    product_watcher: ProductWatcher
 
     async def close(self) -> None:
         await self.call_log.stop()
@@ -56,6 +63,18 @@ async def open_runtime(settings: Settings, http_client: AgencyHttp | None) -> Ru
     secrets = SecretBox(secret(settings, "secret_key"))
     configured = configured_instances(settings)
     instances = await effective_instances(sessions, secrets, configured)
+    registry = AdapterRegistry.discover(instances.values(), http)
+    product_store = ProductStore(
+        sessions=sessions,
+        registry=registry,
+        catalog=ProductCatalog(),
+        box=secrets,
+        secrets=SecretResolver(os.environ),
+        url_policy=EndpointPolicy.allowing(settings.agency_url_allowlist),
+        http=http,
+    )
+    product_watcher = ProductWatcher(product_store, settings.agency_refresh_interval_ms / 1000)
+    await product_watcher.sync()  # every active product on the bus before anything is served
     call_log = AgencyCallLog(sessions)
     call_log.start()
     return Runtime(
@@ -63,12 +82,14 @@ async def open_runtime(settings: Settings, http_client: AgencyHttp | None) -> Ru
         engine=engine,
         sessions=sessions,
         http=http,
-        registry=AdapterRegistry.discover(instances.values(), http),
+        registry=registry,
         configured=configured,
         secrets=secrets,
         owns_http=http_client is None,
         call_log=call_log,
-        products=ProductCatalog(),
+        products=product_store.catalog,
+        product_store=product_store,
+        product_watcher=product_watcher,
     )
 
 
