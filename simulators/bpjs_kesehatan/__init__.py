@@ -1,0 +1,1 @@
+"""BPJS Kesehatan-like JKN membership service (VClaim style: `metaData` envelope, coded values)."""
