@@ -643,3 +643,21 @@ async def test_an_adapter_kind_that_is_not_installed_fails_conformance(backends,
     [result] = await check_declaration(declared, builder(kind, http))
     assert (result.name, result.passed) == ("bpjs_kesehatan: adapter", False)
     assert "adapter kind bpjs_package is not installed" in result.detail
+
+
+@pytest.mark.parametrize(("subject", "passes"), [("nik", True), ("card_number", False)])
+async def test_records_of_a_product_not_keyed_by_nik_must_name_their_citizen(
+    backends, http, subject, passes
+) -> None:
+    declaration = health_insurance(
+        backends.urls["bpjs"],
+        key={"kind": "own", "name": "member_key", "pattern": "^[0-9]{16}$"},
+        subject=subject,
+    )
+    declared = product(declaration)
+    kind = declared_kind(declared, not_installed, SecretResolver(ENVIRONMENT))
+    results = {r.name: r for r in await check_declaration(declared, builder(kind, http))}
+    found = results["bpjs_kesehatan: found key gives records"]
+    assert found.passed is passes
+    if not passes:
+        assert found.detail == "record 0: `subject` does not give a 16-digit NIK"
