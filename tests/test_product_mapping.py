@@ -287,3 +287,12 @@ def test_secrets_come_inline_or_from_the_gateways_environment() -> None:
     assert resolver.resolve(Secret(secret_ref="BPJS_KEY")) == "from-env"
     with pytest.raises(AgencyUnavailable, match="secret OTHER_KEY is not set on the gateway"):
         resolver.resolve(Secret(secret_ref="OTHER_KEY"))
+
+
+def test_an_xml_body_keeps_the_content_type_the_template_gives() -> None:
+    template = compile_template(
+        _template(method="POST", path="/p", headers={"content-type": "text/xml"}, body="<a/>"),
+        frozenset(),
+        "fetch.request",
+    )
+    assert template.render({}).headers == {"content-type": "text/xml"}

@@ -155,7 +155,8 @@ class CompiledTemplate:
         content = None
         if self.xml_body is not None:
             content = self.xml_body.render(values, _xml_text).encode()
-            headers.setdefault("Content-Type", "application/xml; charset=utf-8")
+            if not any(name.lower() == "content-type" for name in headers):
+                headers["Content-Type"] = "application/xml; charset=utf-8"
         return RenderedRequest(
             method=self.method,
             path=self.path.render(values, _segment),
