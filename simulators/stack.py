@@ -5,10 +5,16 @@ The agencies are a small federation: one civil registry and one licensing agency
 country, and four provincial tax offices, each its own process holding only its province's
 vehicles (East Java's speaks another dialect). One more process hosts a tax office for every
 other province under `/prov/<code>`: none of them is registered at start, so the demo can
-register one (Bali's) through the admin API, and the benchmark all 38."""
+register one (Bali's) through the admin API, and the benchmark all 38.
+
+Two more agencies join by declaration alone (`declarations/*.json`): BPJS Kesehatan's
+membership service and the BPN land offices. The gateway is told nothing about them at start
+but their keys (`SATUPINTU_AGENCY_SECRET_<REF>`, the declarations' `secret_ref`s); their
+simulators run beside the others, each with a random key made for this start."""
 
 import json
 import os
+import secrets as random_secrets
 import signal
 import socket
 import subprocess
@@ -18,7 +24,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import typer
@@ -54,6 +61,18 @@ SIMULATORS: dict[str, Simulator] = {
 #: Tax offices of every other province, at `/prov/<code>`; registered only through the API.
 PROVINCES_HOST = Simulator("simulators.vehicle_tax.federation:app", 8107, "/prov/51/samsat/status")
 PROVINCES_HOST_NAME = "other_provinces"
+#: Simulators of the agencies that join by declaration only, by host name; each serves one
+#: declaration's sources, at the port its `base_url` names.
+PRODUCT_HOSTS: dict[str, Simulator] = {
+    "bpjs_kesehatan": Simulator("simulators.bpjs_kesehatan.app:app", 8110, "/vclaim-rest/status"),
+    "land_registry": Simulator("simulators.land_registry.app:app", 8111, "/kantah/3174/api/status"),
+}
+#: The gateway variable holding each of their keys: the declarations' `secret_ref`s.
+PRODUCT_HOST_SECRETS = {
+    "bpjs_kesehatan": "SATUPINTU_AGENCY_SECRET_BPJS_CONS_KEY",
+    "land_registry": "SATUPINTU_AGENCY_SECRET_BPN_TOKEN",
+}
+DECLARATIONS = Path(__file__).resolve().parent.parent / "declarations"
 AGENCY_PORTS = {code: simulator.port for code, simulator in SIMULATORS.items()}
 GATEWAY_PORT = 8000
 HOST = "127.0.0.1"
@@ -159,13 +178,15 @@ class Stack:
     gateway: Process
     provinces: Process | None = None
     """The host of every other province's tax office, at `/prov/<code>`."""
+    products: dict[str, Process] = field(default_factory=dict)
+    """The simulators of the agencies that join by declaration, by host name."""
     credentials: dict[str, dict[str, str]] = field(default_factory=dict)
     """The demo clients' credentials by client id, made when the stack starts."""
     tokens: dict[str, str] = field(default_factory=dict)
 
     def processes(self) -> list[Process]:
         hosts = [self.provinces] if self.provinces else []
-        return [*self.agencies.values(), *hosts, self.gateway]
+        return [*self.agencies.values(), *hosts, *self.products.values(), self.gateway]
 
     def province_url(self, province: str) -> str:
         """The base URL of a province's tax office on the provinces host."""
@@ -212,8 +233,11 @@ def plan(
     gateway_env: Mapping[str, str] | None = None,
     secrets: Mapping[str, str] | None = None,
     provinces_port: int = PROVINCES_HOST.port,
+    product_ports: Mapping[str, int] | None = None,
 ) -> Stack:
-    """`secrets` default to fresh ones, so a test or benchmark run never shares any."""
+    """`secrets` default to fresh ones, so a test or benchmark run never shares any.
+    `product_ports` default to free ones (`make run` passes `PRODUCT_HOSTS`' own), so the
+    callers that predate them never collide with a running `make run`."""
     agencies = {
         code: Process(
             code,
@@ -228,19 +252,39 @@ def plan(
     provinces = Process(
         PROVINCES_HOST_NAME, host.target, provinces_port, host.health_path, host.env
     )
+    chosen = {**(fresh_secrets() if secrets is None else secrets)}
+    # A key made for this start unless given: nothing stored depends on it.
+    keys = {
+        name: chosen.pop(variable, "") or random_secrets.token_urlsafe(32)
+        for name, variable in PRODUCT_HOST_SECRETS.items()
+    }
+    ports = (
+        {name: free_port() for name in PRODUCT_HOSTS} if product_ports is None else product_ports
+    )
+    products = {
+        name: Process(
+            name,
+            PRODUCT_HOSTS[name].target,
+            port,
+            PRODUCT_HOSTS[name].health_path,
+            {**PRODUCT_HOSTS[name].env, "SIM_API_KEY": keys[name]},
+        )
+        for name, port in ports.items()
+    }
     # Every agency of this local stack lives on loopback, which agency administrators may
     # then use through the admin API too.
     env = {
         "DATABASE_URL": database_url,
         "SATUPINTU_AGENCY_URL_ALLOWLIST": '["127.0.0.1"]',
         "SATUPINTU_PUBLIC_URL": f"http://{HOST}:{gateway_port}",
-        **(fresh_secrets() if secrets is None else secrets),
+        **chosen,
+        **{PRODUCT_HOST_SECRETS[name]: keys[name] for name in products},
         **(gateway_env or {}),
     }
     for code, process in agencies.items():
         env[f"SATUPINTU_AGENCIES__{code.upper()}__BASE_URL"] = process.url
     gateway = Process("gateway", "app.main:create_app", gateway_port, "/healthz", env, True)
-    return Stack(agencies, gateway, provinces)
+    return Stack(agencies, gateway, provinces, products)
 
 
 @contextmanager
@@ -278,6 +322,37 @@ def bali_registration(stack: Stack) -> dict[str, object]:
     }
 
 
+def _declared_sources(host: str) -> list[str]:
+    """What a product host serves, by the declarations that point at its port."""
+    port = PRODUCT_HOSTS[host].port
+    served = []
+    for path in sorted(DECLARATIONS.glob("*.json")):
+        declaration = json.loads(path.read_text("utf-8"))
+        codes = [
+            source["agency"]["code"]
+            for source in declaration["sources"]
+            if urlsplit(source["base_url"]).port == port
+        ]
+        if codes:
+            served.append(f"{declaration['name']}: {' '.join(codes)}")
+    return served
+
+
+def declaration_for(name: str, stack: Stack) -> dict[str, Any]:
+    """`declarations/<name>.json` with every source's base URL moved from the port `make run`
+    gives its simulator to where this stack runs it, path kept (`/kantah/3174`)."""
+    declaration: dict[str, Any] = json.loads((DECLARATIONS / f"{name}.json").read_text("utf-8"))
+    running_at = {
+        PRODUCT_HOSTS[host].port: process.port for host, process in stack.products.items()
+    }
+    for source in declaration["sources"]:
+        url = urlsplit(source["base_url"])
+        if url.port in running_at:
+            netloc = f"{HOST}:{running_at[url.port]}"
+            source["base_url"] = urlunsplit(url._replace(netloc=netloc))
+    return declaration
+
+
 def _banner(stack: Stack) -> str:
     from simulators.world import personas
 
@@ -304,6 +379,14 @@ def _banner(stack: Stack) -> str:
             "join Bali's office (with $TOKEN from below):",
             f"    curl -H \"Authorization: Bearer $TOKEN\" -H 'content-type: application/json' "
             f"{stack.gateway.url}/v1/agencies -d '{json.dumps(bali_registration(stack))}'",
+        ]
+    if stack.products:
+        lines.append(
+            "  agencies joining by declaration (declarations/*.json; keys new on every start):"
+        )
+        lines += [
+            f"    {name:<20} {process.url}  ({', '.join(_declared_sources(name))})"
+            for name, process in stack.products.items()
         ]
     lines += [
         f"  secrets              {SECRETS_FILE.resolve()} (made on the first start, kept;",
@@ -337,10 +420,11 @@ def main(
         str, typer.Option(envvar="DATABASE_URL", help="The gateway's database.")
     ] = "sqlite+aiosqlite:///./satupintu.db",
 ) -> None:
-    """Start the three simulated agencies and the gateway, print where to look, wait."""
+    """Start the simulated agencies and the gateway, print where to look, wait."""
     # A secret set in the environment wins, as it does for the operator's commands.
     kept = {k: v for k, v in installation_secrets().items() if k not in os.environ}
-    stack = plan(database_url, gateway_port, secrets=kept)
+    products = {name: simulator.port for name, simulator in PRODUCT_HOSTS.items()}
+    stack = plan(database_url, gateway_port, secrets=kept, product_ports=products)
     # `kill` or a supervisor's SIGTERM must stop the children too, not orphan them.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with running(stack):

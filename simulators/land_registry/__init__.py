@@ -1,0 +1,1 @@
+"""BPN-like land registry: one Kantor Pertanahan per regency, land certificates in XML."""
