@@ -17,6 +17,7 @@ from app.auth.clients import Client, ClientError, ClientStore, IssuedCredentials
 from app.auth.scopes import ClientKind, Scope
 from app.config import get_settings
 from app.db import migrate
+from app.products.commands import products_cli
 
 if TYPE_CHECKING:
     from app.audit.checkpoints import Checkpoint, CheckpointSigner
@@ -38,6 +39,7 @@ keys_cli = typer.Typer(help="The keys that sign access tokens.", no_args_is_help
 cli.add_typer(keys_cli, name="keys")
 secrets_cli = typer.Typer(help="The gateway's own secrets.", no_args_is_help=True)
 cli.add_typer(secrets_cli, name="secrets")
+cli.add_typer(products_cli, name="products")
 
 OPENAPI_PATH = Path("openapi/openapi.json")
 
