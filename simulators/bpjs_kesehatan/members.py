@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from simulators.dates import add_months
-from simulators.world import Citizen, Family, World
+from simulators.world import Citizen, Family, World, default_world
 
 #: JKN started on 1 January 2014; nobody is enrolled from before it.
 JKN_START = date(2014, 1, 1)
@@ -178,3 +178,8 @@ class MemberRegister:
             "mr": {"noMR": None, "noTelepon": None},
             "informasi": {"dinsos": None, "prolanisPRB": None, "noSKTM": None},
         }
+
+
+def member_niks(world: World | None = None) -> list[str]:
+    """Every member's NIK, in register order: keys a benchmark can ask for and get a record."""
+    return list(MemberRegister(world or default_world()).peserta)

@@ -13,7 +13,7 @@ import pytest
 
 from app.products.declaration import DeclaredFetch
 from simulators.bpjs_kesehatan.app import create_app
-from simulators.bpjs_kesehatan.members import MemberRegister
+from simulators.bpjs_kesehatan.members import MemberRegister, member_niks
 from simulators.faults import FaultSettings
 from simulators.world import World
 from tests.simulators import declared
@@ -139,6 +139,15 @@ def test_almost_everyone_is_enrolled_with_a_card_of_their_own(world: World) -> N
     for nik, peserta in register.peserta.items():
         alive = world.citizens[nik].alive
         assert (peserta["statusPeserta"]["kode"] == "1") is not alive
+
+
+def test_the_member_niks_a_benchmark_asks_for_are_all_found(
+    vclaim: httpx.Client, world: World
+) -> None:
+    niks = member_niks(world)
+
+    assert NOBODY not in niks
+    assert {_member(vclaim, nik)["metaData"]["code"] for nik in niks[::50]} == {"200"}
 
 
 def test_the_status_endpoint_says_online(vclaim: httpx.Client) -> None:
