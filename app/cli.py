@@ -14,7 +14,8 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.clients import Client, ClientError, ClientStore, IssuedCredentials
-from app.auth.scopes import ClientKind, Scope
+from app.auth.product_scopes import refuse_ungrantable
+from app.auth.scopes import BUILT_IN_SCOPES, ClientKind
 from app.config import get_settings
 from app.db import migrate
 from app.products.commands import products_cli
@@ -187,11 +188,17 @@ def _show_credentials(issued: IssuedCredentials, as_json: bool) -> None:
 AsJson = Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")]
 
 
+_SCOPE_HELP = (
+    "Repeat for each scope the client may have: a built-in one "
+    f"({', '.join(sorted(BUILT_IN_SCOPES))}) or a registered data product's `<name>:read`."
+)
+
+
 @clients_cli.command("create")
 def clients_create(
     name: Annotated[str, typer.Argument(help="A name people recognise, e.g. 'SAMSAT counter'.")],
     kind: Annotated[ClientKind, typer.Option(help="officer, portal, kiosk or system.")],
-    scope: Annotated[list[Scope], typer.Option(help="Repeat for each scope the client may have.")],
+    scope: Annotated[list[str], typer.Option(help=_SCOPE_HELP)],
     api_key: Annotated[
         bool, typer.Option(help="Also accept `X-API-Key` (system clients only).")
     ] = False,
@@ -201,11 +208,43 @@ def clients_create(
     """Register a client and print its secret (once)."""
 
     async def create(sessions: async_sessionmaker[AsyncSession]) -> IssuedCredentials:
+        await refuse_ungrantable(sessions, scope)
         return await ClientStore(sessions, 0).create(
             name, kind, scope, api_key_enabled=api_key, client_id=client_id
         )
 
     _show_credentials(_run_client_change(create), as_json)
+
+
+@clients_cli.command("grant")
+def clients_grant(
+    client_id: str, scope: Annotated[list[str], typer.Option(help=_SCOPE_HELP)]
+) -> None:
+    """Give a client more scopes (a data product's, say); its next token may carry them."""
+
+    async def grant(sessions: async_sessionmaker[AsyncSession]) -> Client:
+        await refuse_ungrantable(sessions, scope)
+        return await ClientStore(sessions, 0).grant(client_id, scope)
+
+    _show_scopes(_run_client_change(grant))
+
+
+@clients_cli.command("revoke")
+def clients_revoke(
+    client_id: str,
+    scope: Annotated[list[str], typer.Option(help="Repeat for each scope to take away.")],
+) -> None:
+    """Take scopes away from a client (a removed product's too); tokens issued before keep
+    them until they expire."""
+
+    async def revoke(sessions: async_sessionmaker[AsyncSession]) -> Client:
+        return await ClientStore(sessions, 0).revoke(client_id, scope)
+
+    _show_scopes(_run_client_change(revoke))
+
+
+def _show_scopes(client: Client) -> None:
+    typer.echo(f"{client.client_id} {' '.join(sorted(client.scopes))}")
 
 
 @clients_cli.command("demo")

@@ -267,7 +267,7 @@ async def gateway_app(settings, agencies) -> AsyncIterator[FastAPI]:
 
 async def credentials(
     app: FastAPI,
-    scopes: Iterable[Scope] = frozenset(Scope),
+    scopes: Iterable[str] = frozenset(Scope),
     kind: ClientKind | None = None,
     subject_nik: str | None = None,
     purpose: str | None = "automated test",

@@ -2,7 +2,7 @@
 clients`), and checked on every token request and every API-key call."""
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cachetools import TTLCache
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.credentials import api_key, hash_secret, new_client_id, new_secret, secret_matches
-from app.auth.scopes import ClientKind, Scope
+from app.auth.scopes import ClientKind
 from app.db.models import ApiClient
 
 
@@ -23,7 +23,7 @@ class Client:
     client_id: str
     name: str
     kind: ClientKind
-    scopes: frozenset[Scope]
+    scopes: frozenset[str]
     api_key_enabled: bool
     enabled: bool
 
@@ -45,7 +45,7 @@ def _client(row: ApiClient) -> Client:
         client_id=row.client_id,
         name=row.name,
         kind=ClientKind(row.kind),
-        scopes=frozenset(Scope(s) for s in row.scopes),
+        scopes=frozenset(str(s) for s in row.scopes),
         api_key_enabled=row.api_key_enabled,
         enabled=row.enabled,
     )
@@ -65,7 +65,7 @@ class ClientStore:
         self,
         name: str,
         kind: ClientKind,
-        scopes: Iterable[Scope],
+        scopes: Iterable[str],
         *,
         api_key_enabled: bool = False,
         client_id: str | None = None,
@@ -105,6 +105,24 @@ class ClientStore:
         async with self._sessions.begin() as session:
             row = await self._row(session, client_id)
             row.enabled = enabled
+        self._forget(client_id)
+        return _client(row)
+
+    async def grant(self, client_id: str, scopes: Iterable[str]) -> Client:
+        """Add scopes (a data product's, say): the client's next token may carry them, and its
+        API key carries them once other processes' cache of checked keys expires."""
+        return await self._change_scopes(client_id, lambda held: held | frozenset(scopes))
+
+    async def revoke(self, client_id: str, scopes: Iterable[str]) -> Client:
+        """Take scopes away; tokens issued before keep them until they expire."""
+        return await self._change_scopes(client_id, lambda held: held - frozenset(scopes))
+
+    async def _change_scopes(
+        self, client_id: str, change: Callable[[frozenset[str]], frozenset[str]]
+    ) -> Client:
+        async with self._sessions.begin() as session:
+            row = await self._row(session, client_id)
+            row.scopes = sorted(change(frozenset(str(s) for s in row.scopes)))
         self._forget(client_id)
         return _client(row)
 

@@ -6,7 +6,7 @@ committed or reused across machines."""
 from dataclasses import dataclass
 
 from app.auth.clients import ClientError, ClientStore, IssuedCredentials
-from app.auth.scopes import ClientKind, Scope
+from app.auth.scopes import BUILT_IN_SCOPES, ClientKind, Scope
 
 
 @dataclass(frozen=True)
@@ -14,11 +14,20 @@ class DemoClient:
     client_id: str
     name: str
     kind: ClientKind
-    scopes: frozenset[Scope]
+    scopes: frozenset[str]
 
+
+DEMO_PRODUCT_SCOPES = frozenset({"health_insurance:read", "land_certificates:read"})
+"""The scopes of the demo's declared data products (`declarations/*.json`), so the demo
+clients read them as soon as the products are registered; until then they release nothing."""
 
 DEMO_CLIENTS = (
-    DemoClient("demo-officer", "Demo officer (every scope)", ClientKind.OFFICER, frozenset(Scope)),
+    DemoClient(
+        "demo-officer",
+        "Demo officer (every scope)",
+        ClientKind.OFFICER,
+        BUILT_IN_SCOPES | DEMO_PRODUCT_SCOPES,
+    ),
     DemoClient(
         "demo-portal",
         "Demo citizen portal",
@@ -34,6 +43,7 @@ DEMO_CLIENTS = (
                 Scope.REQUESTS_WRITE,
                 Scope.COMPLAINTS_READ,
                 Scope.COMPLAINTS_WRITE,
+                *DEMO_PRODUCT_SCOPES,
             }
         ),
     ),

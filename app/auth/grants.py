@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from app.auth.clients import ClientStore
 from app.auth.rate_limit import GuessLimiter
-from app.auth.scopes import ClientKind, Scope
+from app.auth.scopes import ClientKind
 from app.auth.tokens import TokenClaims, TokenIssuer
 from app.problems import ProblemError, ProblemKind
 from app.schemas.identifiers import check_nik
@@ -64,15 +64,15 @@ def _invalid_client(detail: str) -> ProblemError:
     )
 
 
-def _scopes(asked: str | None, allowed: frozenset[Scope]) -> frozenset[Scope]:
+def _scopes(asked: str | None, allowed: frozenset[str]) -> frozenset[str]:
+    """A data product's scope is given like a built-in one: only to a client that holds it."""
     if not asked:
         return allowed
-    names = set(asked.split())
-    granted = {scope for scope in allowed if scope.value in names}
-    refused = sorted(names - {scope.value for scope in granted})
+    names = frozenset(asked.split())
+    refused = sorted(names - allowed)
     if refused:
         raise _refused("invalid_scope", f"not granted to this client: {' '.join(refused)}", "scope")
-    return frozenset(granted)
+    return names
 
 
 def _subject(kind: ClientKind, subject: str | None) -> str | None:

@@ -16,7 +16,7 @@ from app.auth.clients import ClientStore
 from app.auth.credentials import split_api_key
 from app.auth.grants import guessing_refused
 from app.auth.rate_limit import QUOTA_STATE, GuessLimiter, RateLimiter
-from app.auth.scopes import CITIZEN_SELF_SERVICE, PERSONAL_DATA, Scope
+from app.auth.scopes import CITIZEN_SELF_SERVICE, is_personal_data
 from app.auth.tokens import InvalidToken, TokenClaims, TokenIssuer
 from app.problems import ProblemError, ProblemKind
 from app.schemas.problem import FieldError
@@ -125,7 +125,7 @@ class Guard:
         self,
         state: State,
         claims: TokenClaims,
-        required: frozenset[Scope],
+        required: frozenset[str],
         purpose: str | None,
     ) -> Caller:
         """The caller of a request whose `state` holds its `request_id`; leaves the client's
@@ -144,7 +144,7 @@ class Guard:
             raise malformed
         if claims.kind.citizen_bound:
             purpose = CITIZEN_SELF_SERVICE
-        elif required & PERSONAL_DATA and not purpose:
+        elif is_personal_data(required) and not purpose:
             raise purpose_required()
         quota = await self.limiter.hit("client", claims.client_id)
         setattr(state, QUOTA_STATE, quota)

@@ -2,9 +2,17 @@
 
 Scopes follow the data, not the endpoints: an officer who may read identities but not family
 cards gets the profile without the family, so one endpoint serves every client at the level
-of detail its mandate allows (data minimisation)."""
+of detail its mandate allows (data minimisation).
 
+Besides the built-in scopes, each declared data product has its own (`<name>:read`), which
+exists while the product is registered. A scope is therefore a string: a client or token keeps
+one it was granted after its product is removed, where it simply releases nothing."""
+
+from collections.abc import Iterable
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import WithJsonSchema
 
 
 class Scope(StrEnum):
@@ -52,6 +60,39 @@ PERSONAL_DATA = frozenset(
         Scope.AUDIT_READ,
     }
 )
+
+BUILT_IN_SCOPES = frozenset(scope.value for scope in Scope)
+PRODUCT_SCOPE_PATTERN = r"^[a-z][a-z0-9_]{2,39}:read$"
+
+
+def is_personal_data(scopes: Iterable[str]) -> bool:
+    """Whether an operation needing `scopes` uses personal data, so an officer must state a
+    purpose. Every scope that is not built in is a data product's, and a product is data about
+    a person (UU 27/2022), so it counts as personal data too."""
+    return any(scope in PERSONAL_DATA or scope not in BUILT_IN_SCOPES for scope in scopes)
+
+
+def ungrantable(asked: Iterable[str], product_scopes: Iterable[str]) -> list[str]:
+    """Of the scopes an operator wants to give a client, those that are neither built in nor
+    the scope of a registered product, sorted."""
+    known = BUILT_IN_SCOPES | frozenset(product_scopes)
+    return sorted(frozenset(asked) - known)
+
+
+GrantedScope = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "enum": sorted(BUILT_IN_SCOPES)},
+                {"type": "string", "pattern": PRODUCT_SCOPE_PATTERN},
+            ],
+            "description": "A built-in scope, or a data product's `<name>:read`.",
+        }
+    ),
+]
+"""A scope as the API shows it: not checked against the known ones, since a client keeps the
+scope of a product removed after it was granted."""
 
 
 class ClientKind(StrEnum):

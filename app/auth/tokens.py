@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import jwt
 from cachetools import LRUCache
 
-from app.auth.scopes import ClientKind, Scope
+from app.auth.scopes import ClientKind
 from app.auth.signing_keys import ALGORITHM, KeySet
 
 AUDIENCE = "satupintu"
@@ -29,7 +29,9 @@ class InvalidToken(Exception):
 class TokenClaims:
     client_id: str
     kind: ClientKind
-    scopes: frozenset[Scope]
+    #: Strings, not `Scope`s: a data product's scope, even one whose product has since been
+    #: removed, is as valid in a token as a built-in one.
+    scopes: frozenset[str]
     subject_nik: str | None
 
 
@@ -97,9 +99,9 @@ class TokenIssuer:
             raise InvalidToken("the access token has expired") from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken("the access token is not valid") from exc
+        scopes = frozenset(str(payload["scope"]).split())
         try:
             kind = ClientKind(str(payload.get("client_kind")))
-            scopes = frozenset(Scope(name) for name in str(payload["scope"]).split())
         except ValueError as exc:
             raise InvalidToken("the access token carries unknown claims") from exc
         subject = str(payload["sub"]) if kind.citizen_bound else None

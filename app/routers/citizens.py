@@ -6,13 +6,12 @@ from fastapi import APIRouter, Path, Query
 from pydantic import StringConstraints, WithJsonSchema
 
 from app.auth.scopes import Scope
-from app.problems import ProblemError, ProblemKind, problem_responses
+from app.problems import ProblemKind, problem_responses
 from app.routers import examples
 from app.routers.deps import ServicesDep, caller_with
 from app.schemas.access_log import AccessLogPage
 from app.schemas.business import MAX_PAGE, MAX_PAGE_SIZE
 from app.schemas.identifiers import NIK_DESCRIPTION, Nik
-from app.schemas.problem import FieldError
 from app.schemas.responses import CitizenBusinesses, CitizenProfile, CitizenVehicles, ProfilePart
 from app.services import citizen_access_log, citizens
 from app.services.context import Caller
@@ -32,30 +31,23 @@ _AGENCY_FAILURES = (
 
 
 _PART_NAMES = [part.value for part in ProfilePart]
+MAX_INCLUDE_LENGTH = 40
 
-IncludeItem = Annotated[
-    str, StringConstraints(max_length=40), WithJsonSchema({"type": "string", "enum": _PART_NAMES})
+IncludeItem = Annotated[str, StringConstraints(max_length=MAX_INCLUDE_LENGTH)]
+Include = Annotated[
+    list[IncludeItem],
+    WithJsonSchema(
+        {
+            "type": "array",
+            "items": {"type": "string", "enum": _PART_NAMES},
+            "maxItems": len(_PART_NAMES),
+        }
+    ),
 ]
-"""One `include` value. The document says what a value must be (a part's name, so a typed
-client knows the parts); the server also takes a comma-separated list in one value, as it
-always has, and refuses a misspelt name itself, naming `include` (:func:`profile_parts`)."""
-
-
-def profile_parts(include: list[str] | None) -> frozenset[ProfilePart] | None:
-    if not include:
-        return None
-    names = [name.strip() for value in include for name in value.split(",") if name.strip()]
-    known = {part.value: part for part in ProfilePart}
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        choices = ", ".join(known)
-        message = f"unknown part {unknown[0]!r}; choose from {choices}"
-        raise ProblemError(
-            ProblemKind.VALIDATION,
-            f"include: {message}",
-            errors=[FieldError(field="include", location="query", message=message)],
-        )
-    return frozenset(known[name] for name in names)
+"""`include`. The document says what a value must be (a part's name, so a typed client knows
+the parts; the document served while data products are registered names them too); the
+server also takes a comma-separated list in one value, as it always has, and refuses a
+misspelt name itself, naming `include` (`app.services.release.asked_parts`)."""
 
 
 @router.get(
@@ -77,7 +69,12 @@ def profile_parts(include: list[str] | None) -> frozenset[ProfilePart] | None:
         "`client-concurrency-limited` with `Retry-After`.\n\n"
         "Each client gets what its scopes release: `identity:read` gives name, address and "
         "whether the citizen is alive; `identity:full`, `family:read`, `vehicles:read` and "
-        "`businesses:read` add the rest. `withheld` lists what was kept back."
+        "`businesses:read` add the rest; each data product's own scope (`<name>:read`) its "
+        "part. `withheld` lists what was kept back.\n\n"
+        "Each registered data product keyed by NIK is a part under its own name, asked of "
+        "all its sources at once like the vehicles: a list merged from every source, or the "
+        "record of the first source that holds it. The document at `/openapi.json` types "
+        "these parts while their products are registered."
     ),
     response_model_exclude_none=False,
     responses={
@@ -90,21 +87,21 @@ async def get_citizen(
     services: ServicesDep,
     caller: Annotated[Caller, caller_with(Scope.IDENTITY_READ)],
     include: Annotated[
-        list[IncludeItem] | None,
+        Include | None,
         Query(
-            max_length=len(_PART_NAMES),
             description=(
                 "Parts to fetch besides identity, repeated (`include=vehicles&include=family`) "
                 "or comma-separated in one value (`include=vehicles,family`): "
-                "`family`, `vehicles`, `businesses`. Default: every part the client's scopes "
-                "release; naming one they do not release is refused (403), a name that is no "
-                "part is refused (422)."
+                "`family`, `vehicles`, `businesses`, and the name of each registered data "
+                "product found by NIK (`health_insurance`). Default: every part the client's "
+                "scopes release; naming one they do not release is refused (403), a name that "
+                "is no part is refused (422), and so is a data product found by another key."
             ),
             examples=[["vehicles", "businesses"]],
         ),
     ] = None,
 ) -> CitizenProfile:
-    return await citizens.get_profile(services, caller, nik, profile_parts(include))
+    return await citizens.get_profile(services, caller, nik, include)
 
 
 @router.get(

@@ -11,7 +11,8 @@ from fastapi.security import APIKeyHeader, OAuth2, SecurityScopes
 from pydantic import Field
 
 from app.auth.guard import PURPOSE_RULES, Guard
-from app.auth.scopes import SCOPE_DESCRIPTIONS, Scope
+from app.auth.scopes import SCOPE_DESCRIPTIONS
+from app.auth.tokens import TokenClaims
 from app.services.agencies import AgencyAdmin
 from app.services.complaints import Complaints
 from app.services.context import Caller, Services
@@ -70,31 +71,45 @@ async def get_reports(request: Request) -> Reports:
     return reports
 
 
+PurposeHeader = Annotated[
+    DocumentedPurpose | None,
+    Header(
+        description="Why an officer or system client uses this citizen's data (e.g. a "
+        "case number). Required for them on personal data; recorded in the audit trail and "
+        "shown to the citizen.",
+        examples=["SAMSAT counter: annual tax renewal, queue 0412"],
+    ),
+]
+BearerToken = Annotated[str | None, Depends(oauth2)]
+ApiKey = Annotated[str | None, Depends(api_key_header)]
+
+
+async def authenticate(
+    request: Request, authorization: str | None, api_key: str | None
+) -> TokenClaims:
+    """Who sent the request (401 if nobody the gateway knows), before what it may do is
+    asked: a route whose scope depends on the request (a data product's, named in the path)
+    checks that itself, with `Guard.admit`."""
+    guard: Guard = request.app.state.guard
+    remote = request.client.host if request.client else "-"
+    return await guard.claims(authorization, api_key, remote)
+
+
 async def authorise(
     request: Request,
     security_scopes: SecurityScopes,
-    authorization: Annotated[str | None, Depends(oauth2)],
-    api_key: Annotated[str | None, Depends(api_key_header)],
-    x_purpose: Annotated[
-        DocumentedPurpose | None,
-        Header(
-            description="Why an officer or system client uses this citizen's data (e.g. a "
-            "case number). Required for them on personal data; recorded in the audit trail and "
-            "shown to the citizen.",
-            examples=["SAMSAT counter: annual tax renewal, queue 0412"],
-        ),
-    ] = None,
+    authorization: BearerToken,
+    api_key: ApiKey,
+    x_purpose: PurposeHeader = None,
 ) -> Caller:
+    claims = await authenticate(request, authorization, api_key)
     guard: Guard = request.app.state.guard
-    remote = request.client.host if request.client else "-"
-    claims = await guard.claims(authorization, api_key, remote)
-    required = frozenset(Scope(name) for name in security_scopes.scopes)
-    return await guard.admit(request.state, claims, required, x_purpose)
+    return await guard.admit(request.state, claims, frozenset(security_scopes.scopes), x_purpose)
 
 
-def caller_with(*scopes: Scope) -> Any:
+def caller_with(*scopes: str) -> Any:
     """`Annotated` metadata for a route's caller: authenticated, holding `scopes`."""
-    return Security(authorise, scopes=[scope.value for scope in scopes])
+    return Security(authorise, scopes=[str(scope) for scope in scopes])
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.auth.scopes import ClientKind, Scope
+from app.auth.scopes import ClientKind, GrantedScope
 from app.schemas.identifiers import NIK_PATTERN
 
 
@@ -17,7 +17,10 @@ class Me(BaseModel):
         description="`portal` and `kiosk` act for one citizen (`nik`); `officer` and `system` "
         "state a purpose (`X-Purpose`) for every use of personal data."
     )
-    scopes: list[Scope] = Field(description="What this credential may read and do, sorted.")
+    scopes: list[GrantedScope] = Field(
+        description="What this credential may read and do, sorted: built-in scopes and data "
+        "products' (`<name>:read`)."
+    )
     nik: str | None = Field(
         pattern=NIK_PATTERN,
         description="The citizen a portal or kiosk token acts for; null for other clients.",

@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.auth.scopes import Scope
+from app.auth.scopes import GrantedScope
 from app.schemas.sources import SourceReport
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -55,7 +55,7 @@ class ProblemMembers(BaseModel):
     regions: list[str] = Field(
         description="Kemendagri codes of the regions no agency instance serves yet."
     )
-    required_scopes: list[Scope] = Field(description="Every scope the operation needs.")
+    required_scopes: list[GrantedScope] = Field(description="Every scope the operation needs.")
     failures: list[ConformanceFailure] = Field(description="Every failed conformance check.")
     error: OAuthError = Field(description="RFC 6749's error code, for OAuth client libraries.")
     error_description: str = Field(description="RFC 6749's human-readable error text.")

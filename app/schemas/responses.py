@@ -2,8 +2,9 @@
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas.business import Business, KbliEntry
 from app.schemas.citizen import Family, Identity
@@ -22,7 +23,14 @@ class CitizenProfile(BaseModel):
     could give it; `sources` has one entry per agency instance asked, keyed by its code, and
     says what it supplied and how it went. Vehicles are held by each province's tax office
     (`bapenda_31`, `bapenda_32`, ...): every one is asked at once and their lists are merged,
-    so a part can be partial (one office down): `complete` is then false."""
+    so a part can be partial (one office down): `complete` is then false.
+
+    Each data product keyed by NIK that is registered on the gateway is a part too, under its
+    own name (`health_insurance`): its records as its declared schema says, a list or one
+    record, null when not asked for, withheld or not given. The document served at
+    `/openapi.json` names and types these properties while their products are registered."""
+
+    model_config = ConfigDict(extra="allow")
 
     nik: str
     identity: Identity
@@ -53,6 +61,21 @@ class CitizenVehicles(BaseModel):
     items: list[Vehicle]
     sources: Sources = Field(description="One entry per tax office asked, by instance code.")
     complete: bool = Field(description="True when every office answered.")
+
+
+class ProductRecords(BaseModel):
+    """A data product's records for one key, from every source holding it that was asked."""
+
+    product: str = Field(description="The product's name.", examples=["health_insurance"])
+    key: str = Field(description="The key the records were found by, as the gateway read it.")
+    records: Any = Field(
+        description="As the product's declared schema says: an array of records for a `many` "
+        "product, one record for a `one` product. The document served at `/openapi.json` "
+        "types it per registered product."
+    )
+    sources: Sources = Field(description="One entry per agency instance asked, by its code.")
+    complete: bool = Field(description="True when every source asked answered.")
+    retrieved_at: dt.datetime
 
 
 class CitizenBusinesses(BaseModel):

@@ -2,13 +2,14 @@
 
 The profile asks every agency at once and waits for each only as long as its own deadline and
 the request's budget allow, so the answer takes about as long as the slowest agency, and a
-slow or broken agency costs its own part, never the others'.
+slow or broken agency costs its own part, never the others'. The data products keyed by NIK
+are parts like the built-in ones, each asked of all its sources at the same time.
 """
 
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
 from app.adapters.base import (
@@ -16,10 +17,14 @@ from app.adapters.base import (
     BusinessProvider,
     Capability,
     IdentityProvider,
+    ProductSource,
     VehicleProvider,
 )
+from app.bus.bus import Bus
 from app.bus.calls import CallResult, Deadline
 from app.problems import ProblemKind
+from app.products.catalog import DataProduct
+from app.products.declaration import Cardinality
 from app.schemas.business import Business
 from app.schemas.citizen import Family
 from app.schemas.responses import CitizenBusinesses, CitizenProfile, CitizenVehicles, ProfilePart
@@ -28,7 +33,13 @@ from app.schemas.vehicle import Vehicle
 from app.services.context import Caller, Services
 from app.services.outcomes import all_ok, combine_sources, most_telling
 from app.services.reads import fail_read, record_read, refuse_other_citizen
-from app.services.release import minimise_identity, released_parts, withheld_parts
+from app.services.release import (
+    asked_parts,
+    minimise_identity,
+    part_scopes,
+    released_parts,
+    withheld_parts,
+)
 
 PROFILE_PAGE_SIZE = 50
 
@@ -67,13 +78,52 @@ async def _every_business(provider: BusinessProvider, nik: str) -> list[Business
     return [business for page in (first, *rest) for business in page.items]
 
 
+def _declared_part(
+    bus: Bus, product: DataProduct, nik: str, deadline: Deadline, client: str
+) -> Coroutine[Any, Any, list[CallResult[Any]]]:
+    """Every source of a data product at once: like vehicles, a NIK decides no jurisdiction."""
+    name = product.name
+    return bus.call_each(
+        product.capability,
+        ProductSource,
+        name,
+        lambda p: p.fetch_product(name, nik),
+        deadline,
+        client=client,
+    )
+
+
+def _declared_value(product: DataProduct, calls: list[CallResult[Any]]) -> Any:
+    """A `many` product's lists merged (empty when every source that answered holds none),
+    a `one` product's record from the first source that has it; None when no source could
+    answer."""
+    found = [c.value for c in calls if c.status is SourceStatus.OK]
+    if product.declaration.cardinality is Cardinality.ONE:
+        return next(iter(found), None)
+    if not found and not any(c.status is SourceStatus.NOT_FOUND for c in calls):
+        return None
+    return [record for records in found for record in records or ()]
+
+
+def _answered(call: CallResult[Any], declared: Mapping[str, DataProduct]) -> bool:
+    """A data product's source that holds nothing for the citizen has answered: the part is
+    complete, the citizen is simply not in it (no membership)."""
+    return call.status is SourceStatus.OK or (
+        call.part in declared and call.status is SourceStatus.NOT_FOUND
+    )
+
+
 async def get_profile(
-    services: Services, caller: Caller, nik: str, asked: frozenset[ProfilePart] | None
+    services: Services, caller: Caller, nik: str, include: list[str] | None
 ) -> CitizenProfile:
-    """`asked` None means every part the caller may see."""
+    """`include` as the client sent it; none means every part the caller may see."""
     started = time.perf_counter()
+    every = {p.name: p for p in services.products.products()}
+    declared = {name: p for name, p in every.items() if p.keyed_by_nik}
+    asked = asked_parts(include, every)
     refuse_other_citizen(caller, nik, operation="citizen.profile", started=started)
-    parts = released_parts(caller, asked)
+    scopes = part_scopes(declared.values())
+    parts = released_parts(caller, asked, scopes)
     bus, deadline = services.bus, Deadline(services.request_deadline_ms)
 
     identity_task = asyncio.create_task(
@@ -86,7 +136,7 @@ async def get_profile(
             client=caller.client_id,
         )
     )
-    optional: dict[ProfilePart, Callable[[], Coroutine[Any, Any, list[CallResult[Any]]]]] = {
+    optional: dict[str, Callable[[], Coroutine[Any, Any, list[CallResult[Any]]]]] = {
         ProfilePart.FAMILY: lambda: bus.call_each(
             Capability.IDENTITY_FAMILY,
             IdentityProvider,
@@ -115,6 +165,11 @@ async def get_profile(
     tasks = {
         part: asyncio.create_task(start()) for part, start in optional.items() if part in parts
     }
+    tasks |= {
+        name: asyncio.create_task(_declared_part(bus, product, nik, deadline, caller.client_id))
+        for name, product in declared.items()
+        if name in parts
+    }
 
     identity = await identity_task
     if identity.status is not SourceStatus.OK or identity.value is None:
@@ -132,20 +187,24 @@ async def get_profile(
             subject_nik=nik,
         )
 
-    results: dict[ProfilePart, list[CallResult[Any]]] = dict(
+    results: dict[str, list[CallResult[Any]]] = dict(
         zip(tasks, await asyncio.gather(*tasks.values()), strict=True)
     )
     calls: list[CallResult[Any]] = [identity, *(c for each in results.values() for c in each)]
-    complete = all_ok(calls)
+    complete = all(_answered(call, declared) for call in calls)
 
-    def answered(part: ProfilePart) -> list[Any]:
+    def answered(part: str) -> list[Any]:
         return [c.value for c in results.get(part, ()) if c.status is SourceStatus.OK]
 
     family: Family | None = next(iter(answered(ProfilePart.FAMILY)), None)
     vehicles = merged_vehicles(answered(ProfilePart.VEHICLES))
     businesses = merged(answered(ProfilePart.BUSINESSES))
+    products = {
+        name: _declared_value(product, results[name]) if name in results else None
+        for name, product in declared.items()
+    }
     person, withheld_fields = minimise_identity(caller, identity.value)
-    released = ["identity", *(part.value for part in results if answered(part))]
+    released = ["identity", *(str(part) for part in results if answered(part))]
     if not withheld_fields:
         released.append("identity.full")
     profile = CitizenProfile(
@@ -156,8 +215,9 @@ async def get_profile(
         businesses=businesses,
         sources=combine_sources(calls),
         complete=complete,
-        withheld=[*withheld_parts(caller), *withheld_fields],
+        withheld=[*withheld_parts(caller, scopes), *withheld_fields],
         retrieved_at=dt.datetime.now(dt.UTC),
+        **products,
     )
     await record_read(
         services,

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.auth.scopes import ClientKind, Scope
+from app.auth.scopes import ClientKind
 from app.bus.bus import Bus
 from app.products.catalog import ProductCatalog
 from app.services.access_log import AccessLog
@@ -17,11 +17,13 @@ class Caller:
     request_id: str
     client_id: str
     kind: ClientKind
-    scopes: frozenset[Scope]
+    #: Built-in scopes and data products' (`<name>:read`); one whose product was removed
+    #: stays here and releases nothing.
+    scopes: frozenset[str]
     subject_nik: str | None = None
     purpose: str | None = None
 
-    def may(self, scope: Scope) -> bool:
+    def may(self, scope: str) -> bool:
         return scope in self.scopes
 
     def acts_for(self, nik: str) -> bool:
