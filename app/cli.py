@@ -542,6 +542,7 @@ async def _run_worker() -> None:
     checkpointer = build_checkpointer(runtime.settings, runtime.sessions)
     running.start()
     courier.start()
+    runtime.product_watcher.start()  # declared complaint desks come and go with their products
     if checkpointer:
         checkpointer.start()
     typer.echo(f"{running.worker_id} advancing service requests and complaints; Ctrl-C stops it")
@@ -549,6 +550,7 @@ async def _run_worker() -> None:
         await stop.wait()
     await courier.stop()
     await running.stop()
+    await runtime.product_watcher.stop()
     if checkpointer:
         await checkpointer.stop()
     await runtime.close()
