@@ -1,13 +1,19 @@
-"""An adapter shipped as its own package joins the gateway through its entry point alone.
+"""An adapter shipped as its own package joins the gateway through its entry point alone, and
+fetches a data product its declaration names it for.
 
 The example package is installed outside the shared `.venv` (a `--target` directory, or a
 throwaway virtualenv layered on top of `.venv`), so no other test ever sees it, and nothing in
 `app/` is touched: discovery, the gateway process and the guide's own commands all find it the
-way an operator's installation would.
+way an operator's installation would. Its backend is the gateway's own BPJS Kesehatan simulator
+on a real port; the same product declared with no code (`declarations/health_insurance.json`)
+must give the same records from it, which is what lets an operator choose either.
 """
 
+import datetime as dt
+import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -15,36 +21,48 @@ import subprocess
 import sys
 import sysconfig
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from app.adapters.base import (
     AdapterContext,
     AgencyAdapter,
-    Capability,
-    MembershipProvider,
+    AgencyNotFound,
+    ProductSource,
 )
+from app.agencies.conformance import check_agency
 from app.bus.calls import call_agency
 from app.bus.registry import AdapterRegistry, InstanceSpec
 from app.config import AgencyEndpoint
+from app.products.catalog import DataProduct
+from app.products.conformance import builder, check_declaration
+from app.products.declaration import ProductDeclaration
+from app.products.declared_adapter import declared_kind
+from app.products.secrets import SecretResolver
 from app.schemas.sources import SourceStatus
-from simulators.stack import HOST, Process, Stack, free_port, plan, running
-from tests.conftest import RUN_SECRETS_ENV
+from simulators.bpjs_kesehatan.members import FIXED, NOT_MEMBERS
+from simulators.stack import HOST, PRODUCT_HOSTS, Process, free_port
 
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = Path("examples") / "satupintu-bpjs-adapter"
+EXAMPLE_DECLARATION = REPO / EXAMPLE / "health_insurance.json"
+DECLARATION = REPO / "declarations" / "health_insurance.json"
 GUIDE = REPO / "docs" / "adapters.md"
-GUIDE_PORT = 8109
+GUIDE_PORT = 8110
 CODE = "bpjs_kesehatan"
-SERVICE = "health-insurance-membership-check"
+PRODUCT = "health_insurance"
+CAPABILITY = f"product:{PRODUCT}"
+SECRET_ENV = "SATUPINTU_AGENCY_SECRET_BPJS_CONS_KEY"
 MEMBER = "3374091203840001"
-NOT_A_MEMBER = "3171074508900999"
+NOT_A_MEMBER = "3471073006980001"
+KEY = secrets.token_urlsafe(24)
 
 
 def _copy_example(root: Path) -> Path:
@@ -88,13 +106,15 @@ def _pythonpath(first: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def backend(installed: Path) -> Iterator[Process]:
+def backend() -> Iterator[Process]:
+    """The gateway repository's BPJS Kesehatan simulator, as `make run` starts it."""
+    simulator = PRODUCT_HOSTS[CODE]
     process = Process(
-        "bpjs sandbox",
-        "satupintu_bpjs.backend:app",
+        "bpjs kesehatan",
+        simulator.target,
         free_port(),
-        "/vclaim-rest/status",
-        {"PYTHONPATH": _pythonpath(installed)},
+        simulator.health_path,
+        {**simulator.env, "SIM_API_KEY": KEY},
     )
     try:
         process.start()
@@ -104,34 +124,138 @@ def backend(installed: Path) -> Iterator[Process]:
         process.stop()
 
 
-async def test_registry_discovers_the_installed_package(on_path: Path, backend: Process) -> None:
+def _base_url(backend: Process) -> str:
+    return f"{backend.url}/vclaim-rest"
+
+
+def _declaration(path: Path, backend: Process) -> DataProduct:
+    """A declaration file with its source moved to the test's simulator, path kept."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    [source] = document["sources"]
+    source["base_url"] = _base_url(backend)
+    declaration = ProductDeclaration.model_validate(document)
+    return DataProduct(declaration, 1, dt.datetime.now(dt.UTC), "test")
+
+
+@pytest.fixture
+async def registry(on_path: Path, backend: Process) -> AsyncIterator[AdapterRegistry]:
+    """The entry points as the gateway discovers them, the example's among them; its kind
+    has no instance of its own: a declaration makes one."""
     async with httpx.AsyncClient() as http:
-        registry = AdapterRegistry.discover(
-            [InstanceSpec(code=CODE, kind=CODE, endpoint=AgencyEndpoint(base_url=backend.url))],
-            http,
-        )
-        agency = registry.agency(CODE)
-        provider = registry.provider(Capability.SOCIAL_SECURITY_MEMBERSHIPS, MembershipProvider)
+        yield AdapterRegistry.discover([], http)
 
-        assert agency is not None
-        assert agency.version == "0.1.0"
-        assert type(agency.adapter).__module__ == "satupintu_bpjs.adapter"
-        assert str(on_path) in (sys.modules["satupintu_bpjs.adapter"].__file__ or "")
-        assert isinstance(agency.adapter, AgencyAdapter)
-        assert provider is not None
-        assert provider.agency.code == CODE
-        await agency.adapter.health()
-        [membership] = await provider.impl.list_memberships(MEMBER)
-        assert await provider.impl.list_memberships(NOT_A_MEMBER) == []
 
-    assert membership.model_dump(mode="json") == {
-        "nik": MEMBER,
-        "program": "health",
-        "membership_number": "0001234567890",
-        "status": "active",
-        "member_class": "3",
-        "valid_until": "2027-12-31",
+def _product_adapters(
+    registry: AdapterRegistry, backend: Process, http: httpx.AsyncClient
+) -> dict[str, Any]:
+    """The product's one source built three ways: the installed adapter itself, the example's
+    declaration (which names it), and the declarative declaration (no code)."""
+    resolver = SecretResolver({SECRET_ENV: KEY})
+    endpoint = AgencyEndpoint(base_url=_base_url(backend), password=SecretStr(KEY))
+    kind = registry.kind(CODE)
+    assert kind is not None
+    built = {"installed adapter": kind.factory(AdapterContext(CODE, endpoint, http))}
+    for label, path in (("example declaration", EXAMPLE_DECLARATION), ("declared", DECLARATION)):
+        product = _declaration(path, backend)
+        [source] = product.declaration.sources
+        built[label] = builder(declared_kind(product, registry.kind, resolver), http)(source)
+    return built
+
+
+async def test_registry_discovers_the_installed_package(
+    registry: AdapterRegistry, on_path: Path, backend: Process, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Configured as an instance of its own with no password, it takes the consumer key from
+    the gateway's environment, where the declaration's `secret_ref` also points."""
+    monkeypatch.setenv(SECRET_ENV, KEY)
+    kind = registry.kind(CODE)
+    assert kind is not None
+    assert kind.version == "0.1.0"
+    registry.configure(
+        InstanceSpec(code=CODE, kind=CODE, endpoint=AgencyEndpoint(base_url=_base_url(backend)))
+    )
+    provider = registry.provider(CAPABILITY, ProductSource)
+    agency = registry.agency(CODE)
+
+    assert agency is not None
+    assert type(agency.adapter).__module__ == "satupintu_bpjs.adapter"
+    assert str(on_path) in (sys.modules["satupintu_bpjs.adapter"].__file__ or "")
+    assert isinstance(agency.adapter, AgencyAdapter)
+    assert provider is not None
+    assert provider.agency.code == CODE
+    await agency.adapter.health()
+    record = await provider.impl.fetch_product(PRODUCT, MEMBER)
+    with pytest.raises(AgencyNotFound):
+        await provider.impl.fetch_product(PRODUCT, NOT_A_MEMBER)
+    assert record["card_number"] == FIXED[MEMBER].card
+    assert record["status"] == "active"
+    assert record["participant_type"] == "pbi_apbn"
+
+
+async def test_the_adapter_check_passes_against_the_simulator(
+    registry: AdapterRegistry, backend: Process
+) -> None:
+    endpoint = AgencyEndpoint(base_url=_base_url(backend), password=SecretStr(KEY))
+    results = await check_agency(registry, InstanceSpec(code=CODE, kind=CODE, endpoint=endpoint))
+
+    assert [r for r in results if not r.passed] == []
+    assert {r.name for r in results} >= {
+        "contract",
+        "health",
+        f"{CAPABILITY}: records of the known NIK",
+        f"{CAPABILITY}: unknown NIK",
+        "a timeout is reported as timeout",
     }
+
+
+def test_the_example_declaration_is_the_declarative_one_but_its_fetch() -> None:
+    """An operator chooses code or declaration for the same published contract."""
+    example = json.loads(EXAMPLE_DECLARATION.read_text(encoding="utf-8"))
+    declarative = json.loads(DECLARATION.read_text(encoding="utf-8"))
+
+    assert example.pop("fetch") == {"adapter": CODE}
+    assert "request" in declarative.pop("fetch")
+    assert example == declarative
+
+
+async def test_code_and_declaration_give_the_same_records(
+    registry: AdapterRegistry, backend: Process, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every fixed member of the simulator (each status and segment it has) and the ones it
+    does not hold, through the Python adapter, its declaration, and the declaration without
+    code: the same record, or the same not found."""
+    monkeypatch.setenv(SECRET_ENV, KEY)
+    niks = [*FIXED, *sorted(NOT_MEMBERS)]
+    async with httpx.AsyncClient() as http:
+        adapters = _product_adapters(registry, backend, http)
+        answers: dict[str, list[Any]] = {label: [] for label in adapters}
+        for nik in niks:
+            for label, adapter in adapters.items():
+                try:
+                    answers[label].append(await adapter.fetch_product(PRODUCT, nik))
+                except AgencyNotFound:
+                    answers[label].append("not found")
+
+    statuses = {a["status"] for a in answers["declared"] if isinstance(a, dict)}
+    assert statuses == {"active", "suspended", "deceased"}
+    assert answers["declared"].count("not found") == len(NOT_MEMBERS)
+    assert answers["installed adapter"] == answers["declared"]
+    assert answers["example declaration"] == answers["declared"]
+
+
+async def test_the_example_declaration_passes_the_product_conformance(
+    registry: AdapterRegistry, backend: Process, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `satupintu products apply` runs before storing it: the installed adapter's records
+    for the declaration's fixtures, checked against the declared schema."""
+    monkeypatch.setenv(SECRET_ENV, KEY)
+    product = _declaration(EXAMPLE_DECLARATION, backend)
+    async with httpx.AsyncClient() as http:
+        kind = declared_kind(product, registry.kind, SecretResolver(os.environ))
+        results = await check_declaration(product, builder(kind, http))
+
+    assert results
+    assert [r for r in results if not r.passed] == []
 
 
 def test_nothing_in_the_gateway_names_the_example() -> None:
@@ -140,9 +264,16 @@ def test_nothing_in_the_gateway_names_the_example() -> None:
 
 
 def _adapter_on(http: httpx.AsyncClient) -> Any:
-    """The installed factory on a scripted backend: the faults a sandbox cannot be asked for."""
+    """The installed factory on a scripted backend: the faults a simulator is not asked for."""
     factory = next(k.factory for k in AdapterRegistry.discover([], http).kinds() if k.code == CODE)
-    return factory(AdapterContext(CODE, AgencyEndpoint(base_url="http://bpjs.test"), http))
+    endpoint = AgencyEndpoint(base_url="http://bpjs.test/vclaim-rest", password=SecretStr(KEY))
+    return factory(AdapterContext(CODE, endpoint, http))
+
+
+def _vclaim(code: str, response: Any = None) -> httpx.Response:
+    return httpx.Response(
+        200, json={"metaData": {"code": code, "message": "x"}, "response": response}
+    )
 
 
 @pytest.mark.parametrize(
@@ -151,74 +282,33 @@ def _adapter_on(http: httpx.AsyncClient) -> Any:
         (httpx.Response(503, text="Service Unavailable"), SourceStatus.UNAVAILABLE),
         (httpx.Response(500), SourceStatus.ERROR),
         (httpx.Response(200, text="<html>maintenance</html>"), SourceStatus.ERROR),
-        (httpx.Response(200, json={"metaData": {"code": "500"}}), SourceStatus.ERROR),
-        (
-            httpx.Response(
-                200, json={"metaData": {"code": "200"}, "response": {"peserta": {"nik": MEMBER}}}
-            ),
-            SourceStatus.ERROR,
-        ),
+        (_vclaim("401"), SourceStatus.UNAVAILABLE),
+        (httpx.Response(401, text="Unauthorized"), SourceStatus.UNAVAILABLE),
+        (_vclaim("500"), SourceStatus.ERROR),
+        (_vclaim("201"), SourceStatus.NOT_FOUND),
+        (_vclaim("200", {"peserta": {"nik": MEMBER}}), SourceStatus.ERROR),
     ],
 )
 async def test_backend_failures_reach_the_caller_as_source_statuses(
     on_path: Path, reply: httpx.Response, status: SourceStatus
 ) -> None:
-    async with httpx.AsyncClient(transport=httpx.MockTransport(lambda _: reply)) as http:
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return reply
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
         adapter = _adapter_on(http)
         result = await call_agency(
-            CODE, "memberships", lambda: adapter.list_memberships(MEMBER), 2.0
+            CODE, PRODUCT, lambda: adapter.fetch_product(PRODUCT, MEMBER), 2.0
         )
 
     assert result.status is status
     assert result.detail
     assert not result.detail.startswith("adapter failed"), "left to the gateway's catch-all"
-
-
-@pytest.fixture(scope="module")
-def gateway(
-    tmp_path_factory: pytest.TempPathFactory,
-    _fresh_external_database: None,
-    installed: Path,
-    backend: Process,
-) -> Iterator[Stack]:
-    database_url = os.environ.get("DATABASE_URL") or (
-        f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('gateway')}/gateway.db"
-    )
-    planned = plan(
-        database_url,
-        gateway_port=free_port(),
-        agency_ports={},
-        gateway_env={
-            "PYTHONPATH": _pythonpath(installed),
-            f"SATUPINTU_AGENCIES__{CODE.upper()}__BASE_URL": backend.url,
-        },
-        secrets=RUN_SECRETS_ENV,
-    )
-    with running(planned) as started:
-        yield started
-
-
-def test_gateway_lists_the_agency_and_its_service(gateway: Stack, backend: Process) -> None:
-    agencies = httpx.get(
-        f"{gateway.gateway.url}/v1/agencies", headers=gateway.officer_headers(), timeout=10
-    )
-    services = httpx.get(f"{gateway.gateway.url}/v1/services", timeout=10)
-
-    assert agencies.status_code == 200, agencies.text
-    bpjs = {item["code"]: item for item in agencies.json()["items"]}[CODE]
-    assert bpjs["level"] == "central"
-    assert bpjs["adapter_version"] == "0.1.0"
-    assert bpjs["capabilities"] == [Capability.SOCIAL_SECURITY_MEMBERSHIPS.value]
-    assert bpjs["services"] == [SERVICE]
-    assert bpjs["endpoint"]["base_url"].rstrip("/") == backend.url
-    assert bpjs["enabled"] is True
-    assert bpjs["health"]["status"] == "up", bpjs["health"]
-    assert services.status_code == 200, services.text
-    service = {item["code"]: item for item in services.json()["items"]}[SERVICE]
-    assert CODE in service["agencies"]
-    assert service["category"] == "health"
-    assert service["fee"] == "Gratis"
-    assert any("40/2004" in basis for basis in service["legal_basis"])
+    assert [r.url.path for r in sent] == [f"/vclaim-rest/peserta/nik/{MEMBER}"]
+    assert sent[0].headers["X-Cons-Key"] == KEY
 
 
 def guide_commands() -> list[str]:
@@ -264,7 +354,7 @@ def _port_free(port: int) -> bool:
 
 
 def _stop_group(pgid: int) -> None:
-    """The guide starts its sandbox in the background; whatever became of the script, no
+    """The guide starts its simulator in the background; whatever became of the script, no
     process of its group may outlive the test."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
@@ -284,8 +374,11 @@ def test_guide_walkthrough_runs_word_by_word(tmp_path: Path) -> None:
     commands = guide_commands()
     assert any("pip install ./examples/satupintu-bpjs-adapter" in c for c in commands)
     assert any(f"satupintu adapters check {CODE}" in c for c in commands)
+    assert any(
+        f"satupintu products apply {EXAMPLE.as_posix()}/{PRODUCT}.json" in c for c in commands
+    )
     if not _port_free(GUIDE_PORT):
-        pytest.fail(f"the guide's sandbox port {GUIDE_PORT} is taken; free it and run again")
+        pytest.fail(f"the guide's simulator port {GUIDE_PORT} is taken; free it and run again")
     workdir = _copy_example(tmp_path / "checkout")
     site = _layered_venv(workdir / ".venv")
     env = {
@@ -313,5 +406,6 @@ def test_guide_walkthrough_runs_word_by_word(tmp_path: Path) -> None:
     transcript = log.read_text(encoding="utf-8", errors="replace")
 
     assert returncode == 0, transcript
-    assert "0001234567890" in transcript, transcript
+    assert FIXED[MEMBER].card in transcript, transcript
+    assert re.search(rf"^{PRODUCT}: .*version 1\b", transcript, re.M), transcript
     assert (site / "satupintu_bpjs").is_dir()

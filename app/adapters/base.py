@@ -32,7 +32,6 @@ from app.config import AgencyEndpoint
 from app.http_client import AgencyHttp, AgencyReply
 from app.schemas.business import Business, KbliEntry, PermitType, RiskLevel
 from app.schemas.citizen import Family, Identity
-from app.schemas.social_security import Membership
 from app.schemas.vehicle import Vehicle
 
 
@@ -56,7 +55,6 @@ class Capability(StrEnum):
     VEHICLE_UPDATE_OWNER_ADDRESS = "vehicle.update_owner_address"
     BUSINESS_REGISTER = "business.register"
     BUSINESS_UPDATE_OWNER_ADDRESS = "business.update_owner_address"
-    SOCIAL_SECURITY_MEMBERSHIPS = "social_security.memberships"
     BUSINESS_KBLI_REFERENCE = "business.kbli_reference"
     COMPLAINT_INTAKE = "complaint.intake"
 
@@ -290,13 +288,6 @@ class BusinessRegistrar(Protocol):
 class KbliReference(Protocol):
     async def list_kbli(self) -> list[KbliEntry]:
         """Every KBLI code the agency licenses, with its risk level: reference data."""
-        ...
-
-
-@runtime_checkable
-class MembershipProvider(Protocol):
-    async def list_memberships(self, nik: str) -> list[Membership]:
-        """Every social-security programme the citizen is enrolled in; empty when none."""
         ...
 
 

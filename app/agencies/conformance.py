@@ -6,6 +6,11 @@ models, and the error mapping is exercised: an unknown identifier must raise `Ag
 (or give an empty list, for lists), and a reply slower than its deadline must come back as a
 `timeout`. Writes are not exercised: a check must never change an agency's records.
 
+A Python adapter serving a data product (`product:<name>`, `ProductSource`) is asked for the
+records of the fixtures' NIKs when it names them; what those records must look like is the
+product's declaration's to say, so their schema is checked when the declaration is applied
+(`app.products.conformance`), not here.
+
 The timeout is exercised on a second instance of the adapter whose HTTP client times out on
 every request: what is checked is that the adapter lets a timeout surface as one, rather than
 turning it into an empty answer or a different error.
@@ -30,8 +35,8 @@ from app.adapters.base import (
     IdentityProvider,
     IdentityVerifier,
     KbliReference,
-    MembershipProvider,
     OwnerAddressBook,
+    ProductSource,
     ResidenceRegistry,
     ServiceStandard,
     VehicleProvider,
@@ -42,7 +47,6 @@ from app.bus.registry import AdapterRegistry, InstanceSpec
 from app.http_client import refused_address
 from app.schemas.business import Business, KbliEntry
 from app.schemas.citizen import Family, Identity
-from app.schemas.social_security import Membership
 from app.schemas.sources import SourceStatus
 from app.schemas.vehicle import Vehicle
 
@@ -58,7 +62,6 @@ CAPABILITY_PROTOCOLS: dict[Capability, type[Any]] = {
     Capability.BUSINESS_LIST_BY_OWNER: BusinessProvider,
     Capability.BUSINESS_REGISTER: BusinessRegistrar,
     Capability.BUSINESS_UPDATE_OWNER_ADDRESS: OwnerAddressBook,
-    Capability.SOCIAL_SECURITY_MEMBERSHIPS: MembershipProvider,
     Capability.BUSINESS_KBLI_REFERENCE: KbliReference,
     Capability.COMPLAINT_INTAKE: ComplaintDesk,
 }
@@ -73,6 +76,7 @@ WRITE_CAPABILITIES = frozenset(
     }
 )
 PROBE_DEADLINE_S = 5.0
+PRODUCT_PREFIX = "product:"
 
 
 class CheckFailed(AssertionError):
@@ -193,22 +197,35 @@ def _reads(
                 _valid(KbliEntry, entry)
 
         return [("KBLI reference list", kbli)]
-    if capability is Capability.SOCIAL_SECURITY_MEMBERSHIPS:
-        nik = _fixture(fixtures.known_nik, capability, "known_nik")
-        unknown = _fixture(fixtures.unknown_nik, capability, "unknown_nik")
-
-        async def memberships() -> None:
-            found = await adapter.list_memberships(nik)
-            _require(bool(found), "the known NIK has no membership")
-            for item in found:
-                _valid(Membership, item)
-                _require(item.nik == nik, "a membership of another NIK came back")
-
-        async def none() -> None:
-            _require(await adapter.list_memberships(unknown) == [], "unknown NIK is not empty")
-
-        return [("memberships of a member", memberships), ("unknown NIK", none)]
     return []
+
+
+def _products(capabilities: frozenset[str]) -> list[str]:
+    return sorted(c for c in capabilities if c.startswith(PRODUCT_PREFIX))
+
+
+def _product_reads(
+    adapter: Any, capability: str, fixtures: ConformanceFixtures
+) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
+    """A product's records by the fixtures' NIKs: some for the known one, none (not found,
+    or an empty list) for the unknown one. Without both NIKs there is nothing to ask here."""
+    nik, unknown = fixtures.known_nik, fixtures.unknown_nik
+    if nik is None or unknown is None:
+        return []
+    product = capability.removeprefix(PRODUCT_PREFIX)
+
+    async def found() -> None:
+        records = await adapter.fetch_product(product, nik)
+        _require(bool(records), "the known NIK has no records")
+
+    async def none() -> None:
+        try:
+            records = await adapter.fetch_product(product, unknown)
+        except AgencyNotFound:
+            return
+        _require(records == [], "the unknown NIK has records")
+
+    return [("records of the known NIK", found), ("unknown NIK", none)]
 
 
 def _reads_or_none(
@@ -244,12 +261,16 @@ def _contract(adapter: Any) -> Callable[[], Awaitable[None]]:
         _require(isinstance(adapter, AgencyAdapter), "does not satisfy AgencyAdapter")
         _require(bool(adapter.capabilities), "declares no capability")
         for capability in adapter.capabilities:
-            protocol = CAPABILITY_PROTOCOLS.get(capability)
+            protocol = (
+                ProductSource
+                if capability.startswith(PRODUCT_PREFIX)
+                else CAPABILITY_PROTOCOLS.get(capability)
+            )
             if protocol is None:
                 raise CheckFailed(f"unknown capability {capability}")
             _require(
                 isinstance(adapter, protocol),
-                f"declares {capability.value} but lacks {protocol.__name__}",
+                f"declares {capability} but lacks {protocol.__name__}",
             )
         for service in adapter.services:
             _require(isinstance(service, ServiceStandard), "a service is not a ServiceStandard")
@@ -309,11 +330,19 @@ async def run_checks(
 
             checks = [("fixtures", missing)]
         reads += [(f"{capability.value}: {name}", check) for name, check in checks]
+    for product in _products(adapter.capabilities):
+        reads += [
+            (f"{product}: {name}", c) for name, c in _product_reads(adapter, product, fixtures)
+        ]
     plan += reads
     probes = [
         check
         for capability in _built_in(timing_out.capabilities - WRITE_CAPABILITIES)
         for _, check in _reads_or_none(timing_out, capability, fixtures)
+    ] + [
+        check
+        for product in _products(timing_out.capabilities)
+        for _, check in _product_reads(timing_out, product, fixtures)
     ]
     if probes:
         plan.append(("a timeout is reported as timeout", _timeout_mapping(adapter.code, probes[0])))
