@@ -35,6 +35,7 @@ from app.routers import (
     me,
     metrics,
     oauth,
+    product_records,
     reference,
     reports,
     service_requests,
@@ -215,6 +216,7 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
     app.include_router(reference.router)
     app.include_router(agencies.router)
     app.include_router(data_products.router)
+    app.include_router(product_records.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(me.router)

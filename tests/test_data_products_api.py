@@ -21,7 +21,7 @@ from tests.conftest import (
     credentials,
     gateway_settings,
 )
-from tests.product_backends import API_KEY, BACKEND, declaration, membership_backend
+from tests.product_backends import API_KEY, BACKEND, FOUND, declaration, membership_backend
 
 PROBLEM = "application/problem+json"
 OTHER_BACKEND = "http://bpjs-b.test"
@@ -88,6 +88,21 @@ async def test_registering_stores_version_one_and_puts_its_sources_on_the_bus(ap
     assert agency["kind"] == "declared:health_insurance"
     assert "product:health_insurance" in agency["capabilities"]
     assert agency["health"]["status"] == "up"
+
+
+async def test_a_registered_product_is_read_by_its_scope_until_it_is_removed(app, admin):
+    await _register(admin)
+    reader = await credentials(app, ["health_insurance:read"], name="puskesmas officer")
+
+    async with client_of(app, reader) as client:
+        found = await client.get(f"/v1/data-products/health_insurance/records/{FOUND}")
+        await admin.delete("/v1/data-products/health_insurance")
+        gone = await client.get(f"/v1/data-products/health_insurance/records/{FOUND}")
+
+    assert found.status_code == 200, found.text
+    assert found.json()["records"] == {"card_number": "0001234567890", "class": 2}
+    assert gone.status_code == 404
+    assert gone.json()["type"].endswith("/product-not-found")
 
 
 async def test_no_view_shows_an_inline_secret_and_the_database_holds_it_sealed(app, admin):
