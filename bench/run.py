@@ -4,8 +4,9 @@ Everything runs as real processes on this machine: the simulated federation `mak
 (the civil registry, OSS and four provincial tax offices), the gateway, and three minimal
 fan-out proxies (`bench/references.py`) over the same simulators. The federation section then
 starts a second stack whose gateway knows 38 provincial tax offices, one per province, all on
-the provinces host. The load generator is `bench/load.py`. Ratios, not absolute numbers, are
-what carries across machines.
+the provinces host. The load generator is `bench/load.py`. Section 7 (`bench/products.py`)
+compares a data product's declared adapter with a hand-written one inside one process.
+Ratios, not absolute numbers, are what carries across machines.
 """
 
 import asyncio
@@ -26,6 +27,7 @@ import typer
 
 from app.agencies.jurisdiction import plate_regions
 from app.audit.checkpoints import new_seed
+from bench import products
 from bench.load import Result, load
 from simulators.stack import (
     AGENCY_PORTS,
@@ -653,6 +655,9 @@ def main(
     plate_requests: Annotated[
         int, typer.Option(help="Plate lookups through each gateway (section 6).")
     ] = 2000,
+    product_calls: Annotated[
+        int, typer.Option(help="Timed calls per adapter and mode (section 7).")
+    ] = 2000,
     write_docs: Annotated[bool, typer.Option(help="Rewrite docs/performance.md.")] = True,
     only_audit: Annotated[
         bool, typer.Option(help="Measure only the audit checkpoints (section 5); print it.")
@@ -714,6 +719,9 @@ def main(
         typer.echo("measuring the federation at scale (38 offices) ...", err=True)
         with running(federation_stack(tmp)) as federated:
             table6 = federation(federated, federation_requests, plate_requests, ratios)
+    typer.echo("measuring data products: declared against hand-written adapters ...", err=True)
+    product_results = products.measure(product_calls)
+    product_targets = products.targets(products.ratios_of(product_results))
 
     offices = len(_tax_offices(stack))
     plate_office = _office_of(plate)
@@ -769,6 +777,8 @@ def main(
             "",
             *_federation_section(table6, federation_requests, plate_requests),
             "",
+            *products.section(products.rows(product_results), product_calls, products.CONCURRENCY),
+            "",
             "## Targets",
             "",
             "Measured with everything a production request pays for: bearer-token "
@@ -777,6 +787,7 @@ def main(
             "",
             *_TARGETS_HEAD,
             *_targets(ratios),
+            *_target_rows(product_targets),
             "",
         ]
     )
