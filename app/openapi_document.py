@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from app.config import DEFAULT_PROBLEM_BASE_URI
 from app.observability import TRACEPARENT_HEADER
+from app.openapi_products import with_products
 from app.problems import (
     MEMBERS,
     PROBLEM_SCHEMA_PREFIX,
@@ -25,6 +26,7 @@ from app.problems import (
     problem_schema_name,
     problem_type,
 )
+from app.products.catalog import ProductCatalog
 from app.schemas.problem import PROBLEM_MEDIA_TYPE, Problem, ProblemMembers
 
 Document = dict[str, Any]
@@ -98,9 +100,12 @@ _JWT_PRACTICES = (
 
 def install_openapi_document(app: FastAPI) -> None:
     """Replace `app.openapi` by one that completes each document FastAPI generates (it makes a
-    new one when routes are added)."""
+    new one when routes are added) and, in a running gateway, serves it with the data
+    products registered now: made again when the catalog changes (`revision`), with no
+    restart, and from the document without products, so a removed one leaves no trace."""
     generate: Callable[[], Document] = app.openapi
     completed: list[Document] = []
+    served: dict[int, Document] = {}
 
     def openapi() -> Document:
         document = generate()
@@ -108,9 +113,27 @@ def install_openapi_document(app: FastAPI) -> None:
             complete(document)
             _restore_example_nulls(app, document)
             completed[:] = [document]
-        return document
+            served.clear()
+        catalog = _catalog(app)
+        if catalog is None or not catalog.products():
+            return document
+        if catalog.revision not in served:
+            with_them = with_products(document, catalog.products())
+            _size_integers(with_them)
+            _bound_patterned_strings(with_them)
+            served.clear()
+            served[catalog.revision] = with_them
+        return served[catalog.revision]
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _catalog(app: FastAPI) -> ProductCatalog | None:
+    """The running gateway's products; none while it is not started (the committed document
+    is rendered from an app that never starts)."""
+    services = getattr(app.state, "services", None)
+    catalog = getattr(services, "products", None)
+    return catalog if isinstance(catalog, ProductCatalog) else None
 
 
 def complete(document: Document) -> Document:
