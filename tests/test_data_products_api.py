@@ -14,6 +14,8 @@ from sqlalchemy import select
 from app.auth.scopes import Scope
 from app.db.models import DataProductVersion
 from app.main import create_app
+from app.products.declaration import ProductDeclaration
+from app.products.declared_adapter import validate_declaration
 from tests.conftest import (
     AGENCY_HOSTS,
     SIMULATOR_FACTORIES,
@@ -419,3 +421,13 @@ async def _eventually(condition: Any) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("not picked up within 4 s")
+
+
+async def test_the_documented_example_is_a_declaration_the_engine_accepts(admin):
+    document = (await admin.get("/openapi.json")).json()
+    put = document["paths"]["/v1/data-products/{name}"]["put"]
+    [example] = put["requestBody"]["content"]["application/json"]["examples"].values()
+
+    declared = ProductDeclaration.model_validate(example["value"])
+
+    assert validate_declaration(declared) == []
