@@ -46,7 +46,17 @@ from app.products.declared_adapter import declared_kind
 from app.products.secrets import SecretResolver
 from app.schemas.sources import SourceStatus
 from simulators.bpjs_kesehatan.members import FIXED, NOT_MEMBERS
-from simulators.stack import HOST, PRODUCT_HOSTS, Process, free_port
+from simulators.stack import (
+    HOST,
+    PRODUCT_HOSTS,
+    Process,
+    Stack,
+    declaration_for,
+    free_port,
+    plan,
+    running,
+)
+from tests.conftest import RUN_SECRETS_ENV
 
 pytestmark = pytest.mark.e2e
 
@@ -309,6 +319,60 @@ async def test_backend_failures_reach_the_caller_as_source_statuses(
     assert not result.detail.startswith("adapter failed"), "left to the gateway's catch-all"
     assert [r.url.path for r in sent] == [f"/vclaim-rest/peserta/nik/{MEMBER}"]
     assert sent[0].headers["X-Cons-Key"] == KEY
+
+
+@pytest.fixture(scope="module")
+def gateway(
+    tmp_path_factory: pytest.TempPathFactory, _fresh_external_database: None, installed: Path
+) -> Iterator[Stack]:
+    """A gateway process with the package on its path, and the BPJS Kesehatan simulator the
+    stack starts with a key of its own, which only the gateway's environment holds."""
+    database_url = os.environ.get("DATABASE_URL") or (
+        f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('gateway')}/gateway.db"
+    )
+    planned = plan(
+        database_url,
+        gateway_port=free_port(),
+        agency_ports={},
+        gateway_env={"PYTHONPATH": _pythonpath(installed)},
+        secrets=RUN_SECRETS_ENV,
+    )
+    with running(planned) as started:
+        yield started
+
+
+def test_the_gateway_serves_the_product_by_code_then_by_declaration(gateway: Stack) -> None:
+    """The operator's choice, made twice on a running gateway: the example's declaration
+    (the installed adapter fetches), then the declarative one as the next version; clients
+    read the same records either way."""
+    url = gateway.gateway.url
+    headers = gateway.officer_headers()
+    by_code = declaration_for(PRODUCT, gateway)
+    by_code["fetch"] = json.loads(EXAMPLE_DECLARATION.read_text(encoding="utf-8"))["fetch"]
+    records_url = f"{url}/v1/data-products/{PRODUCT}/records/{MEMBER}"
+
+    registered = httpx.put(
+        f"{url}/v1/data-products/{PRODUCT}", json=by_code, headers=headers, timeout=30
+    )
+    agencies = httpx.get(f"{url}/v1/agencies", headers=headers, timeout=10)
+    first = httpx.get(records_url, headers=headers, timeout=10)
+    declared = httpx.put(
+        f"{url}/v1/data-products/{PRODUCT}",
+        json=declaration_for(PRODUCT, gateway),
+        headers=headers,
+        timeout=30,
+    )
+    second = httpx.get(records_url, headers=headers, timeout=10)
+
+    assert registered.status_code == 201, registered.text
+    assert agencies.status_code == 200, agencies.text
+    bpjs = {item["code"]: item for item in agencies.json()["items"]}[CODE]
+    assert set(bpjs["capabilities"]) == {CAPABILITY, "complaint.intake"}
+    assert first.status_code == 200, first.text
+    assert first.json()["records"]["card_number"] == FIXED[MEMBER].card
+    assert declared.status_code == 200, declared.text
+    assert second.status_code == 200, second.text
+    assert second.json()["records"] == first.json()["records"]
 
 
 def guide_commands() -> list[str]:
