@@ -217,9 +217,14 @@ class AgencyAdapter(Protocol):
     code: str
     name: str
     level: AgencyLevel
-    capabilities: frozenset[str]
     services: tuple[ServiceStandard, ...]
     conformance: ConformanceFixtures
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """Built-in `Capability` values, and `product:<name>` for a data product it serves;
+        read-only here so an adapter may narrow it to `frozenset[Capability]`."""
+        ...
 
     async def health(self) -> None:
         """Return when the backend answers its own health check; raise an AgencyError if not."""
