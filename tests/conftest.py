@@ -36,7 +36,7 @@ from app.observability import log_handler
 from app.secret_settings import fresh_secrets
 from simulators.civil_registry.app import create_app as civil_registry_app
 from simulators.investment_licensing.app import create_app as investment_licensing_app
-from simulators.stack import AGENCY_PORTS, Stack, free_port, plan, running
+from simulators.stack import AGENCY_PORTS, DECLARED_AT_START, Stack, free_port, plan, running
 from simulators.vehicle_tax.app import create_app as vehicle_tax_app
 from simulators.world import Persona
 from simulators.world import personas as demo_personas
@@ -197,6 +197,8 @@ def started_stack(directory: Path, *, agencies: bool = True) -> Iterator[Stack]:
         secrets=RUN_SECRETS_ENV,
     )
     with running(planned) as started:
+        if agencies:
+            started.declare(DECLARED_AT_START)
         yield started
 
 

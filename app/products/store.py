@@ -111,6 +111,15 @@ class ProductStore:
         active = await self._active(name)
         stored = seal(declaration, self.box, active.declaration if active else None)
         complete = unseal(stored, self.box)
+        if (
+            active
+            and active.declaration is not None
+            and not dry_run
+            and unseal(active.declaration, self.box) == complete
+        ):
+            # A PUT repeated (a deployment applying its files on every start) is no change:
+            # no new version, no conformance run against the backends.
+            return Registration(active, created=False, stored=False, checks=[])
         await self._admit(complete)
         change = Change.UPDATED if active else Change.REGISTERED
         return await self._commit(author, complete, stored, change, None, dry_run)

@@ -147,7 +147,10 @@ class CheckView(BaseModel):
 
 
 class DataProductChange(BaseModel):
-    stored: bool = Field(description="False for a dry run: nothing was stored or changed.")
+    stored: bool = Field(
+        description="False for a dry run, and for a declaration equal to the version taking "
+        "traffic (a PUT repeated changes nothing): no version was stored."
+    )
     product: DataProductView = Field(
         description="The version stored, or for a dry run the one it would have become."
     )
