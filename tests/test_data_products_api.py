@@ -186,6 +186,20 @@ async def test_a_new_version_keeps_the_stored_secret_and_answers_200(app, admin)
     assert app.state.services.products.get("health_insurance").version == 2
 
 
+async def test_the_same_declaration_sent_again_stores_no_new_version(app, admin):
+    """A deployment applies its files on every start: an unchanged one is no change."""
+    await _register(admin)
+
+    again = await admin.put("/v1/data-products/health_insurance", json=declaration())
+
+    assert again.status_code == 200, again.text
+    assert again.json()["stored"] is False
+    assert again.json()["product"]["version"] == 1
+    assert again.json()["checks"] == []
+    history = (await admin.get("/v1/data-products/health_insurance/versions")).json()
+    assert [v["version"] for v in history["items"]] == [1]
+
+
 async def test_a_secret_never_given_is_refused_naming_it(admin):
     body = declaration()
     body["sources"][0]["auth"]["key"] = {}
