@@ -26,8 +26,12 @@ PUBLIC = {
     ("GET", "/.well-known/jwks.json"),
     ("GET", "/.well-known/oauth-authorization-server"),
 }
-ANY_CREDENTIAL = {("GET", "/v1/me")}
-"""Open to every authenticated client, about itself only (`tests/test_me.py`)."""
+ANY_CREDENTIAL = {("GET", "/v1/me"), ("GET", "/v1/data-products")}
+"""Open to every authenticated client: about itself only (`tests/test_me.py`), or the data
+products' public contracts (`tests/test_data_products_api.py`)."""
+PRODUCT_SCOPED = {("GET", "/v1/data-products/{name}/records/{key}")}
+"""Opened by the scope of the product named in the path, which exists only at run time:
+`tests/test_product_records.py` runs these cases against a registered product."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,13 @@ ENDPOINTS = [
     Endpoint("DELETE", "/v1/agencies/{code}", Scope.AGENCIES_ADMIN, None),
     Endpoint("PUT", "/v1/agencies/{code}", Scope.AGENCIES_ADMIN, None, body="endpoint"),
     Endpoint("PATCH", "/v1/agencies/{code}", Scope.AGENCIES_ADMIN, None, body="patch"),
+    Endpoint("PUT", "/v1/data-products/{name}", Scope.AGENCIES_ADMIN, None, body="declaration"),
+    Endpoint("GET", "/v1/data-products/{name}", Scope.AGENCIES_ADMIN, None),
+    Endpoint("DELETE", "/v1/data-products/{name}", Scope.AGENCIES_ADMIN, None),
+    Endpoint("GET", "/v1/data-products/{name}/versions", Scope.AGENCIES_ADMIN, None),
+    Endpoint(
+        "POST", "/v1/data-products/{name}/rollback", Scope.AGENCIES_ADMIN, None, body="rollback"
+    ),
 ]
 CASES = ["no token", "expired token", "wrong scope", "other citizen"]
 
@@ -76,7 +87,8 @@ def test_every_endpoint_is_in_the_matrix_or_public(gateway_app):
         for path, operations in gateway_app.openapi()["paths"].items()
         for method in operations
     }
-    assert served == PUBLIC | ANY_CREDENTIAL | {(e.method, e.template) for e in ENDPOINTS}
+    matrix = {(e.method, e.template) for e in ENDPOINTS}
+    assert served == PUBLIC | ANY_CREDENTIAL | PRODUCT_SCOPED | matrix
 
 
 @pytest.fixture
@@ -95,6 +107,7 @@ async def target(gateway, personas) -> dict[str, Any]:
         "plate_number": victim.plates[0],
         "request_id": created["id"],
         "code": "vehicle_tax",
+        "product": "health_insurance",
     }
 
 
@@ -108,7 +121,7 @@ def _complaint(nik: str) -> dict[str, Any]:
 
 
 def _request(endpoint: Endpoint, target: dict[str, Any]) -> dict[str, Any]:
-    path = endpoint.template.format(**target)
+    path = endpoint.template.format(**{**target, "name": target["product"]})
     bodies: dict[str, Any] = {
         "submit": {
             "service": "vehicle-tax-renewal",
@@ -127,6 +140,8 @@ def _request(endpoint: Endpoint, target: dict[str, Any]) -> dict[str, Any]:
         },
         "survey": dict.fromkeys(SurveyAnswers.model_fields, 4),
         "complaint": _complaint(target["nik"]),
+        "declaration": {"name": "health_insurance"},
+        "rollback": {"version": 1},
     }
     listed = endpoint.template in ("/v1/service-requests", "/v1/complaints")
     params = {"nik": target["nik"]} if listed else None

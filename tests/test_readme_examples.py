@@ -10,6 +10,7 @@ Every HTTP status curl receives is recorded. A call whose comment names a status
 (`# 31 February: 422 problem`) must answer that one; every other call must answer 2xx, and
 every command must exit 0."""
 
+import json
 import os
 import re
 import subprocess
@@ -21,9 +22,12 @@ import pytest
 
 from simulators.stack import (
     AGENCY_PORTS,
+    DECLARATIONS,
     GATEWAY_PORT,
+    PRODUCT_HOSTS,
     PROVINCES_HOST,
     Stack,
+    declaration_for,
 )
 from tests.conftest import started_stack
 
@@ -147,14 +151,26 @@ def stack(tmp_path_factory, _fresh_external_database) -> Iterator[Stack]:
         yield started
 
 
-def _on_stack(stack: Stack, text: str) -> str:
-    """The README's ports, as `make run` uses them, moved to where this stack listens."""
+def _declarations_on_stack(stack: Stack, directory: Path) -> Path:
+    """`declarations/` as this stack must read it: each source at its simulator's port."""
+    directory.mkdir()
+    for path in DECLARATIONS.glob("*.json"):
+        moved = declaration_for(path.stem, stack)
+        (directory / path.name).write_text(json.dumps(moved), encoding="utf-8")
+    return directory
+
+
+def _on_stack(stack: Stack, text: str, declarations: Path) -> str:
+    """The README's ports, as `make run` uses them, moved to where this stack listens, and
+    its declaration files to copies that point there too."""
     assert stack.provinces is not None
     ports = {
         GATEWAY_PORT: stack.gateway.port,
         PROVINCES_HOST.port: stack.provinces.port,
         **{AGENCY_PORTS[code]: process.port for code, process in stack.agencies.items()},
+        **{PRODUCT_HOSTS[name].port: process.port for name, process in stack.products.items()},
     }
+    text = text.replace("@declarations/", f"@{declarations}/")
 
     def moved(match: re.Match[str]) -> str:
         port = int(match.group(2))
@@ -179,9 +195,11 @@ def test_every_shell_block_runs_or_says_why_not() -> None:
 
 def test_the_readme_examples_answer_as_shown(stack: Stack, tmp_path: Path) -> None:
     commands = [c for block in runnable_blocks() for c in shell_commands(block)]
+    declarations = _declarations_on_stack(stack, tmp_path / "declarations")
     script = [PRELUDE]
     for index, command in enumerate(commands):
-        script += [f'echo "@@ {index}" >>"$STATUS_LOG"', _on_stack(stack, command.text)]
+        moved = _on_stack(stack, command.text, declarations)
+        script += [f'echo "@@ {index}" >>"$STATUS_LOG"', moved]
     status_log = tmp_path / "statuses"
     status_log.touch()
     officer = stack.credentials["demo-officer"]
