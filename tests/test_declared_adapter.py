@@ -247,7 +247,7 @@ def health_insurance(url: str, **changes: Any) -> dict[str, Any]:
                 "base_url": url,
                 "auth": {
                     "type": "api_key",
-                    "in": "header",
+                    "location": "header",
                     "name": "X-Cons-ID",
                     "key": {"secret_ref": "BPJS_KEY"},
                 },
@@ -391,7 +391,7 @@ async def test_an_api_key_can_go_in_the_query(backends, http) -> None:
     declaration = health_insurance(backends.urls["bpjs"])
     declaration["sources"][0]["auth"] = {
         "type": "api_key",
-        "in": "query",
+        "location": "query",
         "name": "key",
         "key": {"value": API_KEY},
     }

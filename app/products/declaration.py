@@ -45,6 +45,8 @@ SECRET_REF_PATTERN = r"^[A-Z][A-Z0-9_]{1,63}$"
 #: A JMESPath expression; compiled and checked at registration.
 Expression = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 
+Sentence = Annotated[SingleLineText, StringConstraints(max_length=500)]
+"""One line of a standard or a legal basis."""
 Topic = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9 -]{1,59}$"),
@@ -150,7 +152,9 @@ class BearerAuth(StrictModel):
 
 class ApiKeyAuth(StrictModel):
     type: Literal["api_key"]
-    location: Literal["header", "query"] = Field(alias="in", default="header")
+    # Not `in`, as OpenAPI's apiKey scheme calls it: the OWASP ruleset's JSONPath filters
+    # take a schema property named `in` for a parameter's location and crash Spectral.
+    location: Literal["header", "query"] = "header"
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
     key: Secret
 
@@ -172,9 +176,12 @@ class RequestTemplate(StrictModel):
     headers: dict[str, Annotated[str, StringConstraints(max_length=1024)]] = Field(
         default_factory=dict, max_length=32
     )
-    body: dict[str, Any] | list[Any] | str | None = Field(
-        default=None, description="JSON (an object or array) or XML (a string template)."
-    )
+    body: (
+        dict[str, Any]
+        | Annotated[list[Any], Field(max_length=256)]
+        | Annotated[str, StringConstraints(max_length=65_536)]
+        | None
+    ) = Field(default=None, description="JSON (an object or array) or XML (a string template).")
 
 
 class BodyFormat(StrEnum):
@@ -186,7 +193,7 @@ class SignalRule(StrictModel):
     """A backend's own signal: matches when the HTTP status is one of `status` (if given) and
     the JMESPath `when` is true of the reply body (if given); at least one is needed."""
 
-    status: list[Annotated[int, Field(ge=100, le=599)]] = Field(default_factory=list)
+    status: list[Annotated[int, Field(ge=100, le=599)]] = Field(default_factory=list, max_length=16)
     when: Expression | None = None
 
     @model_validator(mode="after")
@@ -222,9 +229,12 @@ class ResponseMapping(StrictModel):
     format: BodyFormat = BodyFormat.JSON
     xml_force_list: list[Annotated[str, StringConstraints(max_length=128)]] = Field(
         default_factory=list,
+        max_length=32,
         description="XML elements always read as a list, even when only one is present.",
     )
-    ok_status: list[Annotated[int, Field(ge=200, le=299)]] = Field(default_factory=lambda: [200])
+    ok_status: list[Annotated[int, Field(ge=200, le=299)]] = Field(
+        default_factory=lambda: [200], max_length=16
+    )
     errors: list[ErrorRule] = Field(default_factory=list, max_length=32)
     not_found: SignalRule
     records: Expression
@@ -255,7 +265,7 @@ class ComplaintIntake(StrictModel):
 
     format: BodyFormat = BodyFormat.JSON
     xml_force_list: list[Annotated[str, StringConstraints(max_length=128)]] = Field(
-        default_factory=list
+        default_factory=list, max_length=32
     )
     file: RequestTemplate
     ticket: Expression
@@ -302,13 +312,13 @@ class ServiceDeclaration(StrictModel):
     name_id: SingleLineText = Field(max_length=200)
     name_en: SingleLineText = Field(max_length=200)
     category: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{1,39}$")]
-    requirements: list[SingleLineText] = Field(default_factory=list, max_length=32)
-    procedure: list[SingleLineText] = Field(default_factory=list, max_length=32)
+    requirements: list[Sentence] = Field(default_factory=list, max_length=32)
+    procedure: list[Sentence] = Field(default_factory=list, max_length=32)
     working_days: int = Field(ge=0, le=365)
     fee: SingleLineText = Field(max_length=200)
     product: SingleLineText = Field(max_length=200)
     complaint_channel: SingleLineText = Field(max_length=200)
-    legal_basis: list[SingleLineText] = Field(min_length=1, max_length=16)
+    legal_basis: list[Sentence] = Field(min_length=1, max_length=16)
     responsible_unit: SingleLineText = Field(max_length=200)
 
 
@@ -330,7 +340,7 @@ class ProductDeclaration(StrictModel):
     )
     scope: ScopeName
     classification: Classification
-    legal_basis: list[SingleLineText] = Field(min_length=1, max_length=16)
+    legal_basis: list[Sentence] = Field(min_length=1, max_length=16)
     complaint_topics: list[
         Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9 -]{1,59}$")]
     ] = Field(default_factory=list, max_length=64)

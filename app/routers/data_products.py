@@ -46,10 +46,10 @@ _EXAMPLE_DECLARATION: dict[str, Any] = {
         "type": "object",
         "required": ["card_number", "status", "class"],
         "properties": {
-            "card_number": {"type": "string", "pattern": "^[0-9]{13}$"},
+            "card_number": {"type": "string", "pattern": "^[0-9]{13}$", "maxLength": 13},
             "status": {"enum": ["active", "inactive"]},
             "class": {"enum": [1, 2, 3]},
-            "primary_care": {"type": "string"},
+            "primary_care": {"type": "string", "maxLength": 200},
         },
     },
     "scope": "health_insurance:read",
@@ -72,7 +72,7 @@ _EXAMPLE_DECLARATION: dict[str, Any] = {
             "timeout_ms": 2000,
             "auth": {
                 "type": "api_key",
-                "in": "header",
+                "location": "header",
                 "name": "X-Cons-Key",
                 "key": {"secret_ref": "BPJS_CONS_KEY"},
             },

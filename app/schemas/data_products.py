@@ -166,4 +166,6 @@ class DataProductChange(BaseModel):
 
 
 class Rollback(StrictModel):
-    version: int = Field(ge=1, description="The version to restore, as a new version.")
+    version: int = Field(
+        ge=1, le=2_147_483_647, description="The version to restore, as a new version."
+    )

@@ -175,7 +175,9 @@ export interface paths {
          *
          *     Each client has a fair share of every agency's concurrent calls (`SATUPINTU_AGENCY_CLIENT_MAX_CONCURRENCY`, a quarter of the agency's bulkhead by default). A client with its share in flight waits briefly for one of its own calls; if none finishes in time, that part is `throttled` (the agency was not called; other clients are unaffected), and when it is the identity the whole call is a 429 `client-concurrency-limited` with `Retry-After`.
          *
-         *     Each client gets what its scopes release: `identity:read` gives name, address and whether the citizen is alive; `identity:full`, `family:read`, `vehicles:read` and `businesses:read` add the rest. `withheld` lists what was kept back.
+         *     Each client gets what its scopes release: `identity:read` gives name, address and whether the citizen is alive; `identity:full`, `family:read`, `vehicles:read` and `businesses:read` add the rest; each data product's own scope (`<name>:read`) its part. `withheld` lists what was kept back.
+         *
+         *     Each registered data product keyed by NIK is a part under its own name, asked of all its sources at once like the vehicles: a list merged from every source, or the record of the first source that holds it. The document at `/openapi.json` types these parts while their products are registered.
          */
         get: operations["get_citizen_v1_citizens__nik__get"];
         put?: never;
@@ -282,6 +284,116 @@ export interface paths {
          * @description The agency now responsible and why, the deadline of the current stage (`overdue` once it has passed), the agency's ticket and answer, and every step of its way.
          */
         get: operations["get_complaint_v1_complaints__complaint_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/data-products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The data products on the bus
+         * @description Every declared data product's contract: its key, record schema, the scope that releases it, its UU 27/2022 classification and legal basis, complaint topics, services, and the agencies holding it with their jurisdictions. No endpoint or credential is shown. Any authenticated client may read it.
+         */
+        get: operations["list_products_v1_data_products_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/data-products/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One data product, as declared
+         * @description The version taking traffic and its whole declaration, including endpoints and how each source authenticates; an inline secret shows only as `{"value_set": true}`.
+         */
+        get: operations["get_product_v1_data_products__name__get"];
+        /**
+         * Register a data product, or change it
+         * @description Registers the product (201, with `Location`) or stores its declaration as a new version (200). Admitted in three steps, and nothing is stored or changed unless all pass: the static checks (422 naming each field: JMESPath expressions, template placeholders, the record schema, an installed adapter kind for `fetch.adapter`, every `base_url` against the agency URL policy, every `secret_ref` present in the gateway's environment), then conflicts (409: a source's agency code already on the bus, a scope that is built in or another product's), then the conformance suite against every source's live backend (422 `conformance-failed` with `failures`). The new version then takes traffic in this process at once and in every other within `SATUPINTU_AGENCY_REFRESH_INTERVAL_MS`, and is recorded with the calling client's id. An inline secret is stored encrypted and never returned; one left out keeps the previous version's for the same source. With `dry_run=true` every check runs and nothing is stored: 200 with the results.
+         */
+        put: operations["put_product_v1_data_products__name__put"];
+        post?: never;
+        /**
+         * Take a data product off the bus
+         * @description Its agencies leave the bus and its profile part, scope and records route go, in every gateway process within `SATUPINTU_AGENCY_REFRESH_INTERVAL_MS`. The history stays, ending in the removal; a rollback restores it.
+         */
+        delete: operations["remove_product_v1_data_products__name__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/data-products/{name}/records/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A data product's records for one key
+         * @description The records a registered data product's agencies hold for `key`: the citizen's NIK, a plate, an NIB, or the product's own identifier (a card number), as its declaration says (`GET /v1/data-products/{name}`). Needs the product's scope (`<name>:read`).
+         *
+         *     A plate is asked of the office whose jurisdiction covers its region (503 `jurisdiction-not-served` if none does); any other key of every source at once. `records` is an array (a `many` product, merged from every source that answered) or one record (a `one` product); `complete` is false when a source could not answer. No record anywhere is a 404, and so is another citizen's record for a portal or kiosk acting for one citizen. The document served at `/openapi.json` has a typed path of this form for each registered product.
+         */
+        get: operations["get_product_records_v1_data_products__name__records__key__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/data-products/{name}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore an earlier version
+         * @description Stores a new version equal to the one named, admitted as any new version is (the bus and the backends may have changed since): conflicts and the conformance suite are checked again.
+         */
+        post: operations["rollback_v1_data_products__name__rollback_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/data-products/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every change to a data product
+         * @description The product's history, oldest first: each registration, new version, rollback and removal, with who made it (a client id, or `operator:<name>` for the command line) and when. Never edited: it is the audit of the product.
+         */
+        get: operations["list_versions_v1_data_products__name__versions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -670,6 +782,16 @@ export interface components {
              */
             records_updated: number;
         };
+        /**
+         * AdapterFetch
+         * @description Fetch with installed code: an adapter kind (entry point `satupintu.adapters`) whose
+         *     adapter implements `ProductSource` for this product; the gateway still checks each record
+         *     against the schema.
+         */
+        AdapterFetch: {
+            /** Adapter */
+            adapter: string;
+        };
         /** Address */
         Address: {
             /** @description Kecamatan. */
@@ -820,6 +942,48 @@ export interface components {
              */
             type: "https://satupintu.go.id/problems/agency-bad-reply";
         };
+        /** AgencyDeclaration */
+        AgencyDeclaration: {
+            /**
+             * Code
+             * @description Lower case letters, digits and `_`.
+             * @example bapenda_51
+             */
+            code: string;
+            /**
+             * Jurisdiction
+             * @description Empty for a national agency.
+             */
+            jurisdiction?: string[];
+            level: components["schemas"]["AgencyLevel"];
+            /** Name */
+            name: string;
+        };
+        /**
+         * AgencyDeclaredProblem
+         * @description RFC 9457 problem: This agency instance was made by a data product's declaration: change that declaration (`PUT /v1/data-products/{name}`) instead. Nothing was changed.
+         */
+        AgencyDeclaredProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 409;
+            /** @description `Agency belongs to a data product`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * Format: uri
+             * @description `https://satupintu.go.id/problems/agency-declared` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `agency-declared` under it. Clients switch on it.
+             * @constant
+             */
+            type: "https://satupintu.go.id/problems/agency-declared";
+        };
         /**
          * AgencyExistsProblem
          * @description RFC 9457 problem: An agency instance with this code is on the bus already; change it with PUT or PATCH, or remove it first.
@@ -862,6 +1026,11 @@ export interface components {
              */
             status: string;
         };
+        /**
+         * AgencyLevel
+         * @enum {string}
+         */
+        AgencyLevel: "central" | "provincial" | "regency";
         /** AgencyList */
         AgencyList: {
             /** Items */
@@ -1126,6 +1295,23 @@ export interface components {
             /** Updated By */
             updated_by: string | null;
         };
+        /** ApiKeyAuth */
+        ApiKeyAuth: {
+            key: components["schemas"]["Secret"];
+            /**
+             * Location
+             * @default header
+             * @enum {string}
+             */
+            location?: "header" | "query";
+            /** Name */
+            name: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "api_key";
+        };
         /**
          * AuthorizationServerMetadata
          * @description RFC 8414 metadata. `response_types_supported` is left out: this server has no
@@ -1167,6 +1353,31 @@ export interface components {
             /** Token Endpoint Auth Methods Supported */
             token_endpoint_auth_methods_supported: string[];
         };
+        /** BasicAuth */
+        BasicAuth: {
+            password: components["schemas"]["Secret"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "basic";
+            /** Username */
+            username: string;
+        };
+        /** BearerAuth */
+        BearerAuth: {
+            token: components["schemas"]["Secret"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "bearer";
+        };
+        /**
+         * BodyFormat
+         * @enum {string}
+         */
+        BodyFormat: "json" | "xml";
         /** Body_issue_token_v1_oauth_token_post */
         Body_issue_token_v1_oauth_token_post: {
             /** Client Id */
@@ -1342,6 +1553,27 @@ export interface components {
              */
             p95_latency_ms: number | null;
         };
+        /**
+         * Cardinality
+         * @description `many`: a list per key (a citizen's certificates), empty when the backend holds none;
+         *     `one`: one record per key (a membership), not found when the backend holds none.
+         * @enum {string}
+         */
+        Cardinality: "one" | "many";
+        /** CheckView */
+        CheckView: {
+            /** Check */
+            check: string;
+            /** Detail */
+            detail: string;
+            /**
+             * Duration Ms
+             * Format: int64
+             */
+            duration_ms: number;
+            /** Passed */
+            passed: boolean;
+        };
         /** CitizenBusinesses */
         CitizenBusinesses: {
             /** Items */
@@ -1433,6 +1665,11 @@ export interface components {
          *     says what it supplied and how it went. Vehicles are held by each province's tax office
          *     (`bapenda_31`, `bapenda_32`, ...): every one is asked at once and their lists are merged,
          *     so a part can be partial (one office down): `complete` is then false.
+         *
+         *     Each data product keyed by NIK that is registered on the gateway is a part too, under its
+         *     own name (`health_insurance`): its records as its declared schema says, a list or one
+         *     record, null when not asked for, withheld or not given. The document served at
+         *     `/openapi.json` names and types these properties while their products are registered.
          */
         CitizenProfile: {
             /** Businesses */
@@ -1466,6 +1703,8 @@ export interface components {
              *     ]
              */
             withheld?: string[];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * CitizenVehicles
@@ -1489,6 +1728,13 @@ export interface components {
                 [key: string]: components["schemas"]["SourceReport"];
             };
         };
+        /**
+         * Classification
+         * @description UU 27/2022 Pasal 4: general personal data, or specific (health, biometric, criminal
+         *     records, children's data, financial data), which needs stricter handling.
+         * @enum {string}
+         */
+        Classification: "general" | "specific";
         /**
          * ClientConcurrencyLimitedProblem
          * @description RFC 9457 problem: This client already has its fair share of an agency's concurrent calls in flight (`SATUPINTU_AGENCY_CLIENT_MAX_CONCURRENCY`); other clients are still served. Wait for your calls in flight to finish, then send it again (`Retry-After`).
@@ -1648,6 +1894,30 @@ export interface components {
             resolved: number;
         };
         /**
+         * ComplaintIntake
+         * @description How the agency takes complaints, declared like a fetch: `file` hands one over
+         *     (placeholders `nik`, `subject`, `description`, `service`, `received_by`, `reference`) and
+         *     `ticket` reads the agency's ticket number from the reply; `progress` asks about it
+         *     (placeholder `ticket`), and `answered`, `answer`, `answered_at` read the reply.
+         */
+        ComplaintIntake: {
+            /** Answer */
+            answer?: string | null;
+            /** Answered */
+            answered: string;
+            /** Answered At */
+            answered_at?: string | null;
+            file: components["schemas"]["RequestTemplate"];
+            /** @default json */
+            format?: components["schemas"]["BodyFormat"];
+            not_found: components["schemas"]["SignalRule"];
+            progress: components["schemas"]["RequestTemplate"];
+            /** Ticket */
+            ticket: string;
+            /** Xml Force List */
+            xml_force_list?: string[];
+        };
+        /**
          * ComplaintNotFoundProblem
          * @description RFC 9457 problem: No complaint has this id.
          */
@@ -1773,6 +2043,124 @@ export interface components {
             unknown_nik?: string | null;
             /** Unknown Plate Number */
             unknown_plate_number?: string | null;
+        };
+        /** DataProductChange */
+        DataProductChange: {
+            /**
+             * Checks
+             * @description The conformance suite against every source.
+             */
+            checks: components["schemas"]["CheckView"][];
+            /** @description The version stored, or for a dry run the one it would have become. */
+            product: components["schemas"]["DataProductView"];
+            /**
+             * Stored
+             * @description False for a dry run, and for a declaration equal to the version taking traffic (a PUT repeated changes nothing): no version was stored.
+             */
+            stored: boolean;
+        };
+        /** DataProductList */
+        DataProductList: {
+            /** Items */
+            items: components["schemas"]["DataProductSummary"][];
+        };
+        /**
+         * DataProductSummary
+         * @description A product's contract: what it holds, who may read it and why it may be processed.
+         */
+        DataProductSummary: {
+            cardinality: components["schemas"]["Cardinality"];
+            /**
+             * Changed At
+             * Format: date-time
+             */
+            changed_at: string;
+            classification: components["schemas"]["Classification"];
+            /** Complaint Topics */
+            complaint_topics: string[];
+            /** Description */
+            description: string;
+            key: components["schemas"]["ProductKey"];
+            /** Legal Basis */
+            legal_basis: string[];
+            /**
+             * Name
+             * @description The profile part (`include=<name>`) for a NIK-keyed product.
+             */
+            name: string;
+            /**
+             * Schema
+             * @description JSON Schema (2020-12) of one record.
+             */
+            schema: {
+                [key: string]: unknown;
+            };
+            /**
+             * Scope
+             * @description The scope a client needs to read its records.
+             */
+            scope: string;
+            /** Services */
+            services: components["schemas"]["ServiceDeclaration"][];
+            /** Sources */
+            sources: components["schemas"]["ProductSourceView"][];
+            /** Title */
+            title: string;
+            /**
+             * Version
+             * Format: int64
+             */
+            version: number;
+        };
+        /**
+         * DataProductView
+         * @description The version taking traffic, with its whole declaration.
+         */
+        DataProductView: {
+            /**
+             * Author
+             * @description The API client's id, or `operator:<name>` for the `satupintu` command.
+             */
+            author: string;
+            /**
+             * Change
+             * @enum {string}
+             */
+            change: "registered" | "updated" | "rolled_back" | "removed";
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Declaration
+             * @description As registered, but an inline secret is only `{"value_set": true}`; a `secret_ref` is shown, since it names a variable, not a secret.
+             */
+            declaration: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+            /**
+             * Rolled Back From
+             * @description For a rollback: the version restored.
+             */
+            rolled_back_from: number | null;
+            /**
+             * Version
+             * Format: int64
+             */
+            version: number;
+        };
+        /**
+         * DeclaredFetch
+         * @description Fetch without code: `request` built from the key, `response` mapped to records, and a
+         *     `health` call (any 2xx is healthy).
+         */
+        DeclaredFetch: {
+            health: components["schemas"]["RequestTemplate"];
+            request: components["schemas"]["RequestTemplate"];
+            response: components["schemas"]["ResponseMapping"];
         };
         /** ElementScore */
         ElementScore: {
@@ -1900,6 +2288,27 @@ export interface components {
             timeout_ms: number;
             /** Username */
             username: string | null;
+        };
+        /**
+         * ErrorOutcome
+         * @description What a matched error signal means, as the source status callers see:
+         *     `unavailable` (503; counts against the agency), `error` (502), `refused` (the agency
+         *     refused the key: 422, not counted against it).
+         * @enum {string}
+         */
+        ErrorOutcome: "unavailable" | "error" | "refused";
+        /** ErrorRule */
+        ErrorRule: {
+            /**
+             * Message
+             * @description JMESPath giving the backend's own message, shown as detail.
+             */
+            message?: string | null;
+            outcome: components["schemas"]["ErrorOutcome"];
+            /** Status */
+            status?: number[];
+            /** When */
+            when?: string | null;
         };
         /** Family */
         Family: {
@@ -2075,7 +2484,7 @@ export interface components {
              * Required Scopes
              * @description Every scope the operation needs.
              */
-            required_scopes?: components["schemas"]["Scope"][];
+            required_scopes?: (("agencies:admin" | "audit:read" | "businesses:read" | "complaints:read" | "complaints:write" | "family:read" | "identity:full" | "identity:read" | "reports:read" | "requests:read" | "requests:write" | "vehicles:read") | string)[];
             /**
              * Format: int32
              * @constant
@@ -2216,6 +2625,35 @@ export interface components {
             type: "https://satupintu.go.id/problems/invalid-token-request";
         };
         /**
+         * JurisdictionNotServedProblem
+         * @description RFC 9457 problem: The request belongs to a region (a plate's province, say) for which no agency instance is registered on the bus; `regions` names them. Not a fault of any agency: it lasts until an instance with that jurisdiction joins.
+         */
+        JurisdictionNotServedProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /**
+             * Regions
+             * @description Kemendagri codes of the regions no agency instance serves yet.
+             */
+            regions?: string[];
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 503;
+            /** @description `No agency serves this region yet`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/jurisdiction-not-served` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `jurisdiction-not-served` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/jurisdiction-not-served";
+        };
+        /**
          * Jwk
          * @description One public signing key (RFC 7517, RFC 8037 for Ed25519).
          */
@@ -2302,6 +2740,13 @@ export interface components {
              */
             stale: boolean;
         };
+        /**
+         * KeyKind
+         * @description The identifier a product's records are found by: one of the gateway's canonical ones,
+         *     or the agency's own (a membership card number), described by `name` and `pattern`.
+         * @enum {string}
+         */
+        KeyKind: "nik" | "plate_number" | "nib" | "own";
         /** Liveness */
         Liveness: {
             /**
@@ -2344,9 +2789,17 @@ export interface components {
             nik: string | null;
             /**
              * Scopes
-             * @description What this credential may read and do, sorted.
+             * @description What this credential may read and do, sorted: built-in scopes and data products' (`<name>:read`).
              */
-            scopes: components["schemas"]["Scope"][];
+            scopes: (("agencies:admin" | "audit:read" | "businesses:read" | "complaints:read" | "complaints:write" | "family:read" | "identity:full" | "identity:read" | "reports:read" | "requests:read" | "requests:write" | "vehicles:read") | string)[];
+        };
+        /** NoAuth */
+        NoAuth: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "none";
         };
         /**
          * OwnerType
@@ -2508,6 +2961,242 @@ export interface components {
          * @enum {string}
          */
         PermitType: "nib" | "standard_certificate" | "licence";
+        /**
+         * ProductConflictProblem
+         * @description RFC 9457 problem: A source's agency code is an agency already on the bus, or the scope is a built-in scope or another product's; `errors` names each field. Nothing was changed.
+         */
+        ProductConflictProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 409;
+            /** @description `Taken by another product or agency`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/product-conflict` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `product-conflict` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/product-conflict";
+        };
+        /** ProductDeclaration */
+        ProductDeclaration: {
+            cardinality: components["schemas"]["Cardinality"];
+            classification: components["schemas"]["Classification"];
+            /** Complaint Topics */
+            complaint_topics?: string[];
+            complaints?: components["schemas"]["ComplaintIntake"] | null;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /** Fetch */
+            fetch: components["schemas"]["DeclaredFetch"] | components["schemas"]["AdapterFetch"];
+            key: components["schemas"]["ProductKey"];
+            /** Legal Basis */
+            legal_basis: string[];
+            /**
+             * Name
+             * @description Lower case letters, digits and `_`: the profile part (`include=<name>`) and the key of its records in the profile.
+             * @example health_insurance
+             */
+            name: string;
+            /**
+             * Schema
+             * @description JSON Schema (2020-12) of one record, with no external `$ref`: the product's canonical form, published in the OpenAPI document.
+             */
+            schema: {
+                [key: string]: unknown;
+            };
+            /**
+             * Scope
+             * @example health_insurance:read
+             */
+            scope: string;
+            /** Services */
+            services?: components["schemas"]["ServiceDeclaration"][];
+            /** Sources */
+            sources: components["schemas"]["SourceDeclaration"][];
+            /**
+             * Subject
+             * @description JMESPath giving, from one record, the NIK of the person it is about: needed unless the key is the NIK, so that reads are checked and logged per citizen.
+             */
+            subject?: string | null;
+            /**
+             * Title
+             * @example Health insurance (JKN-KIS)
+             */
+            title: string;
+        };
+        /**
+         * ProductFixtures
+         * @description Keys this source's live backend answers for, so the conformance suite can run the
+         *     declaration against it: one it holds records for and one it does not.
+         */
+        ProductFixtures: {
+            /** Found */
+            found: string;
+            /** Missing */
+            missing: string;
+        };
+        /** ProductKey */
+        ProductKey: {
+            /** Example */
+            example?: string | null;
+            kind: components["schemas"]["KeyKind"];
+            /**
+             * Name
+             * @description For an own key: its canonical name (`card_number`).
+             */
+            name?: string | null;
+            /**
+             * Pattern
+             * @description For an own key: a regular expression every value must match in full (ASCII only).
+             */
+            pattern?: string | null;
+        };
+        /**
+         * ProductNotFoundProblem
+         * @description RFC 9457 problem: No data product with this name is declared (or it was removed).
+         */
+        ProductNotFoundProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 404;
+            /** @description `Data product not found`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/product-not-found` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `product-not-found` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/product-not-found";
+        };
+        /**
+         * ProductRecordNotFoundProblem
+         * @description RFC 9457 problem: The data product's agencies hold no record for this key.
+         */
+        ProductRecordNotFoundProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Sources
+             * @description What each agency asked for this answer replied, by agency instance code.
+             */
+            sources?: {
+                [key: string]: components["schemas"]["SourceReport"];
+            };
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 404;
+            /** @description `No record of this data product`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/product-record-not-found` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `product-record-not-found` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/product-record-not-found";
+        };
+        /**
+         * ProductRecords
+         * @description A data product's records for one key, from every source holding it that was asked.
+         */
+        ProductRecords: {
+            /**
+             * Complete
+             * @description True when every source asked answered.
+             */
+            complete: boolean;
+            /**
+             * Key
+             * @description The key the records were found by, as the gateway read it.
+             */
+            key: string;
+            /**
+             * Product
+             * @description The product's name.
+             * @example health_insurance
+             */
+            product: string;
+            /**
+             * Records
+             * @description As the product's declared schema says: an array of records for a `many` product, one record for a `one` product. The document served at `/openapi.json` types it per registered product.
+             */
+            records: unknown;
+            /**
+             * Retrieved At
+             * Format: date-time
+             */
+            retrieved_at: string;
+            /**
+             * Sources
+             * @description One entry per agency instance asked, by its code.
+             */
+            sources: {
+                [key: string]: components["schemas"]["SourceReport"];
+            };
+        };
+        /** ProductSourceView */
+        ProductSourceView: {
+            /**
+             * Code
+             * @description The agency instance's code, its key in `sources`.
+             */
+            code: string;
+            /**
+             * Jurisdiction
+             * @description Empty for a national agency.
+             */
+            jurisdiction: string[];
+            /** Level */
+            level: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * ProductVersionNotFoundProblem
+         * @description RFC 9457 problem: The data product has no version with this number; `GET .../versions` lists them.
+         */
+        ProductVersionNotFoundProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 404;
+            /** @description `Data product version not found`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * @description `https://satupintu.go.id/problems/product-version-not-found` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `product-version-not-found` under it. Clients switch on it. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "https://satupintu.go.id/problems/product-version-not-found";
+        };
         /**
          * PurposeRequiredProblem
          * @description RFC 9457 problem: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen.
@@ -2671,10 +3360,74 @@ export interface components {
          */
         RequestStatus: "submitted" | "in_progress" | "awaiting_payment" | "awaiting_agency" | "completed" | "rejected" | "failed" | "cancelled";
         /**
+         * RequestTemplate
+         * @description One HTTP call to the backend. `path`, `query` and `headers` values, and every string in
+         *     a JSON `body` (or an XML `body` string), may hold `{placeholder}`s: each is encoded for
+         *     where it goes (a path segment, a query value, XML text). A JSON string that is exactly one
+         *     placeholder becomes the value itself.
+         */
+        RequestTemplate: {
+            /**
+             * Body
+             * @description JSON (an object or array) or XML (a string template).
+             */
+            body?: {
+                [key: string]: unknown;
+            } | unknown[] | string | null;
+            /** Headers */
+            headers?: {
+                [key: string]: string;
+            };
+            /**
+             * Method
+             * @default GET
+             * @enum {string}
+             */
+            method?: "GET" | "POST";
+            /** Path */
+            path: string;
+            /** Query */
+            query?: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * ResponseMapping
+         * @description How a reply becomes records. Checked in this order: an error rule that matches; then
+         *     `not_found`; then the status must be one of `ok_status`; then `records` (JMESPath over
+         *     the body, XML read as JSON) gives an array of records for a `many` product and one record
+         *     for a `one` product, each checked against the product's schema.
+         */
+        ResponseMapping: {
+            /** Errors */
+            errors?: components["schemas"]["ErrorRule"][];
+            /** @default json */
+            format?: components["schemas"]["BodyFormat"];
+            not_found: components["schemas"]["SignalRule"];
+            /** Ok Status */
+            ok_status?: number[];
+            /** Records */
+            records: string;
+            /**
+             * Xml Force List
+             * @description XML elements always read as a list, even when only one is present.
+             */
+            xml_force_list?: string[];
+        };
+        /**
          * RiskLevel
          * @enum {string}
          */
         RiskLevel: "low" | "medium_low" | "medium_high" | "high";
+        /** Rollback */
+        Rollback: {
+            /**
+             * Version
+             * Format: int64
+             * @description The version to restore, as a new version.
+             */
+            version: number;
+        };
         /**
          * RoutedBy
          * @enum {string}
@@ -2731,15 +3484,59 @@ export interface components {
             service: string | null;
         };
         /**
-         * Scope
-         * @enum {string}
+         * Secret
+         * @description Exactly one of an inline `value` (stored sealed; a later version that leaves it out
+         *     keeps the stored one) or a `secret_ref` read from the gateway's environment.
          */
-        Scope: "identity:read" | "identity:full" | "family:read" | "vehicles:read" | "businesses:read" | "requests:read" | "requests:write" | "complaints:read" | "complaints:write" | "agencies:admin" | "reports:read" | "audit:read";
+        Secret: {
+            /**
+             * Secret Ref
+             * @description Read from the gateway's environment variable `SATUPINTU_AGENCY_SECRET_<secret_ref>`.
+             * @example BPJS_CONS_KEY
+             */
+            secret_ref?: string | null;
+            /** Value */
+            value?: string | null;
+        };
         /**
          * ServiceCode
          * @enum {string}
          */
         ServiceCode: "vehicle-tax-renewal" | "business-registration" | "address-change";
+        /**
+         * ServiceDeclaration
+         * @description A service the product's agencies offer, as its published standard (Standar Pelayanan)
+         *     states it; it joins `/v1/services`.
+         */
+        ServiceDeclaration: {
+            /** Category */
+            category: string;
+            /** Code */
+            code: string;
+            /** Complaint Channel */
+            complaint_channel: string;
+            /** Fee */
+            fee: string;
+            /** Legal Basis */
+            legal_basis: string[];
+            /** Name En */
+            name_en: string;
+            /** Name Id */
+            name_id: string;
+            /** Procedure */
+            procedure?: string[];
+            /** Product */
+            product: string;
+            /** Requirements */
+            requirements?: string[];
+            /** Responsible Unit */
+            responsible_unit: string;
+            /**
+             * Working Days
+             * Format: int64
+             */
+            working_days: number;
+        };
         /** ServiceList */
         ServiceList: {
             /** Items */
@@ -2896,6 +3693,36 @@ export interface components {
          * @enum {string}
          */
         Sex: "male" | "female";
+        /**
+         * SignalRule
+         * @description A backend's own signal: matches when the HTTP status is one of `status` (if given) and
+         *     the JMESPath `when` is true of the reply body (if given); at least one is needed.
+         */
+        SignalRule: {
+            /** Status */
+            status?: number[];
+            /** When */
+            when?: string | null;
+        };
+        /** SourceDeclaration */
+        SourceDeclaration: {
+            agency: components["schemas"]["AgencyDeclaration"];
+            /** Auth */
+            auth?: components["schemas"]["NoAuth"] | components["schemas"]["BasicAuth"] | components["schemas"]["BearerAuth"] | components["schemas"]["ApiKeyAuth"];
+            /**
+             * Base Url
+             * @example https://api.bpjs-kesehatan.go.id/vclaim-rest
+             */
+            base_url: string;
+            fixtures: components["schemas"]["ProductFixtures"];
+            /**
+             * Timeout Ms
+             * Format: int64
+             * @description Per call, in milliseconds.
+             * @default 2000
+             */
+            timeout_ms?: number;
+        };
         /** SourceReport */
         SourceReport: {
             /**
@@ -3453,6 +4280,39 @@ export interface components {
              * @enum {string}
              */
             service: "vehicle-tax-renewal";
+        };
+        /** VersionList */
+        VersionList: {
+            /** Items */
+            items: components["schemas"]["VersionView"][];
+        };
+        /** VersionView */
+        VersionView: {
+            /**
+             * Author
+             * @description The API client's id, or `operator:<name>` for the `satupintu` command.
+             */
+            author: string;
+            /**
+             * Change
+             * @enum {string}
+             */
+            change: "registered" | "updated" | "rolled_back" | "removed";
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Rolled Back From
+             * @description For a rollback: the version restored.
+             */
+            rolled_back_from: number | null;
+            /**
+             * Version
+             * Format: int64
+             */
+            version: number;
         };
     };
     responses: never;
@@ -4033,6 +4893,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["AgencyNotFoundProblem"];
                 };
             };
+            /** @description `agency-declared`: This agency instance was made by a data product's declaration: change that declaration (`PUT /v1/data-products/{name}`) instead. Nothing was changed. */
+            409: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AgencyDeclaredProblem"];
+                };
+            };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `endpoint-refused`: Wrong scheme, credentials in the URL, or an internal address nobody allow-listed. `conformance-failed`: The adapter and this endpoint do not pass the contract suite; `failures` lists why. Nothing was changed. */
             422: {
                 headers: {
@@ -4149,6 +5024,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["AgencyNotFoundProblem"];
+                };
+            };
+            /** @description `agency-declared`: This agency instance was made by a data product's declaration: change that declaration (`PUT /v1/data-products/{name}`) instead. Nothing was changed. */
+            409: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AgencyDeclaredProblem"];
                 };
             };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. */
@@ -4275,6 +5165,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["AgencyNotFoundProblem"];
                 };
             };
+            /** @description `agency-declared`: This agency instance was made by a data product's declaration: change that declaration (`PUT /v1/data-products/{name}`) instead. Nothing was changed. */
+            409: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AgencyDeclaredProblem"];
+                };
+            };
             /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `endpoint-refused`: Wrong scheme, credentials in the URL, or an internal address nobody allow-listed. `conformance-failed`: The adapter and this endpoint do not pass the contract suite; `failures` lists why. Nothing was changed. */
             422: {
                 headers: {
@@ -4326,7 +5231,7 @@ export interface operations {
     get_citizen_v1_citizens__nik__get: {
         parameters: {
             query?: {
-                /** @description Parts to fetch besides identity, repeated (`include=vehicles&include=family`) or comma-separated in one value (`include=vehicles,family`): `family`, `vehicles`, `businesses`. Default: every part the client's scopes release; naming one they do not release is refused (403), a name that is no part is refused (422). */
+                /** @description Parts to fetch besides identity, repeated (`include=vehicles&include=family`) or comma-separated in one value (`include=vehicles,family`): `family`, `vehicles`, `businesses`, and the name of each registered data product found by NIK (`health_insurance`). Default: every part the client's scopes release; naming one they do not release is refused (403), a name that is no part is refused (422), and so is a data product found by another key. */
                 include?: ("family" | "vehicles" | "businesses")[] | null;
             };
             header?: {
@@ -5398,6 +6303,916 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["AccessLogUnavailableProblem"];
+                };
+            };
+        };
+    };
+    list_products_v1_data_products_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why an officer or system client uses this citizen's data (e.g. a case number). Required for them on personal data; recorded in the audit trail and shown to the citizen. */
+                "x-purpose"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataProductList"];
+                };
+            };
+            /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
+                };
+            };
+            /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
+                };
+            };
+            /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. */
+            422: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
+                };
+            };
+            /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+        };
+    };
+    get_product_v1_data_products__name__get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why an officer or system client uses this citizen's data (e.g. a case number). Required for them on personal data; recorded in the audit trail and shown to the citizen. */
+                "x-purpose"?: string | null;
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataProductView"];
+                };
+            };
+            /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
+                };
+            };
+            /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
+                };
+            };
+            /** @description `product-not-found`: No data product with this name is declared (or it was removed). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProductNotFoundProblem"];
+                };
+            };
+            /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. */
+            422: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
+                };
+            };
+            /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+        };
+    };
+    put_product_v1_data_products__name__put: {
+        parameters: {
+            query?: {
+                /** @description Check only; store nothing. */
+                dry_run?: boolean;
+            };
+            header?: {
+                /** @description Why an officer or system client uses this citizen's data (e.g. a case number). Required for them on personal data; recorded in the audit trail and shown to the citizen. */
+                "x-purpose"?: string | null;
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductDeclaration"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataProductChange"];
+                };
+            };
+            /** @description Registered. */
+            201: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    Location: components["headers"]["Location"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataProductChange"];
+                };
+            };
+            /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
+                };
+            };
+            /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
+                };
+            };
+            /** @description `product-conflict`: A source's agency code is an agency already on the bus, or the scope is a built-in scope or another product's; `errors` names each field. Nothing was changed. `conflict`: The request changed while this change was applied; send it again. */
+            409: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProductConflictProblem"] | components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `conformance-failed`: The adapter and this endpoint do not pass the contract suite; `failures` lists why. Nothing was changed. */
+            422: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["ConformanceFailedProblem"];
+                };
+            };
+            /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+        };
+    };
+    remove_product_v1_data_products__name__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why an officer or system client uses this citizen's data (e.g. a case number). Required for them on personal data; recorded in the audit trail and shown to the citizen. */
+                "x-purpose"?: string | null;
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
+                };
+            };
+            /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
+                };
+            };
+            /** @description `product-not-found`: No data product with this name is declared (or it was removed). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProductNotFoundProblem"];
+                };
+            };
+            /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. */
+            422: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
+                };
+            };
+            /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+        };
+    };
+    get_product_records_v1_data_products__name__records__key__get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why an officer or system client uses this citizen's data (e.g. a case number). Required for them on personal data; recorded in the audit trail and shown to the citizen. */
+                "x-purpose"?: string | null;
+            };
+            path: {
+                /** @description The data product's name. */
+                name: string;
+                /** @description What the product's records are found by, as its declaration says. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductRecords"];
+                };
+            };
+            /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
+                };
+            };
+            /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
+                };
+            };
+            /** @description `product-not-found`: No data product with this name is declared (or it was removed). `product-record-not-found`: The data product's agencies hold no record for this key. */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProductNotFoundProblem"] | components["schemas"]["ProductRecordNotFoundProblem"];
+                };
+            };
+            /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `agency-refused-input`: The agency answered that what was sent is not acceptable to it (its reason is in `detail`); change the request. The agency is healthy: this is not counted against it. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
+            422: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["AgencyRefusedInputProblem"] | components["schemas"]["PurposeRequiredProblem"];
+                };
+            };
+            /** @description `client-concurrency-limited`: This client already has its fair share of an agency's concurrent calls in flight (`SATUPINTU_AGENCY_CLIENT_MAX_CONCURRENCY`); other clients are still served. Wait for your calls in flight to finish, then send it again (`Retry-After`). `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ClientConcurrencyLimitedProblem"] | components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description `agency-bad-reply`: The agency answered with a malformed or unexpected reply; `sources` says which. */
+            502: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AgencyBadReplyProblem"];
+                };
+            };
+            /** @description `jurisdiction-not-served`: The request belongs to a region (a plate's province, say) for which no agency instance is registered on the bus; `regions` names them. Not a fault of any agency: it lasts until an instance with that jurisdiction joins. `agency-unavailable`: An agency needed for this answer is down, refuses connections or is disabled. `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["JurisdictionNotServedProblem"] | components["schemas"]["AgencyUnavailableProblem"] | components["schemas"]["AccessLogUnavailableProblem"];
+                };
+            };
+            /** @description `agency-timeout`: An agency needed for this answer did not reply within its deadline. */
+            504: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AgencyTimeoutProblem"];
+                };
+            };
+        };
+    };
+    rollback_v1_data_products__name__rollback_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why an officer or system client uses this citizen's data (e.g. a case number). Required for them on personal data; recorded in the audit trail and shown to the citizen. */
+                "x-purpose"?: string | null;
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Rollback"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataProductChange"];
+                };
+            };
+            /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
+                };
+            };
+            /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
+                };
+            };
+            /** @description `product-not-found`: No data product with this name is declared (or it was removed). `product-version-not-found`: The data product has no version with this number; `GET .../versions` lists them. */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProductNotFoundProblem"] | components["schemas"]["ProductVersionNotFoundProblem"];
+                };
+            };
+            /** @description `product-conflict`: A source's agency code is an agency already on the bus, or the scope is a built-in scope or another product's; `errors` names each field. Nothing was changed. `conflict`: The request changed while this change was applied; send it again. */
+            409: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProductConflictProblem"] | components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `conformance-failed`: The adapter and this endpoint do not pass the contract suite; `failures` lists why. Nothing was changed. */
+            422: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["ConformanceFailedProblem"];
+                };
+            };
+            /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+        };
+    };
+    list_versions_v1_data_products__name__versions_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why an officer or system client uses this citizen's data (e.g. a case number). Required for them on personal data; recorded in the audit trail and shown to the citizen. */
+                "x-purpose"?: string | null;
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionList"];
+                };
+            };
+            /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
+                };
+            };
+            /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
+                };
+            };
+            /** @description `product-not-found`: No data product with this name is declared (or it was removed). */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProductNotFoundProblem"];
+                };
+            };
+            /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. */
+            422: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
+                };
+            };
+            /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
         };
