@@ -2,9 +2,15 @@
 schemas and secrets, as an agency administrator's declaration meets them."""
 
 import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import jmespath
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from jmespath import exceptions as jmespath_exceptions
+from jmespath import functions as jmespath_functions
 from pydantic import SecretStr
 
 from app.adapters.base import AgencyRefusedInput, AgencyReplyError, AgencyUnavailable
@@ -296,3 +302,290 @@ def test_an_xml_body_keeps_the_content_type_the_template_gives() -> None:
         "fetch.request",
     )
     assert template.render({}).headers == {"content-type": "text/xml"}
+
+
+#: Every kind of JMESPath node and every built-in function, on the keys the documents below
+#: have: what the compiled evaluator must give exactly as `jmespath.search` does.
+DIFFERENTIAL = [
+    # fields and subexpressions
+    "a",
+    "a.b",
+    "a.b.c",
+    "a.b.c.d",
+    '"a"."b"',
+    "missing.a",
+    "people[0].name",
+    # indexes and slices
+    "a[0]",
+    "a[-1]",
+    "a[0][0]",
+    "nums[10]",
+    "a[1:]",
+    "a[::-1]",
+    "nums[:2]",
+    "nums[1:3:2]",
+    "a[::2].b",
+    "strs[-2:]",
+    # projections of every kind, flatten
+    "a[*]",
+    "a[*].b",
+    "a[*][0]",
+    "a[*].b[*].c",
+    "people[*].name",
+    "a.*",
+    "a.*.b",
+    "*.b",
+    "obj.*.a",
+    "a[]",
+    "a[].b",
+    "a[][]",
+    "[a, b][]",
+    "people[].tags[]",
+    "people[].tags[] | [0]",
+    # filters with every comparator
+    "a[?b]",
+    "a[?@]",
+    "a[?!b]",
+    "a[?b == c]",
+    "a[?b != c]",
+    "a[?@ == `1`]",
+    "a[?@ == `true`]",
+    "a[?b && c]",
+    "a[?b || c]",
+    "people[?age > `30`].name",
+    "people[?age >= `30`].name",
+    "people[?age < `30`].age",
+    "people[?age <= `30`]",
+    "people[?name > 'b'].name",
+    "people[?tags].tags",
+    "nums[?@ >= `0`]",
+    "strs[?@ < 'b']",
+    "a[?b < c]",
+    # comparisons
+    "a == b",
+    "a != b",
+    "a == 'a'",
+    "a != 'a'",
+    "a == `1`",
+    "a == `0`",
+    "a == `true`",
+    "a == `false`",
+    "a != `true`",
+    "`1` == `true`",
+    "`0` == `false`",
+    "a == `null`",
+    "a == `[1]`",
+    "a == `{}`",
+    "a < b",
+    "a <= b",
+    "a > b",
+    "a >= b",
+    "a < `1`",
+    "nums[0] < nums[1]",
+    "strs[0] >= strs[1]",
+    # and, or, not
+    "a || b",
+    "a && b",
+    "a || b || c",
+    "a && b && c",
+    "(a || b) && c",
+    "a && (b || c)",
+    "a || (b && c)",
+    "!a",
+    "!!a",
+    "!(a == b)",
+    "a || `0`",
+    "`0` && a",
+    "a && 'yes'",
+    "'' || a",
+    "a.b || a",
+    # multi-selects
+    "[a, b]",
+    "{x: a, y: b}",
+    "a.[b, c]",
+    "a.{x: b, y: c}",
+    "{x: a, x: b}",
+    "a[*].[b, c]",
+    "[a, b][0]",
+    "people[*].{n: name, a: age}",
+    # literals and the current node
+    '`"x"`',
+    "`[1, 2]`",
+    '`{"k": 1}`',
+    "'raw'",
+    "`null`",
+    "`true`",
+    "`1.5`",
+    "@",
+    "@.a",
+    "[@, @]",
+    # pipes
+    "a | b",
+    "a[*].b | [0]",
+    "people[*].name | sort(@)",
+    "a | @",
+    "a | b | c",
+    # functions
+    "abs(a)",
+    "abs(nums[0])",
+    "avg(nums)",
+    "avg(a)",
+    "ceil(a)",
+    "ceil(nums[0])",
+    "floor(a)",
+    "floor(nums[-1])",
+    "contains(a, 'a')",
+    "contains(strs, a)",
+    'contains(`["11", "12"]`, a)',
+    "ends_with(a, 'b')",
+    "starts_with(a, 'a')",
+    "starts_with(strs[0], 'a')",
+    "join(',', strs)",
+    "join(a, strs)",
+    "join('-', a)",
+    "keys(a)",
+    "keys(obj)",
+    "values(a)",
+    "values(obj)",
+    "length(a)",
+    "length(people[?age > `1`])",
+    "map(&name, people)",
+    "map(&[0], a)",
+    "map(&b, a)",
+    "max(nums)",
+    "max(strs)",
+    "max(a)",
+    "min(nums)",
+    "min(a)",
+    "max_by(people, &age)",
+    "max_by(people, &name)",
+    "max_by(a, &b)",
+    "min_by(people, &age)",
+    "min_by(a, &b)",
+    "merge(a, b)",
+    'merge(obj, `{"z": 1}`)',
+    "merge(obj)",
+    "not_null(a, b, c)",
+    "not_null(missing, a)",
+    "reverse(a)",
+    "reverse(strs)",
+    "sort(nums)",
+    "sort(strs)",
+    "sort(a)",
+    "sort_by(people, &age)",
+    "sort_by(people, &name)",
+    "sort_by(a, &b)",
+    "sum(nums)",
+    "sum(a)",
+    "to_array(a)",
+    "to_number(a)",
+    "to_number('12')",
+    "to_number('1.5')",
+    "to_number('x')",
+    "to_number(nums[0])",
+    "to_string(a)",
+    "to_string(people)",
+    "type(a)",
+    "type(@)",
+    "people[?contains(tags, 'a')].name",
+    "sort_by(people[?age > `1`], &name)[*].name",
+]
+NODE_TYPES = {
+    "and_expression",
+    "comparator",
+    "current",
+    "expref",
+    "field",
+    "filter_projection",
+    "flatten",
+    "function_expression",
+    "identity",
+    "index",
+    "index_expression",
+    "key_val_pair",
+    "literal",
+    "multi_select_dict",
+    "multi_select_list",
+    "not_expression",
+    "or_expression",
+    "pipe",
+    "projection",
+    "slice",
+    "subexpression",
+    "value_projection",
+}
+_KEYS = st.sampled_from(["a", "b", "c", "d"])
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-2, 3)
+    | st.floats(-3, 3, allow_nan=False)
+    | st.sampled_from(["", "a", "b", "ab", "ba", "0", "1", "11", "1.5", "é"])
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, min_size=1, max_size=4)
+    ),
+    max_leaves=16,
+)
+_STRINGS = st.sampled_from(["", "a", "b", "ab", "ba", "é"])
+_PEOPLE = st.lists(
+    st.fixed_dictionaries(
+        {"name": _STRINGS, "age": st.integers(0, 60), "tags": st.lists(_STRINGS, max_size=3)}
+    ),
+    max_size=4,
+)
+DOCUMENTS = st.fixed_dictionaries(
+    dict.fromkeys("abc", _SCALARS | _VALUES),
+    optional={
+        "people": _PEOPLE,
+        "nums": st.lists(st.integers(-5, 5) | st.floats(-5, 5, allow_nan=False), max_size=5),
+        "strs": st.lists(_STRINGS, max_size=5),
+        "obj": st.dictionaries(_KEYS, _VALUES, max_size=3),
+    },
+)
+
+
+def _nodes(node: Any) -> Iterator[Any]:
+    yield node
+    for child in node.get("children", ()):
+        if isinstance(child, dict):
+            yield from _nodes(child)
+
+
+def test_the_differential_corpus_covers_every_node_and_function() -> None:
+    nodes = [node for text in DIFFERENTIAL for node in _nodes(jmespath.compile(text).parsed)]
+    assert {node["type"] for node in nodes} == NODE_TYPES
+    called = {node["value"] for node in nodes if node["type"] == "function_expression"}
+    assert called == set(jmespath_functions.Functions.FUNCTION_TABLE)
+
+
+def _outcome(run: Callable[[], Any]) -> str:
+    """What an evaluation gave, told apart as `jmespath.search` would (`1`, `1.0` and `true`
+    differ, and so does key order); any failure counts as the same outcome."""
+    try:
+        return repr(run())
+    except (AgencyReplyError, jmespath_exceptions.JMESPathError, TypeError, ValueError):
+        return "fails"
+
+
+COMPILED = [compile_expression(text, "f") for text in DIFFERENTIAL]
+
+
+@settings(max_examples=400, deadline=None)
+@given(document=DOCUMENTS | _VALUES)
+@example(document={"a": {"b": {"c": {"d": 1}}, "c": [1, "a"]}, "b": 1, "c": "x"})
+@example(document={"a": [{"b": 2, "c": 1}, {"b": 1, "c": [True]}, {"b": 3}], "b": 1, "c": 0})
+@example(document={"a": [{"b": "x"}, {"b": "a"}, {"c": 1}], "b": [1, 2], "c": True})
+@example(document={"a": [[1, [2]], [3], 4, None], "b": "ab", "c": {"a": 1}})
+@example(document={"a": ["ab", "b", "ba"], "b": "", "c": []})
+@example(document={"a": "ab", "b": "ba", "c": {}, "strs": ["a", "b"], "nums": [1, 2.5]})
+@example(document={"a": 1.5, "b": 2, "c": -1, "nums": [3, -2, 0.5, 0]})
+@example(document={"a": True, "b": 1, "c": False})
+@example(document={"a": 0, "b": False, "c": 1})
+@example(document={"a": "1.5", "b": "1", "c": "0"})
+def test_a_compiled_mapping_gives_what_jmespath_search_gives(document: Any) -> None:
+    for text, compiled in zip(DIFFERENTIAL, COMPILED, strict=True):
+        expected = _outcome(lambda: jmespath.search(text, document))  # noqa: B023
+        assert _outcome(lambda: compiled.evaluate(document)) == expected, text  # noqa: B023

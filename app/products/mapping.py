@@ -1,21 +1,32 @@
-"""JMESPath mappings from an agency's reply to records, evaluated within hard bounds.
+"""JMESPath mappings from an agency's reply to records, compiled once and evaluated within
+hard bounds.
 
 A mapping is written by an agency administrator, not by the gateway's developers, so it is
 untrusted input that runs on every read: `{a:@,b:@} | {a:@,b:@} | ...` doubles its output at
 each stage while visiting only three nodes, and `[@,@,@,@][] | [@,@,@,@][] | ...` grows a list
-fourfold per stage inside one loop. An evaluation is therefore charged one step per node
-visited and one per element any loop copies, looks at the clock every `CLOCK_EVERY` steps, and
-walks its result (and any value a function would serialise or compare deeply) with a bounded
-walk that stops at the first node past the limit; past any limit it raises `MappingCutOff`.
-JMESPath itself runs no code: it has a fixed set of functions and none is added here.
+fourfold per stage inside one loop. An evaluation is therefore charged for the work that
+depends on its input (each loop, before it runs, its body's nodes per element; each function
+what it is given and gives back), looks at the clock every `CLOCK_EVERY` steps, and walks its
+result (and any value a function would serialise or compare deeply) with a bounded walk that
+stops at the first node past the limit; past any limit it raises `MappingCutOff`. JMESPath
+itself runs no code: it has a fixed set of functions and none is added here.
+
+The syntax tree JMESPath parses is turned into nested Python closures when the product
+version is loaded, since a reply is mapped on every read and the library's tree interpreter
+spends most of a small mapping's time deciding what each node is. The closures follow the
+library's semantics, not only the specification's (`jmespath.search` is the reference the
+tests compare them with).
 
 Bodies are read here too, JSON with orjson and XML without a DTD (so with no entity of any
 kind, internal or external), both after a size check.
 """
 
+import json
+import operator
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from functools import partial
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from xml.parsers import expat
 
 import jmespath
@@ -23,7 +34,6 @@ import orjson
 import xmltodict
 from jmespath import exceptions as jmespath_errors
 from jmespath import functions as jmespath_functions
-from jmespath.visitor import Options, TreeInterpreter
 
 from app.adapters.base import AgencyReplyError
 from app.products.declaration import BodyFormat
@@ -31,10 +41,11 @@ from app.products.declaration import BodyFormat
 if TYPE_CHECKING:
     from jmespath.visitor import _TreeNode as Node
 
-#: Steps (node visits plus elements copied) one evaluation may take.
+#: Steps one evaluation may take: about the nodes it visits inside loops plus the elements and
+#: characters its functions handle.
 MAX_STEPS = 100_000
 #: Wall-clock budget of one evaluation, looked at every `CLOCK_EVERY` steps: a realistic
-#: mapping takes a few hundred steps and never reads the clock.
+#: mapping takes a few dozen steps and reads the clock only when it starts.
 MAX_SECONDS = 0.020
 CLOCK_EVERY = 2048
 #: What one evaluation may give back (and what a function may serialise or compare deeply).
@@ -87,16 +98,25 @@ class _BoundedFunctions(jmespath_functions.Functions):
         if isinstance(value, str):
             return value
         _bounded_walk(value)
-        text = orjson.dumps(value).decode()
+        text = json.dumps(value, separators=(",", ":"), default=str)
         if len(text) > MAX_OUTPUT_CHARS:
             raise MappingCutOff(f"mapping built a string over {MAX_OUTPUT_CHARS} characters")
         return text
 
 
 _FUNCTIONS = _BoundedFunctions()
-_OPTIONS = Options(custom_functions=_FUNCTIONS)
 #: Functions whose work depends on how deep their arguments are, not on how many there are.
 _DEEP_FUNCTIONS = frozenset({"contains", "to_string"})
+#: JMESPath's numbers. Its truth is Python's except that 0 is true, so the compiled nodes
+#: test `value or value.__class__ in _NUMBERS`.
+_NUMBERS = (int, float)
+_ORDERED = frozenset({int, float, str})
+_ORDERINGS: dict[str, Callable[[Any, Any], Any]] = {
+    "lt": operator.lt,
+    "lte": operator.le,
+    "gt": operator.gt,
+    "gte": operator.ge,
+}
 
 
 def _bounded_walk(value: Any) -> None:
@@ -128,89 +148,518 @@ def _bounded_walk(value: Any) -> None:
             raise MappingCutOff(f"mapping gave over {MAX_OUTPUT_CHARS} characters of text")
 
 
-class _BoundedInterpreter(TreeInterpreter):
-    """JMESPath's tree interpreter, charged for its work. Dispatch goes through a table built
-    once per class rather than `Visitor`'s per-instance cache, which also makes it cheaper
-    than the stock interpreter per node."""
+class _Budget:
+    """What one evaluation has spent. Only work whose amount depends on the input is charged:
+    a loop is charged, before it runs, the nodes its body has for each element, and a function
+    the length of what it is given and gives back. Every other node runs once per element of
+    the loop it is in (or once), so it is already paid for by the expression's size, which is
+    bounded when the expression is declared."""
 
-    _dispatch: ClassVar[dict[str, Callable[..., Any]]] = {}
+    __slots__ = ("deadline", "next_check", "steps")
 
     def __init__(self) -> None:
-        super().__init__(_OPTIONS)
-        self._steps = 0
-        self._next_clock = CLOCK_EVERY
-        self._deadline = time.perf_counter() + MAX_SECONDS
+        self.steps = 0
+        self.next_check = CLOCK_EVERY
+        self.deadline = time.perf_counter() + MAX_SECONDS
 
-    def _charge(self, steps: int) -> None:
-        self._steps += steps
-        if self._steps >= self._next_clock:
+    def charge(self, steps: int) -> None:
+        self.steps += steps
+        if self.steps >= self.next_check:
             self._check()
 
     def _check(self) -> None:
-        if self._steps > MAX_STEPS:
+        if self.steps > MAX_STEPS:
             raise MappingCutOff(f"mapping took over {MAX_STEPS} steps")
-        if time.perf_counter() > self._deadline:
+        if time.perf_counter() > self.deadline:
             raise MappingCutOff(f"mapping ran over {MAX_SECONDS * 1000:.0f} ms")
-        self._next_clock = self._steps + CLOCK_EVERY
+        self.next_check = self.steps + CLOCK_EVERY
 
-    def visit(self, node: "Node", value: Any) -> Any:
-        """Every visit takes exactly one value (JMESPath's own visitors never pass more);
-        without the `*args, **kwargs` of the base signature a visit costs measurably less."""
-        self._steps += 1
-        if self._steps >= self._next_clock:
-            self._check()
-        return self._dispatch[node["type"]](self, node, value)
 
-    def visit_flatten(self, node: "Node", value: Any) -> Any:
-        base = self.visit(node["children"][0], value)
+#: A compiled node: its value on the current value, charging the evaluation's budget.
+_Run = Callable[[Any, _Budget], Any]
+
+
+class _Expression:
+    """An `&expression` argument, as JMESPath's functions call it back
+    (`expref.visit(expref.expression, value)`); their type checks know it by this class
+    name."""
+
+    __slots__ = ("_budget", "expression")
+
+    def __init__(self, expression: _Run, budget: _Budget) -> None:
+        self.expression = expression
+        self._budget = budget
+
+    def visit(self, expression: _Run, value: Any) -> Any:
+        return expression(value, self._budget)
+
+
+class _Refused(Exception):
+    """An expression JMESPath parses but that could never be evaluated (an unknown function,
+    a wrong number of arguments, a slice step of 0): refused when it is declared."""
+
+
+def _equal(left: Any, right: Any) -> bool:
+    """JMESPath's `==`: Python's, except that a boolean never equals the number 0 or 1."""
+    return left == right and (left.__class__ is bool) is (right.__class__ is bool)
+
+
+def _size(node: "Node") -> int:
+    """How many nodes the expression has: what one evaluation of it visits, loops aside."""
+    return 1 + sum(_size(child) for child in node["children"] if isinstance(child, dict))
+
+
+def _constant(value: Any) -> _Run:
+    def constant(_current: Any, _budget: _Budget) -> Any:
+        return value
+
+    return constant
+
+
+def _current(current: Any, _budget: _Budget) -> Any:
+    return current
+
+
+def _path(names: list[str]) -> _Run:
+    """`a.b.c`: a key missing, or a value that is not an object, gives null."""
+    if len(names) == 1:
+        [name] = names
+
+        def field(current: Any, _budget: _Budget) -> Any:
+            try:
+                return current.get(name)
+            except AttributeError:
+                return None
+
+        return field
+    if len(names) == 2:
+        first, second = names
+
+        def two_fields(current: Any, _budget: _Budget) -> Any:
+            try:
+                return current.get(first).get(second)
+            except AttributeError:
+                return None
+
+        return two_fields
+    keys = tuple(names)
+
+    def fields(current: Any, _budget: _Budget) -> Any:
+        try:
+            for key in keys:
+                current = current.get(key)
+        except AttributeError:
+            return None
+        return current
+
+    return fields
+
+
+def _sequence(runs: list[_Run]) -> _Run:
+    """Each run on the result of the one before (`a.b`, `a[0]`, `a | b`): JMESPath applies the
+    right side even to null."""
+    if not runs:
+        return _current
+    if len(runs) == 1:
+        return runs[0]
+    if len(runs) == 2:
+        first, second = runs
+
+        def pair(current: Any, budget: _Budget) -> Any:
+            return second(first(current, budget), budget)
+
+        return pair
+    chain = tuple(runs)
+
+    def sequence(current: Any, budget: _Budget) -> Any:
+        for run in chain:
+            current = run(current, budget)
+        return current
+
+    return sequence
+
+
+_CHAINED = frozenset({"subexpression", "index_expression", "pipe"})
+
+
+def _links(node: "Node") -> list["Node"]:
+    if node["type"] in _CHAINED:
+        return [link for child in node["children"] for link in _links(child)]
+    return [node]
+
+
+def _chain(node: "Node") -> _Run:
+    """A chain of subexpressions, index expressions and pipes, with runs of field names
+    looked up in one loop."""
+    runs: list[_Run] = []
+    names: list[str] = []
+    for link in _links(node):
+        if link["type"] == "field":
+            names.append(link["value"])
+            continue
+        if names:
+            runs.append(_path(names))
+            names = []
+        if link["type"] not in {"current", "identity"}:
+            runs.append(_compile(link))
+    if names:
+        runs.append(_path(names))
+    return _sequence(runs)
+
+
+def _field(node: "Node") -> _Run:
+    return _path([node["value"]])
+
+
+def _literal(node: "Node") -> _Run:
+    return _constant(node["value"])
+
+
+def _identity(_node: "Node") -> _Run:
+    return _current
+
+
+def _index(node: "Node") -> _Run:
+    position: int = node["value"]
+
+    def index(current: Any, _budget: _Budget) -> Any:
+        if not isinstance(current, list):
+            return None
+        try:
+            return current[position]
+        except IndexError:
+            return None
+
+    return index
+
+
+def _slice(node: "Node") -> _Run:
+    start, stop, step = cast(list[int | None], node["children"])
+    if step == 0:
+        raise _Refused("a slice step cannot be 0")
+    part = slice(start, stop, step)
+
+    def sliced(current: Any, budget: _Budget) -> Any:
+        if not isinstance(current, list):
+            return None
+        taken = current[part]
+        budget.charge(len(taken))
+        return taken
+
+    return sliced
+
+
+def _flatten(node: "Node") -> _Run:
+    inner = _compile(node["children"][0])
+
+    def flatten(current: Any, budget: _Budget) -> Any:
+        base = inner(current, budget)
         if not isinstance(base, list):
             return None
-        self._charge(len(base))
+        budget.charge(len(base))
         merged: list[Any] = []
         for element in base:
             if isinstance(element, list):
-                self._charge(len(element))
+                budget.charge(len(element))
                 merged.extend(element)
             else:
                 merged.append(element)
         return merged
 
-    def visit_slice(self, node: "Node", value: Any) -> Any:
-        sliced = super().visit_slice(node, value)
-        if isinstance(sliced, list):
-            self._charge(len(sliced))
-        return sliced
+    return flatten
 
-    def visit_comparator(self, node: "Node", value: Any) -> Any:
-        if node["value"] in {"eq", "ne"}:
-            left = self.visit(node["children"][0], value)
-            right = self.visit(node["children"][1], value)
-            if isinstance(left, dict | list):
-                _bounded_walk(left)
-            if isinstance(right, dict | list):
-                _bounded_walk(right)
-            equal = self.COMPARATOR_FUNC["eq"](left, right)
-            return equal if node["value"] == "eq" else not equal
-        return super().visit_comparator(node, value)
 
-    def visit_function_expression(self, node: "Node", value: Any) -> Any:
-        arguments = [self.visit(child, value) for child in node["children"]]
-        for argument in arguments:
-            if isinstance(argument, list | dict | str):
-                self._charge(len(argument))
-                if node["value"] in _DEEP_FUNCTIONS:
-                    _bounded_walk(argument)
-        result = _FUNCTIONS.call_function(node["value"], arguments)
+def _projection(node: "Node") -> _Run:
+    left_node, right_node = node["children"]
+    left = _compile(left_node)
+    weight = 1 + _size(right_node)
+    if right_node["type"] in {"identity", "current"}:
+
+        def project_all(current: Any, budget: _Budget) -> Any:
+            base = left(current, budget)
+            if not isinstance(base, list):
+                return None
+            budget.charge(len(base) * weight)
+            return [element for element in base if element is not None]
+
+        return project_all
+    right = _compile(right_node)
+
+    def project(current: Any, budget: _Budget) -> Any:
+        base = left(current, budget)
+        if not isinstance(base, list):
+            return None
+        budget.charge(len(base) * weight)
+        collected = []
+        for element in base:
+            projected = right(element, budget)
+            if projected is not None:
+                collected.append(projected)
+        return collected
+
+    return project
+
+
+def _value_projection(node: "Node") -> _Run:
+    left_node, right_node = node["children"]
+    left, right = _compile(left_node), _compile(right_node)
+    weight = 1 + _size(right_node)
+
+    def project_values(current: Any, budget: _Budget) -> Any:
+        try:
+            base = left(current, budget).values()
+        except AttributeError:
+            return None
+        budget.charge(len(base) * weight)
+        collected = []
+        for element in base:
+            projected = right(element, budget)
+            if projected is not None:
+                collected.append(projected)
+        return collected
+
+    return project_values
+
+
+def _filter_projection(node: "Node") -> _Run:
+    left_node, right_node, condition_node = node["children"]
+    left, right, condition = (_compile(n) for n in (left_node, right_node, condition_node))
+    weight = 1 + _size(right_node) + _size(condition_node)
+
+    def filtered(current: Any, budget: _Budget) -> Any:
+        base = left(current, budget)
+        if not isinstance(base, list):
+            return None
+        budget.charge(len(base) * weight)
+        collected = []
+        for element in base:
+            kept = condition(element, budget)
+            if kept or kept.__class__ in _NUMBERS:
+                projected = right(element, budget)
+                if projected is not None:
+                    collected.append(projected)
+        return collected
+
+    return filtered
+
+
+def _multi_select_list(node: "Node") -> _Run:
+    items = tuple(_compile(child) for child in node["children"])
+
+    def select_list(current: Any, budget: _Budget) -> Any:
+        if current is None:
+            return None
+        return [item(current, budget) for item in items]
+
+    return select_list
+
+
+def _multi_select_dict(node: "Node") -> _Run:
+    pairs = tuple((pair["value"], _compile(pair["children"][0])) for pair in node["children"])
+
+    def select_dict(current: Any, budget: _Budget) -> Any:
+        if current is None:
+            return None
+        return {key: item(current, budget) for key, item in pairs}
+
+    return select_dict
+
+
+def _operands(node: "Node") -> list["Node"]:
+    """`a || b || c` as [a, b, c] (either way it is nested): both operators are associative."""
+    kind = node["type"]
+    return [
+        operand
+        for child in node["children"]
+        for operand in (_operands(child) if child["type"] == kind else [child])
+    ]
+
+
+def _or_expression(node: "Node") -> _Run:
+    *firsts, last = (_compile(operand) for operand in _operands(node))
+
+    def either(current: Any, budget: _Budget) -> Any:
+        for operand in firsts:
+            value = operand(current, budget)
+            if value or value.__class__ in _NUMBERS:
+                return value
+        return last(current, budget)
+
+    return either
+
+
+def _and_expression(node: "Node") -> _Run:
+    *firsts, last = (_compile(operand) for operand in _operands(node))
+
+    def both(current: Any, budget: _Budget) -> Any:
+        for operand in firsts:
+            value = operand(current, budget)
+            if not (value or value.__class__ in _NUMBERS):
+                return value
+        return last(current, budget)
+
+    return both
+
+
+def _not_expression(node: "Node") -> _Run:
+    inner = _compile(node["children"][0])
+
+    def negated(current: Any, budget: _Budget) -> Any:
+        value = inner(current, budget)
+        return not (value or value.__class__ in _NUMBERS)
+
+    return negated
+
+
+def _comparator(node: "Node") -> _Run:
+    operator_name: str = node["value"]
+    left_node, right_node = node["children"]
+    left, right = _compile(left_node), _compile(right_node)
+    if operator_name in {"eq", "ne"}:
+        return _equality(operator_name == "eq", left_node, left, right_node, right)
+    ordering = _ORDERINGS[operator_name]
+
+    def ordered(current: Any, budget: _Budget) -> Any:
+        first = left(current, budget)
+        second = right(current, budget)
+        if first.__class__ not in _ORDERED or second.__class__ not in _ORDERED:
+            return None
+        try:
+            return ordering(first, second)
+        except TypeError as exc:
+            raise jmespath_errors.JMESPathError(
+                f"cannot order {type(first).__name__} and {type(second).__name__}"
+            ) from exc
+
+    return ordered
+
+
+def _equality(equal: bool, left_node: "Node", left: _Run, right_node: "Node", right: _Run) -> _Run:
+    """`==` and `!=`. Against a literal the comparison costs at most the literal's size, and
+    against a literal string it is plain string equality; otherwise both sides are walked
+    first, since comparing two deep values costs their size."""
+    literal = next((n for n in (right_node, left_node) if n["type"] == "literal"), None)
+    if literal is not None:
+        other = left if literal is right_node else right
+        constant = literal["value"]
+        if isinstance(constant, str):
+            if equal:
+                return lambda current, budget: other(current, budget) == constant
+            return lambda current, budget: other(current, budget) != constant
+        if equal:
+            return lambda current, budget: _equal(other(current, budget), constant)
+        return lambda current, budget: not _equal(other(current, budget), constant)
+
+    def deep(current: Any, budget: _Budget) -> Any:
+        first = left(current, budget)
+        second = right(current, budget)
+        if isinstance(first, dict | list):
+            _bounded_walk(first)
+        if isinstance(second, dict | list):
+            _bounded_walk(second)
+        return _equal(first, second) is equal
+
+    return deep
+
+
+def _expref(node: "Node") -> _Run:
+    body = _compile(node["children"][0])
+
+    def expref(_current: Any, budget: _Budget) -> Any:
+        return _Expression(body, budget)
+
+    return expref
+
+
+def _allowed_types(types: list[str]) -> tuple[frozenset[str], bool]:
+    """The Python type names a parameter takes, as JMESPath's type check names them, and
+    whether it also checks the elements (`array-string`)."""
+    names: set[str] = set()
+    elements = False
+    for jmespath_type in types:
+        outer, _, inner = jmespath_type.partition("-")
+        names.update(jmespath_functions.REVERSE_TYPES_MAP[outer])
+        elements = elements or bool(inner)
+    return frozenset(names), elements
+
+
+def _function_expression(node: "Node") -> _Run:
+    """A call of one of JMESPath's functions. Arguments of the right types go straight to
+    it; anything else (and any array whose elements are typed) takes JMESPath's own
+    `call_function`, which checks fully and raises its own error."""
+    name: str = node["value"]
+    spec = _FUNCTIONS.FUNCTION_TABLE.get(name)
+    if spec is None:
+        raise _Refused(f"unknown function {name}()")
+    signature = spec["signature"]
+    children = node["children"]
+    variadic = bool(signature) and signature[-1].get("variadic", False)
+    if len(children) < len(signature) or (not variadic and len(children) > len(signature)):
+        wanted = f"{'at least ' if variadic else ''}{len(signature)}"
+        raise _Refused(f"{name}() takes {wanted} arguments, not {len(children)}")
+    arguments = tuple(_compile(child) for child in children)
+    checks = []
+    full_check = False
+    for position, parameter in enumerate(signature):
+        if parameter["types"]:
+            allowed, elements = _allowed_types(parameter["types"])
+            checks.append((position, allowed))
+            full_check = full_check or elements
+    weight = 1 + sum(_size(child) for child in children if child["type"] == "expref")
+    metered = tuple(i for i, child in enumerate(children) if child["type"] != "literal")
+    deep = name in _DEEP_FUNCTIONS
+    function = partial(spec["function"], _FUNCTIONS)
+
+    def call(current: Any, budget: _Budget) -> Any:
+        values = [argument(current, budget) for argument in arguments]
+        for position in metered:
+            value = values[position]
+            if isinstance(value, list | dict | str):
+                budget.charge(len(value) * weight)
+                if deep:
+                    _bounded_walk(value)
+        checked = full_check
+        for position, allowed in checks:
+            if type(values[position]).__name__ not in allowed:
+                checked = True
+        result = _FUNCTIONS.call_function(name, values) if checked else function(*values)
         if isinstance(result, list | dict):
-            self._charge(len(result))
+            budget.charge(len(result))
         return result
 
+    return call
 
-_BoundedInterpreter._dispatch = {
-    name.removeprefix("visit_"): method
-    for name in dir(_BoundedInterpreter)
-    if name.startswith("visit_") and callable(method := getattr(_BoundedInterpreter, name))
+
+_COMPILERS: dict[str, Callable[["Node"], _Run]] = {
+    "and_expression": _and_expression,
+    "comparator": _comparator,
+    "current": _identity,
+    "expref": _expref,
+    "field": _field,
+    "filter_projection": _filter_projection,
+    "flatten": _flatten,
+    "function_expression": _function_expression,
+    "identity": _identity,
+    "index": _index,
+    "index_expression": _chain,
+    "literal": _literal,
+    "multi_select_dict": _multi_select_dict,
+    "multi_select_list": _multi_select_list,
+    "not_expression": _not_expression,
+    "or_expression": _or_expression,
+    "pipe": _chain,
+    "projection": _projection,
+    "slice": _slice,
+    "subexpression": _chain,
+    "value_projection": _value_projection,
 }
+
+
+def _compile(node: "Node") -> _Run:
+    compiler = _COMPILERS.get(node["type"])
+    if compiler is None:
+        raise _Refused(f"JMESPath node {node['type']} is not supported")
+    return compiler(node)
 
 
 def _depth(node: "Node") -> int:
@@ -226,19 +675,23 @@ def _depth(node: "Node") -> int:
 
 
 class Expression:
-    """A compiled mapping: parsed once per product version, evaluated on every reply."""
+    """A mapping compiled once per product version into Python closures, one per node, so
+    an evaluation on every reply does no lookup of what each node is."""
 
-    __slots__ = ("_tree", "text")
+    __slots__ = ("_run", "text")
 
     def __init__(self, text: str, tree: "Node") -> None:
+        """`_Refused` for a node that could never be evaluated."""
         self.text = text
-        self._tree = tree
+        self._run = _compile(tree)
 
     def evaluate(self, document: Any) -> Any:
-        """The expression's value on `document`; `MappingCutOff` past any limit."""
+        """The expression's value on `document`, as `jmespath.search` gives it;
+        `MappingCutOff` past any limit, `AgencyReplyError` if it fails on this document
+        (a function given the wrong type, strings ordered against numbers)."""
         try:
-            result = _BoundedInterpreter().visit(self._tree, document)
-        except jmespath_errors.JMESPathError as exc:
+            result = self._run(document, _Budget())
+        except (jmespath_errors.JMESPathError, TypeError, ValueError, ArithmeticError) as exc:
             raise AgencyReplyError(f"mapping `{self.text}` failed on the reply: {exc}") from exc
         except RecursionError as exc:
             raise MappingCutOff("mapping nested too deeply") from exc
@@ -251,7 +704,8 @@ class Expression:
 
 
 def compile_expression(text: str, field: str) -> Expression:
-    """Parse `text`; `DeclarationInvalid` naming `field` if it is not JMESPath."""
+    """Parse and compile `text`; `DeclarationInvalid` naming `field` if it is not JMESPath
+    or could never be evaluated."""
     try:
         parsed = jmespath.compile(text)
     except jmespath_errors.JMESPathError as exc:
@@ -264,7 +718,10 @@ def compile_expression(text: str, field: str) -> Expression:
         raise DeclarationInvalid(
             field, f"the expression is nested more than {MAX_EXPRESSION_DEPTH} levels deep"
         )
-    return Expression(text, tree)
+    try:
+        return Expression(text, tree)
+    except _Refused as exc:
+        raise DeclarationInvalid(field, str(exc)) from exc
 
 
 def _refuse_doctype(*_args: Any) -> None:
