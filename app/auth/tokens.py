@@ -9,6 +9,7 @@ import datetime as dt
 import time
 import uuid
 from dataclasses import dataclass
+from enum import StrEnum
 
 import jwt
 from cachetools import LRUCache
@@ -25,6 +26,28 @@ class InvalidToken(Exception):
         self.reason = reason
 
 
+class ActingBasis(StrEnum):
+    """Why a person may act for another (issue 15): a parent for a minor child on the same
+    family card, the head of the family for family-card services, or a mandate (kuasa) the
+    subject granted and may withdraw."""
+
+    PARENT = "parent"
+    FAMILY_HEAD = "family_head"
+    MANDATE = "mandate"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person acting for the token's subject (RFC 8693 `act`): signed in themself, and
+    allowed on `basis`. `relationship` is how the subject's access log names them
+    ("mother", "head of family", "mandate holder")."""
+
+    nik: str
+    basis: ActingBasis
+    relationship: str
+    mandate_id: str | None = None
+
+
 @dataclass(frozen=True)
 class TokenClaims:
     client_id: str
@@ -33,6 +56,7 @@ class TokenClaims:
     #: removed, is as valid in a token as a built-in one.
     scopes: frozenset[str]
     subject_nik: str | None
+    actor: Actor | None = None
 
 
 class TokenIssuer:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.scopes import ClientKind
+from app.auth.tokens import Actor
 from app.bus.bus import Bus
 from app.products.catalog import ProductCatalog
 from app.services.access_log import AccessLog
@@ -22,6 +23,8 @@ class Caller:
     scopes: frozenset[str]
     subject_nik: str | None = None
     purpose: str | None = None
+    #: Who acts for `subject_nik`, when not the citizen themself (issue 15).
+    actor: Actor | None = None
 
     def may(self, scope: str) -> bool:
         return scope in self.scopes
