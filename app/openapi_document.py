@@ -176,7 +176,7 @@ def _operations(document: Document) -> Iterator[Document]:
 def _problem_schemas(document: Document) -> dict[str, Document]:
     """A schema per problem kind that some route documents, and only those, with the schemas
     of their members."""
-    referenced = set(_refs(document.get("paths", {})))
+    referenced = set(references(document.get("paths", {})))
     schemas = {
         problem_schema_name(kind): _kind_schema(kind)
         for kind in ProblemKind
@@ -185,15 +185,16 @@ def _problem_schemas(document: Document) -> dict[str, Document]:
     return {**_members_schema().get("$defs", {}), **schemas}
 
 
-def _refs(node: Any) -> Iterator[str]:
+def references(node: Any) -> Iterator[str]:
+    """Every `$ref` anywhere below `node`."""
     if isinstance(node, dict):
         if isinstance(node.get("$ref"), str):
             yield node["$ref"]
         for value in node.values():
-            yield from _refs(value)
+            yield from references(value)
     elif isinstance(node, list):
         for value in node:
-            yield from _refs(value)
+            yield from references(value)
 
 
 def _members_schema() -> Document:

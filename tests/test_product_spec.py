@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 
 from app.auth.scopes import Scope
 from app.cli import render_openapi
+from app.openapi_document import references
 from tests.conftest import client_of, credentials
 from tests.declared_products import Backend, declaration, register, withdraw
 from tests.socket_agencies import SocketAgencies
@@ -74,17 +75,6 @@ def product(gateway_app: FastAPI, backend: SocketAgencies) -> FastAPI:
     return gateway_app
 
 
-def _refs(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        if isinstance(node.get("$ref"), str):
-            yield node["$ref"]
-        for value in node.values():
-            yield from _refs(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _refs(value)
-
-
 def _resolves(document: dict[str, Any], reference: str) -> bool:
     node: Any = document
     for step in reference.removeprefix("#/").split("/"):
@@ -112,7 +102,7 @@ async def test_a_registered_product_is_typed_in_the_served_document(product):
     assert schemas["HealthInsuranceRecord"]["properties"]["previous"]["items"] == {
         "$ref": "#/components/schemas/HealthInsuranceRecord"
     }
-    unresolved = [ref for ref in _refs(document) if not _resolves(document, ref)]
+    unresolved = [ref for ref in references(document) if not _resolves(document, ref)]
     assert unresolved == []
     part = schemas["CitizenProfile"]["properties"]["health_insurance"]
     assert part["anyOf"] == [
