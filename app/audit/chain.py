@@ -17,6 +17,11 @@ from typing import Any
 
 GENESIS = "0" * 64
 
+ACTOR_FIELDS = ("actor_nik", "actor_basis", "actor_relationship")
+"""Who acted for the subject (issue 15): sealed like the rest, since who acted is what a
+citizen most needs to trust, but only when set, so the records written before there were
+actors keep the hashes they were sealed with."""
+
 SEALED_FIELDS = (
     "seq",
     "request_id",
@@ -32,6 +37,7 @@ SEALED_FIELDS = (
     "http_status",
     "duration_ms",
     "prev_hash",
+    *ACTOR_FIELDS,
 )
 
 
@@ -43,6 +49,7 @@ def _canonical(value: Any) -> Any:
 
 def seal(record: Mapping[str, Any]) -> str:
     """The hash of a record whose `seq` and `prev_hash` are already set."""
-    body = {name: _canonical(record[name]) for name in SEALED_FIELDS}
+    body = {name: _canonical(record[name]) for name in SEALED_FIELDS if name not in ACTOR_FIELDS}
+    body.update((name, record[name]) for name in ACTOR_FIELDS if record.get(name) is not None)
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()

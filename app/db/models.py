@@ -59,6 +59,7 @@ class AccessRecord(Base):
     __tablename__ = "access_records"
     __table_args__ = (
         Index("ix_access_records_subject_nik_occurred_at", "subject_nik", "occurred_at"),
+        Index("ix_access_records_actor_nik_occurred_at", "actor_nik", "occurred_at"),
         UniqueConstraint("seq", name="uq_access_records_seq"),
     )
 
@@ -78,6 +79,10 @@ class AccessRecord(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     http_status: Mapped[int] = mapped_column(Integer)
     duration_ms: Mapped[int] = mapped_column(Integer)
+    #: The person who acted for `subject_nik` (issue 15), when not the citizen themself.
+    actor_nik: Mapped[str | None] = mapped_column(String(16))
+    actor_basis: Mapped[str | None] = mapped_column(String(16))
+    actor_relationship: Mapped[str | None] = mapped_column(String(40))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -425,3 +430,36 @@ class DataProductRecord(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     active_version: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class Mandate(Base):
+    """A citizen's mandate (kuasa): the grantor lets the grantee act for them within `scopes`
+    until `expires_at`, or until withdrawn. Rows are never deleted, so who could act for whom,
+    and when, stays answerable after a withdrawal."""
+
+    __tablename__ = "mandates"
+    __table_args__ = (
+        Index("ix_mandates_grantor_nik", "grantor_nik"),
+        Index("ix_mandates_grantee_nik", "grantee_nik"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    grantor_nik: Mapped[str] = mapped_column(String(16))
+    grantee_nik: Mapped[str] = mapped_column(String(16))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    purpose: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    created_by_client: Mapped[str] = mapped_column(String(128))
+
+
+class UsedSubjectToken(Base):
+    """An identity provider's ID token already exchanged for an access token: each exchanges
+    once (RFC 8693 replay protection), remembered until it would have expired anyway."""
+
+    __tablename__ = "used_subject_tokens"
+
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(2048))
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
