@@ -220,6 +220,11 @@ def test_a_header_value_with_a_line_break_is_refused() -> None:
             "unknown placeholder",
         ),
         ({"path": "/p/{key"}, "fetch.request.path", "brace"),
+        (
+            {"path": "/p", "headers": {"X-Note": "a\r\nX-Injected: 1"}},
+            "fetch.request.headers.X-Note",
+            "control characters",
+        ),
     ],
 )
 def test_a_template_that_cannot_be_used_is_refused_naming_the_field(
@@ -408,6 +413,10 @@ DIFFERENTIAL = [
     "a[*].[b, c]",
     "[a, b][0]",
     "people[*].{n: name, a: age}",
+    "['a', `1`, `null`]",
+    "a.['x', `[2]`]",
+    "{k: 'v', n: `null`}",
+    "a.{k: 'v'}",
     # literals and the current node
     '`"x"`',
     "`[1, 2]`",
@@ -437,6 +446,7 @@ DIFFERENTIAL = [
     "contains(a, 'a')",
     "contains(strs, a)",
     'contains(`["11", "12"]`, a)',
+    "contains(['11', '12', `1`], a)",
     "ends_with(a, 'b')",
     "starts_with(a, 'a')",
     "starts_with(strs[0], 'a')",
@@ -589,3 +599,41 @@ def test_a_compiled_mapping_gives_what_jmespath_search_gives(document: Any) -> N
     for text, compiled in zip(DIFFERENTIAL, COMPILED, strict=True):
         expected = _outcome(lambda: jmespath.search(text, document))  # noqa: B023
         assert _outcome(lambda: compiled.evaluate(document)) == expected, text  # noqa: B023
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("{k: 'v', n: `1`}", {"k": "v", "n": 1}), ("['11', '12']", ["11", "12"])]
+)
+def test_a_selection_the_caller_changes_is_not_what_the_next_evaluation_gives(
+    text: str, value: Any
+) -> None:
+    mapping = compile_expression(text, "f")
+    first = mapping.evaluate({})
+    assert first == value
+    (first.update if isinstance(first, dict) else first.append)({"changed": True})
+    assert mapping.evaluate({}) == value
+
+
+def test_constant_and_templated_headers_and_query_keep_their_order_and_are_fresh() -> None:
+    template = compile_template(
+        _template(
+            path="/p/{key}",
+            headers={"Accept": "application/json", "X-Key": "{key}", "X-Fixed": "1"},
+            query={"a": "1", "nik": "{key}"},
+        ),
+        frozenset({"key"}),
+        "fetch.request",
+    )
+    first = template.render({"key": "1"})
+    assert list(first.headers.items()) == [
+        ("Accept", "application/json"),
+        ("X-Key", "1"),
+        ("X-Fixed", "1"),
+    ]
+    assert list(first.params.items()) == [("a", "1"), ("nik", "1")]
+    first.headers["Authorization"] = "Bearer secret"
+    first.params["api_key"] = "secret"
+    second = template.render({"key": "2"})
+    assert second.headers == {"Accept": "application/json", "X-Key": "2", "X-Fixed": "1"}
+    assert second.params == {"a": "1", "nik": "2"}
+    assert second.path == "/p/2"

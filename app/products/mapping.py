@@ -24,8 +24,7 @@ kind, internal or external), both after a size check.
 import json
 import operator
 import time
-from collections.abc import Callable
-from functools import partial
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from xml.parsers import expat
 
@@ -56,6 +55,9 @@ MAX_OUTPUT_CHARS = 1_000_000
 MAX_EXPRESSION_DEPTH = 64
 #: A reply body larger than this is not parsed.
 MAX_BODY_BYTES = 4 * 1024 * 1024
+#: Tuples rather than `dict | list` unions: `isinstance` takes a tuple several times faster.
+_CONTAINERS = (dict, list)
+_SIZED = (dict, list, str)
 
 
 class DeclarationInvalid(ValueError):
@@ -93,6 +95,14 @@ class _BoundedFunctions(jmespath_functions.Functions):
             raise MappingCutOff(f"mapping built a string over {MAX_OUTPUT_CHARS} characters")
         return separator.join(array)
 
+    @jmespath_functions.signature({"types": ["array", "string"]}, {"types": []})
+    def _func_contains(self, subject: list[Any] | str, search: Any) -> bool:
+        """Looking for an array or object compares it with each element, which costs up to
+        the elements' size: they are walked first."""
+        if isinstance(search, _CONTAINERS) and isinstance(subject, list):
+            _bounded_walk(subject)
+        return search in subject
+
     @jmespath_functions.signature({"types": []})
     def _func_to_string(self, value: Any) -> str:
         if isinstance(value, str):
@@ -105,8 +115,6 @@ class _BoundedFunctions(jmespath_functions.Functions):
 
 
 _FUNCTIONS = _BoundedFunctions()
-#: Functions whose work depends on how deep their arguments are, not on how many there are.
-_DEEP_FUNCTIONS = frozenset({"contains", "to_string"})
 #: JMESPath's numbers. Its truth is Python's except that 0 is true, so the compiled nodes
 #: test `value or value.__class__ in _NUMBERS`.
 _NUMBERS = (int, float)
@@ -122,7 +130,7 @@ _ORDERINGS: dict[str, Callable[[Any, Any], Any]] = {
 def _bounded_walk(value: Any) -> None:
     """Raise `MappingCutOff` if `value`, counted as a tree (shared parts once per place they
     appear), has more than `MAX_OUTPUT_NODES` nodes or `MAX_OUTPUT_CHARS` of strings."""
-    if not isinstance(value, dict | list):
+    if not isinstance(value, _CONTAINERS):
         if isinstance(value, str) and len(value) > MAX_OUTPUT_CHARS:
             raise MappingCutOff(f"mapping gave over {MAX_OUTPUT_CHARS} characters of text")
         return
@@ -140,10 +148,12 @@ def _bounded_walk(value: Any) -> None:
         if nodes > MAX_OUTPUT_NODES:
             raise MappingCutOff(f"mapping gave over {MAX_OUTPUT_NODES} values")
         for child in children:
-            if isinstance(child, str):
+            if child.__class__ is str:
                 chars += len(child)
-            elif isinstance(child, dict | list):
+            elif isinstance(child, _CONTAINERS):
                 pending.append(child)
+            elif isinstance(child, str):
+                chars += len(child)
         if chars > MAX_OUTPUT_CHARS:
             raise MappingCutOff(f"mapping gave over {MAX_OUTPUT_CHARS} characters of text")
 
@@ -177,6 +187,19 @@ class _Budget:
 
 #: A compiled node: its value on the current value, charging the evaluation's budget.
 _Run = Callable[[Any, _Budget], Any]
+#: The nodes that charge the budget; an expression without any (a field compared with a
+#: literal, say) is given no budget, since nothing in it would ever use one.
+_METERED = frozenset(
+    {
+        "filter_projection",
+        "flatten",
+        "function_expression",
+        "projection",
+        "slice",
+        "value_projection",
+    }
+)
+_UNMETERED = cast(_Budget, None)
 
 
 class _Expression:
@@ -444,6 +467,13 @@ def _filter_projection(node: "Node") -> _Run:
 
 
 def _multi_select_list(node: "Node") -> _Run:
+    if all(child["type"] == "literal" for child in node["children"]):
+        constants = [child["value"] for child in node["children"]]
+
+        def constant_list(current: Any, _budget: _Budget) -> Any:
+            return None if current is None else constants.copy()
+
+        return constant_list
     items = tuple(_compile(child) for child in node["children"])
 
     def select_list(current: Any, budget: _Budget) -> Any:
@@ -455,12 +485,22 @@ def _multi_select_list(node: "Node") -> _Run:
 
 
 def _multi_select_dict(node: "Node") -> _Run:
+    if all(pair["children"][0]["type"] == "literal" for pair in node["children"]):
+        constants = {pair["value"]: pair["children"][0]["value"] for pair in node["children"]}
+
+        def constant_dict(current: Any, _budget: _Budget) -> Any:
+            return None if current is None else constants.copy()
+
+        return constant_dict
     pairs = tuple((pair["value"], _compile(pair["children"][0])) for pair in node["children"])
 
     def select_dict(current: Any, budget: _Budget) -> Any:
         if current is None:
             return None
-        return {key: item(current, budget) for key, item in pairs}
+        selected = {}
+        for key, item in pairs:
+            selected[key] = item(current, budget)
+        return selected
 
     return select_dict
 
@@ -477,6 +517,16 @@ def _operands(node: "Node") -> list["Node"]:
 
 def _or_expression(node: "Node") -> _Run:
     *firsts, last = (_compile(operand) for operand in _operands(node))
+    if len(firsts) == 1:
+        [first] = firsts
+
+        def either_of_two(current: Any, budget: _Budget) -> Any:
+            value = first(current, budget)
+            if value or value.__class__ in _NUMBERS:
+                return value
+            return last(current, budget)
+
+        return either_of_two
 
     def either(current: Any, budget: _Budget) -> Any:
         for operand in firsts:
@@ -489,7 +539,28 @@ def _or_expression(node: "Node") -> _Run:
 
 
 def _and_expression(node: "Node") -> _Run:
-    *firsts, last = (_compile(operand) for operand in _operands(node))
+    operands = _operands(node)
+    *firsts, last = (_compile(operand) for operand in operands)
+    if len(firsts) == 1:
+        [first] = firsts
+        if operands[-1]["type"] == "literal":
+            constant = operands[-1]["value"]
+
+            def then_constant(current: Any, budget: _Budget) -> Any:
+                value = first(current, budget)
+                if value or value.__class__ in _NUMBERS:
+                    return constant
+                return value
+
+            return then_constant
+
+        def both_of_two(current: Any, budget: _Budget) -> Any:
+            value = first(current, budget)
+            if value or value.__class__ in _NUMBERS:
+                return last(current, budget)
+            return value
+
+        return both_of_two
 
     def both(current: Any, budget: _Budget) -> Any:
         for operand in firsts:
@@ -553,9 +624,9 @@ def _equality(equal: bool, left_node: "Node", left: _Run, right_node: "Node", ri
     def deep(current: Any, budget: _Budget) -> Any:
         first = left(current, budget)
         second = right(current, budget)
-        if isinstance(first, dict | list):
+        if isinstance(first, _CONTAINERS):
             _bounded_walk(first)
-        if isinstance(second, dict | list):
+        if isinstance(second, _CONTAINERS):
             _bounded_walk(second)
         return _equal(first, second) is equal
 
@@ -571,22 +642,39 @@ def _expref(node: "Node") -> _Run:
     return expref
 
 
-def _allowed_types(types: list[str]) -> tuple[frozenset[str], bool]:
-    """The Python type names a parameter takes, as JMESPath's type check names them, and
-    whether it also checks the elements (`array-string`)."""
-    names: set[str] = set()
+#: The Python classes of JMESPath's type names, for a quick check that lets most calls skip
+#: the library's own; a class missing here only sends the call to the full check.
+_CLASSES: dict[str, type] = {
+    "array": list,
+    "boolean": bool,
+    "expref": _Expression,
+    "null": type(None),
+    "number": int,
+    "object": dict,
+    "string": str,
+}
+
+
+def _accepted(types: list[str]) -> tuple[frozenset[type], bool]:
+    """The classes a parameter surely takes, and whether JMESPath also checks the elements
+    of an array it is given (`array-string`)."""
+    classes: set[type] = set()
     elements = False
     for jmespath_type in types:
         outer, _, inner = jmespath_type.partition("-")
-        names.update(jmespath_functions.REVERSE_TYPES_MAP[outer])
+        classes.add(_CLASSES[outer])
+        if outer == "number":
+            classes.add(float)
         elements = elements or bool(inner)
-    return frozenset(names), elements
+    return frozenset(classes), elements
 
 
 def _function_expression(node: "Node") -> _Run:
-    """A call of one of JMESPath's functions. Arguments of the right types go straight to
-    it; anything else (and any array whose elements are typed) takes JMESPath's own
-    `call_function`, which checks fully and raises its own error."""
+    """A call of one of JMESPath's functions, charged the length of what it is given (times
+    the nodes of an `&expression` it applies to each element) and of what it gives back.
+    Arguments of the right classes go straight to the function; anything else, and any array
+    whose elements are typed, takes JMESPath's own `call_function`, which checks fully and
+    raises its own error."""
     name: str = node["value"]
     spec = _FUNCTIONS.FUNCTION_TABLE.get(name)
     if spec is None:
@@ -597,37 +685,44 @@ def _function_expression(node: "Node") -> _Run:
     if len(children) < len(signature) or (not variadic and len(children) > len(signature)):
         wanted = f"{'at least ' if variadic else ''}{len(signature)}"
         raise _Refused(f"{name}() takes {wanted} arguments, not {len(children)}")
-    arguments = tuple(_compile(child) for child in children)
     checks = []
     full_check = False
     for position, parameter in enumerate(signature):
         if parameter["types"]:
-            allowed, elements = _allowed_types(parameter["types"])
-            checks.append((position, allowed))
+            classes, elements = _accepted(parameter["types"])
+            checks.append((position, classes))
             full_check = full_check or elements
     weight = 1 + sum(_size(child) for child in children if child["type"] == "expref")
-    metered = tuple(i for i, child in enumerate(children) if child["type"] != "literal")
-    deep = name in _DEEP_FUNCTIONS
-    function = partial(spec["function"], _FUNCTIONS)
+    function = spec["function"].__get__(_FUNCTIONS)
 
-    def call(current: Any, budget: _Budget) -> Any:
-        values = [argument(current, budget) for argument in arguments]
-        for position in metered:
-            value = values[position]
-            if isinstance(value, list | dict | str):
-                budget.charge(len(value) * weight)
-                if deep:
-                    _bounded_walk(value)
+    def apply(values: list[Any], budget: _Budget) -> Any:
+        steps = 0
+        for value in values:
+            if isinstance(value, _SIZED):
+                steps += len(value)
+        if steps:
+            budget.charge(steps * weight)
         checked = full_check
-        for position, allowed in checks:
-            if type(values[position]).__name__ not in allowed:
+        for position, classes in checks:
+            if values[position].__class__ not in classes:
                 checked = True
         result = _FUNCTIONS.call_function(name, values) if checked else function(*values)
-        if isinstance(result, list | dict):
+        if isinstance(result, _CONTAINERS):
             budget.charge(len(result))
         return result
 
-    return call
+    arguments = [_compile(child) for child in children]
+    if len(arguments) == 1:
+        [only] = arguments
+        return lambda current, budget: apply([only(current, budget)], budget)
+    if len(arguments) == 2:
+        first, second = arguments
+        return lambda current, budget: apply(
+            [first(current, budget), second(current, budget)], budget
+        )
+    return lambda current, budget: apply(
+        [argument(current, budget) for argument in arguments], budget
+    )
 
 
 _COMPILERS: dict[str, Callable[["Node"], _Run]] = {
@@ -662,6 +757,13 @@ def _compile(node: "Node") -> _Run:
     return compiler(node)
 
 
+def _nodes(node: "Node") -> Iterator["Node"]:
+    yield node
+    for child in node["children"]:
+        if isinstance(child, dict):
+            yield from _nodes(child)
+
+
 def _depth(node: "Node") -> int:
     pending = [(node, 1)]
     deepest = 0
@@ -678,24 +780,25 @@ class Expression:
     """A mapping compiled once per product version into Python closures, one per node, so
     an evaluation on every reply does no lookup of what each node is."""
 
-    __slots__ = ("_run", "text")
+    __slots__ = ("_metered", "_run", "text")
 
     def __init__(self, text: str, tree: "Node") -> None:
         """`_Refused` for a node that could never be evaluated."""
         self.text = text
         self._run = _compile(tree)
+        self._metered = any(node["type"] in _METERED for node in _nodes(tree))
 
     def evaluate(self, document: Any) -> Any:
         """The expression's value on `document`, as `jmespath.search` gives it;
         `MappingCutOff` past any limit, `AgencyReplyError` if it fails on this document
         (a function given the wrong type, strings ordered against numbers)."""
         try:
-            result = self._run(document, _Budget())
+            result = self._run(document, _Budget() if self._metered else _UNMETERED)
         except (jmespath_errors.JMESPathError, TypeError, ValueError, ArithmeticError) as exc:
             raise AgencyReplyError(f"mapping `{self.text}` failed on the reply: {exc}") from exc
         except RecursionError as exc:
             raise MappingCutOff("mapping nested too deeply") from exc
-        if isinstance(result, dict | list | str):
+        if isinstance(result, _SIZED):
             _bounded_walk(result)
         return result
 

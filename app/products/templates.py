@@ -3,14 +3,15 @@
 A key goes into a path as one percent-encoded segment (`/` and `?` cannot start a new segment
 or a query), into a query value or header as it is (the HTTP client encodes it), into a JSON
 body as a string or, when the string is exactly one placeholder, as the value itself, and into
-an XML body escaped as character data. Templates are parsed once per product version; a
-request is then only string joins.
+an XML body escaped as character data. Templates are parsed once per product version, and
+what does not depend on the values (constant headers and query parameters, whether a
+Content-Type is given) is settled then: a request is only the substitutions and string joins.
 """
 
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
@@ -61,7 +62,22 @@ class _Text:
             return self.parts[0][1]
         return None
 
+    @property
+    def constant(self) -> str | None:
+        """The text itself, if it has no placeholder."""
+        if len(self.parts) == 1 and self.parts[0][1] is None:
+            return self.parts[0][0]
+        if not self.parts:
+            return ""
+        return None
+
     def render(self, values: Values, encode: Any = None) -> str:
+        if len(self.parts) == 1:
+            literal, name = self.parts[0]
+            if name is None:
+                return literal
+            value = values.get(name) or ""
+            return literal + (encode(value) if encode else value)
         pieces = []
         for literal, name in self.parts:
             pieces.append(literal)
@@ -91,13 +107,19 @@ def _parse(text: str, allowed: frozenset[str], field: str) -> _Text:
 
 
 def _segment(value: str) -> str:
+    if value.isascii() and value.isalnum():
+        return value
     if value in {".", ".."}:
         raise AgencyRefusedInput(f"`{value}` cannot be a path segment")
     return quote(value, safe="")
 
 
+def _control_characters(value: str) -> bool:
+    return any(ord(char) < 32 or ord(char) == 127 for char in value)
+
+
 def _header_value(value: str) -> str:
-    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+    if _control_characters(value):
         raise AgencyRefusedInput("a value sent in a header may not hold control characters")
     return value
 
@@ -127,9 +149,10 @@ def _render_json(node: Any, values: Values) -> Any:
     return node
 
 
-@dataclass(frozen=True)
-class RenderedRequest:
-    """One call ready for `AgencyHttp`: `json` for a JSON body, `content` for an XML one."""
+class RenderedRequest(NamedTuple):
+    """One call ready for `AgencyHttp`: `json` for a JSON body, `content` for an XML one. A
+    named tuple, since one is made per request and a frozen dataclass costs several times as
+    much to build."""
 
     method: str
     path: str
@@ -137,6 +160,42 @@ class RenderedRequest:
     headers: dict[str, str]
     json: Any = None
     content: bytes | None = None
+
+
+_XML_CONTENT_TYPE = "application/xml; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """Headers or query parameters: the constant ones in a dict a request copies, the
+    templated ones rendered per request."""
+
+    constant: dict[str, str]
+    templated: tuple[tuple[str, _Text], ...]
+    encode: Any
+    #: Every name in the template's order when both kinds are present, to keep that order.
+    order: tuple[str, ...]
+
+    @classmethod
+    def of(cls, texts: dict[str, _Text], encode: Any) -> "_Fields":
+        constant = {}
+        templated = []
+        for name, text in texts.items():
+            fixed = text.constant
+            if fixed is None:
+                templated.append((name, text))
+            else:
+                constant[name] = fixed
+        order = tuple(texts) if constant and templated else ()
+        return cls(constant, tuple(templated), encode, order)
+
+    def render(self, values: Values) -> dict[str, str]:
+        rendered = dict(self.constant)
+        for name, text in self.templated:
+            rendered[name] = text.render(values, self.encode)
+        if self.order:
+            return {name: rendered[name] for name in self.order}
+        return rendered
 
 
 @dataclass(frozen=True)
@@ -147,23 +206,33 @@ class CompiledTemplate:
     headers: dict[str, _Text]
     json_body: Any
     xml_body: _Text | None
+    _headers: _Fields = field(init=False, repr=False, compare=False)
+    _params: _Fields = field(init=False, repr=False, compare=False)
+    _content_type: str | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        given = any(name.lower() == "content-type" for name in self.headers)
+        content_type = None if given or self.xml_body is None else _XML_CONTENT_TYPE
+        object.__setattr__(self, "_headers", _Fields.of(self.headers, _header_value))
+        object.__setattr__(self, "_params", _Fields.of(self.query, None))
+        object.__setattr__(self, "_content_type", content_type)
 
     def render(self, values: Values) -> RenderedRequest:
         """The request for these placeholder values; `AgencyRefusedInput` for a value that
         cannot go where the template puts it."""
-        headers = {name: text.render(values, _header_value) for name, text in self.headers.items()}
+        headers = self._headers.render(values)
         content = None
         if self.xml_body is not None:
             content = self.xml_body.render(values, _xml_text).encode()
-            if not any(name.lower() == "content-type" for name in headers):
-                headers["Content-Type"] = "application/xml; charset=utf-8"
+            if self._content_type is not None:
+                headers["Content-Type"] = self._content_type
         return RenderedRequest(
-            method=self.method,
-            path=self.path.render(values, _segment),
-            params={name: text.render(values) for name, text in self.query.items()},
-            headers=headers,
-            json=None if self.json_body is None else _render_json(self.json_body, values),
-            content=content,
+            self.method,
+            self.path.render(values, _segment),
+            self._params.render(values),
+            headers,
+            None if self.json_body is None else _render_json(self.json_body, values),
+            content,
         )
 
 
@@ -175,10 +244,14 @@ def compile_template(
         raise DeclarationInvalid(f"{field}.body", "a GET request has no body")
     if "?" in template.path or "#" in template.path:
         raise DeclarationInvalid(f"{field}.path", "put the query in `query`, not the path")
-    for name in template.headers:
+    for name, value in template.headers.items():
         if name.lower() in GATEWAY_HEADERS:
             raise DeclarationInvalid(
                 f"{field}.headers.{name}", "the gateway sets this header itself"
+            )
+        if _control_characters(value):
+            raise DeclarationInvalid(
+                f"{field}.headers.{name}", "a header value may not hold control characters"
             )
     body = template.body
     return CompiledTemplate(
