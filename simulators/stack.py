@@ -10,7 +10,12 @@ register one (Bali's) through the admin API, and the benchmark all 38.
 Two more agencies join by declaration alone (`declarations/*.json`): BPJS Kesehatan's
 membership service and the BPN land offices. The gateway is told nothing about them at start
 but their keys (`SATUPINTU_AGENCY_SECRET_<REF>`, the declarations' `secret_ref`s); their
-simulators run beside the others, each with a random key made for this start."""
+simulators run beside the others, each with a random key made for this start.
+
+Citizens sign in at a simulated national digital identity provider (IKD-like, OpenID
+Connect), one more process; the gateway is told to trust its ID tokens (issuer, keys,
+audience), and the demo portal is registered with it as a client with a secret made for this
+start."""
 
 import json
 import os
@@ -72,6 +77,20 @@ PRODUCT_HOST_SECRETS = {
     "bpjs_kesehatan": "SATUPINTU_AGENCY_SECRET_BPJS_CONS_KEY",
     "land_registry": "SATUPINTU_AGENCY_SECRET_BPN_TOKEN",
 }
+#: The national digital identity provider citizens sign in at; the gateway trusts its tokens.
+IDENTITY_PROVIDER = Simulator(
+    "simulators.identity_provider.app:app", 8112, "/.well-known/openid-configuration"
+)
+IDENTITY_PROVIDER_NAME = "identity_provider"
+#: The web portal (a later process) signs citizens in as this client; the gateway takes ID
+#: tokens issued to it, and only those, in its token exchange.
+PORTAL_CLIENT_ID = "satupintu-portal"
+PORTAL_REDIRECT_URI = "http://127.0.0.1:8080/auth/callback"
+#: Given in `secrets`, the portal's client secret at the provider; else one made per start.
+PORTAL_SECRET_VARIABLE = "SATUPINTU_PORTAL_IDP_CLIENT_SECRET"
+#: A public client (PKCE only) for tests: ID tokens for an audience the gateway refuses.
+TEST_CLIENT_ID = "satupintu-test"
+TEST_REDIRECT_URI = "http://127.0.0.1/test/callback"
 DECLARATIONS = Path(__file__).resolve().parent.parent / "declarations"
 #: Registered by `make run` once the gateway is up; the README has the other join in one call.
 DECLARED_AT_START = "land_certificates"
@@ -185,10 +204,35 @@ class Stack:
     credentials: dict[str, dict[str, str]] = field(default_factory=dict)
     """The demo clients' credentials by client id, made when the stack starts."""
     tokens: dict[str, str] = field(default_factory=dict)
+    identity_provider: Process | None = None
+    """The IKD-like OpenID Connect provider citizens sign in at."""
 
     def processes(self) -> list[Process]:
         hosts = [self.provinces] if self.provinces else []
-        return [*self.agencies.values(), *hosts, *self.products.values(), self.gateway]
+        identity = [self.identity_provider] if self.identity_provider else []
+        return [*self.agencies.values(), *hosts, *self.products.values(), *identity, self.gateway]
+
+    def id_token(
+        self, nik: str, client_id: str = PORTAL_CLIENT_ID, *, expires_in: int | None = None
+    ) -> str:
+        """A citizen's ID token as if they had signed in at the provider for `client_id`,
+        minted through its control endpoint (a negative `expires_in`: already expired)."""
+        from simulators.identity_provider import CONTROL_KEY_ENV, CONTROL_KEY_HEADER
+
+        provider = self.identity_provider
+        assert provider is not None
+        asked: dict[str, object] = {"nik": nik, "client_id": client_id}
+        if expires_in is not None:
+            asked["expires_in"] = expires_in
+        answer = httpx.post(
+            f"{provider.url}/_control/id-token",
+            json=asked,
+            headers={CONTROL_KEY_HEADER: provider.env[CONTROL_KEY_ENV]},
+            timeout=10,
+        )
+        answer.raise_for_status()
+        token: str = answer.json()["id_token"]
+        return token
 
     def province_url(self, province: str) -> str:
         """The base URL of a province's tax office on the provinces host."""
@@ -248,10 +292,11 @@ def plan(
     secrets: Mapping[str, str] | None = None,
     provinces_port: int = PROVINCES_HOST.port,
     product_ports: Mapping[str, int] | None = None,
+    identity_port: int | None = None,
 ) -> Stack:
     """`secrets` default to fresh ones, so a test or benchmark run never shares any.
-    `product_ports` default to free ones (`make run` passes `PRODUCT_HOSTS`' own), so the
-    callers that predate them never collide with a running `make run`."""
+    `product_ports` and `identity_port` default to free ones (`make run` passes their own),
+    so the callers that predate them never collide with a running `make run`."""
     agencies = {
         code: Process(
             code,
@@ -285,6 +330,8 @@ def plan(
         )
         for name, port in ports.items()
     }
+    portal_secret = chosen.pop(PORTAL_SECRET_VARIABLE, "") or random_secrets.token_urlsafe(32)
+    identity = _identity_provider(identity_port or free_port(), portal_secret)
     # Every agency of this local stack lives on loopback, which agency administrators may
     # then use through the admin API too.
     env = {
@@ -293,12 +340,43 @@ def plan(
         "SATUPINTU_PUBLIC_URL": f"http://{HOST}:{gateway_port}",
         **chosen,
         **{PRODUCT_HOST_SECRETS[name]: keys[name] for name in products},
+        "SATUPINTU_IDENTITY_ISSUER": identity.url,
+        "SATUPINTU_IDENTITY_JWKS_URL": f"{identity.url}/jwks.json",
+        "SATUPINTU_IDENTITY_AUDIENCE": PORTAL_CLIENT_ID,
         **(gateway_env or {}),
     }
     for code, process in agencies.items():
         env[f"SATUPINTU_AGENCIES__{code.upper()}__BASE_URL"] = process.url
     gateway = Process("gateway", "app.main:create_app", gateway_port, "/healthz", env, True)
-    return Stack(agencies, gateway, provinces, products)
+    return Stack(agencies, gateway, provinces, products, identity_provider=identity)
+
+
+def _identity_provider(port: int, portal_secret: str) -> Process:
+    """The provider with its issuer fixed to where it listens, the portal and test clients
+    registered, and a control key made for this start, which only `Stack.id_token` uses."""
+    from simulators.identity_provider import CLIENTS_ENV, CONTROL_KEY_ENV, ISSUER_ENV
+
+    clients = [
+        {
+            "client_id": PORTAL_CLIENT_ID,
+            "name": "Portal satupintu",
+            "redirect_uris": [PORTAL_REDIRECT_URI],
+            "client_secret": portal_secret,
+        },
+        {
+            "client_id": TEST_CLIENT_ID,
+            "name": "satupintu (pengujian)",
+            "redirect_uris": [TEST_REDIRECT_URI],
+        },
+    ]
+    simulator = IDENTITY_PROVIDER
+    env = {
+        **simulator.env,
+        ISSUER_ENV: f"http://{HOST}:{port}",
+        CLIENTS_ENV: json.dumps(clients),
+        CONTROL_KEY_ENV: random_secrets.token_urlsafe(32),
+    }
+    return Process(IDENTITY_PROVIDER_NAME, simulator.target, port, simulator.health_path, env)
 
 
 @contextmanager
@@ -402,6 +480,16 @@ def _banner(stack: Stack) -> str:
             f"    {name:<20} {process.url}  ({', '.join(_declared_sources(name))})"
             for name, process in stack.products.items()
         ]
+    if stack.identity_provider:
+        from simulators.identity_provider import DEMO_PIN
+
+        provider = stack.identity_provider.url
+        lines += [
+            f"  identity provider    {provider}/.well-known/openid-configuration (IKD-like "
+            f"OpenID Connect; every demo citizen's PIN is {DEMO_PIN})",
+            f"    clients            {PORTAL_CLIENT_ID} (returns to {PORTAL_REDIRECT_URI}), "
+            f"{TEST_CLIENT_ID} (public, PKCE only)",
+        ]
     lines += [
         f"  secrets              {SECRETS_FILE.resolve()} (made on the first start, kept;",
         "                       delete it and the database together to start over)",
@@ -438,7 +526,13 @@ def main(
     # A secret set in the environment wins, as it does for the operator's commands.
     kept = {k: v for k, v in installation_secrets().items() if k not in os.environ}
     products = {name: simulator.port for name, simulator in PRODUCT_HOSTS.items()}
-    stack = plan(database_url, gateway_port, secrets=kept, product_ports=products)
+    stack = plan(
+        database_url,
+        gateway_port,
+        secrets=kept,
+        product_ports=products,
+        identity_port=IDENTITY_PROVIDER.port,
+    )
     # `kill` or a supervisor's SIGTERM must stop the children too, not orphan them.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with running(stack):
