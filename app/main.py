@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from app.agencies.endpoint_policy import EndpointPolicy
 from app.audit.checkpointer import build_checkpointer
 from app.auth.clients import ClientStore
+from app.auth.delegation import MandateCheck
 from app.auth.guard import Guard
 from app.auth.rate_limit import GuessLimiter, RateLimiter, RateLimitHeadersMiddleware
 from app.auth.signing_keys import KeySet
@@ -32,6 +33,7 @@ from app.routers import (
     data_products,
     docs,
     health,
+    mandates,
     me,
     metrics,
     oauth,
@@ -135,6 +137,7 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
             app.state.clients,
             RateLimiter(settings.rate_limit, settings.redis_url),
             app.state.guesses,
+            MandateCheck(runtime.sessions),
         )
         app.state.requests = Requests(
             sessions=runtime.sessions,
@@ -220,6 +223,7 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(me.router)
+    app.include_router(mandates.router)
     docs.install(app)
     app.add_middleware(UnexpectedErrorMiddleware)  # innermost: its answers get every header
     app.add_middleware(RateLimitHeadersMiddleware)

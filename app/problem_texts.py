@@ -63,6 +63,10 @@ INDONESIAN: Final[dict[str, tuple[str, str]]] = {
         "Pengaduan tidak ditemukan",
         "Tidak ada pengaduan dengan id ini.",
     ),
+    "mandate-not-found": (
+        "Kuasa tidak ditemukan",
+        "Tidak ada kuasa dengan id ini yang diberikan oleh warga yang diwakili pemanggil.",
+    ),
     "survey-already-submitted": (
         "Survei sudah diisi",
         "Setiap permohonan layanan disurvei satu kali; permohonan ini sudah memiliki jawabannya.",
@@ -190,6 +194,12 @@ INDONESIAN: Final[dict[str, tuple[str, str]]] = {
     "agency-timeout": (
         "Instansi tidak menjawab tepat waktu",
         "Instansi yang diperlukan untuk jawaban ini tidak membalas dalam batas waktunya.",
+    ),
+    "delegation-unconfirmed": (
+        "Belum dapat dipastikan siapa yang boleh bertindak untuk orang ini",
+        "Dukcapil tidak dapat menjawab apakah warga yang masuk boleh bertindak untuk orang yang "
+        "diminta (kartu keluarganya), sehingga tidak diizinkan (`error` OAuth: "
+        "`temporarily_unavailable`); coba lagi setelah `Retry-After`.",
     ),
     "access-log-unavailable": (
         "Catatan akses tidak tersedia",

@@ -82,6 +82,12 @@ class ProblemKind(Kind, Enum):
         404,
         "No complaint has this id.",
     )
+    MANDATE_NOT_FOUND = (
+        "mandate-not-found",
+        "Mandate not found",
+        404,
+        "No mandate with this id was granted by the citizen the caller acts for.",
+    )
     SURVEY_ALREADY_SUBMITTED = (
         "survey-already-submitted",
         "Survey already submitted",
@@ -249,6 +255,14 @@ class ProblemKind(Kind, Enum):
         "Agency timed out",
         504,
         "An agency needed for this answer did not reply within its deadline.",
+    )
+    DELEGATION_UNCONFIRMED = (
+        "delegation-unconfirmed",
+        "Cannot confirm now who may act for this person",
+        503,
+        "The civil registry could not answer whether the signed-in citizen may act for the "
+        "person asked for (their family card), so it is not allowed (OAuth `error`: "
+        "`temporarily_unavailable`); try again after `Retry-After`.",
     )
     ACCESS_LOG_UNAVAILABLE = (
         "access-log-unavailable",
@@ -464,6 +478,7 @@ MEMBERS: dict[ProblemKind, tuple[str, ...]] = {
     ProblemKind.INVALID_TOKEN_REQUEST: ("errors", *_OAUTH),
     ProblemKind.INVALID_CLIENT: _OAUTH,
     ProblemKind.RATE_LIMITED: _OAUTH,
+    ProblemKind.DELEGATION_UNCONFIRMED: _OAUTH,
     ProblemKind.INSUFFICIENT_SCOPE: ("required_scopes",),
     ProblemKind.CONFORMANCE_FAILED: ("failures",),
     ProblemKind.JURISDICTION_NOT_SERVED: ("regions",),

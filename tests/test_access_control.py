@@ -29,6 +29,14 @@ PUBLIC = {
 ANY_CREDENTIAL = {("GET", "/v1/me"), ("GET", "/v1/data-products")}
 """Open to every authenticated client: about itself only (`tests/test_me.py`), or the data
 products' public contracts (`tests/test_data_products_api.py`)."""
+MANDATES = {
+    ("POST", "/v1/mandates"),
+    ("GET", "/v1/mandates"),
+    ("GET", "/v1/mandates/{mandate_id}"),
+    ("DELETE", "/v1/mandates/{mandate_id}"),
+}
+"""The citizen's own, signed in themself, or an oversight body's with `audit:read`:
+`tests/test_mandates.py` runs these cases."""
 PRODUCT_SCOPED = {("GET", "/v1/data-products/{name}/records/{key}")}
 """Opened by the scope of the product named in the path, which exists only at run time:
 `tests/test_product_records.py` runs these cases against a registered product."""
@@ -88,7 +96,7 @@ def test_every_endpoint_is_in_the_matrix_or_public(gateway_app):
         for method in operations
     }
     matrix = {(e.method, e.template) for e in ENDPOINTS}
-    assert served == PUBLIC | ANY_CREDENTIAL | PRODUCT_SCOPED | matrix
+    assert served == PUBLIC | ANY_CREDENTIAL | PRODUCT_SCOPED | MANDATES | matrix
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from starlette.datastructures import State
 
 from app.auth.clients import ClientStore
 from app.auth.credentials import split_api_key
+from app.auth.delegation import MandateCheck
 from app.auth.grants import guessing_refused
 from app.auth.rate_limit import QUOTA_STATE, GuessLimiter, RateLimiter
 from app.auth.scopes import CITIZEN_SELF_SERVICE, is_personal_data
@@ -81,6 +82,7 @@ class Guard:
     limiter: RateLimiter
     guesses: GuessLimiter
     """A static API key is a client secret too: failures count as at the token endpoint."""
+    mandates: MandateCheck
 
     async def claims(
         self, authorization: str | None, api_key: str | None, remote: str
@@ -102,6 +104,12 @@ class Guard:
                 raise _unauthenticated(
                     "this client has been disabled",
                     "klien ini telah dinonaktifkan",
+                    token_error=True,
+                )
+            if claims.actor and not await self.mandates.in_force(claims.subject_nik, claims.actor):
+                raise _unauthenticated(
+                    "the mandate this token acts on was withdrawn or has expired",
+                    "kuasa yang dipakai token ini telah dicabut atau berakhir",
                     token_error=True,
                 )
             return claims

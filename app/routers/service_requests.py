@@ -65,6 +65,7 @@ def _located(response: Response, request: Request, body: ServiceRequest) -> Serv
         },
         **problem_responses(
             ProblemKind.CITIZEN_NOT_FOUND,
+            ProblemKind.CITIZEN_ONLY,
             ProblemKind.IDEMPOTENCY_KEY_REUSED,
             ProblemKind.PAYLOAD_TOO_LARGE,
         ),

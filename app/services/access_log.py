@@ -20,6 +20,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.audit.chain import seal
+from app.auth.tokens import Actor
 from app.bus.calls import CallResult
 from app.db.models import AccessRecord, AuditChainHead
 
@@ -45,6 +46,8 @@ class AccessEvent:
     subject_plate: str | None = None
     purpose: str | None = None
     released: Sequence[str] = ()
+    #: Who acted for `subject_nik`, when not the citizen themself (issue 15).
+    actor: Actor | None = None
 
     def row(self) -> dict[str, Any]:
         agencies: dict[str, Any] = {}
@@ -63,6 +66,9 @@ class AccessEvent:
             "outcome": self.outcome,
             "http_status": self.http_status,
             "duration_ms": self.duration_ms,
+            "actor_nik": self.actor.nik if self.actor else None,
+            "actor_basis": self.actor.basis.value if self.actor else None,
+            "actor_relationship": self.actor.relationship if self.actor else None,
         }
 
 

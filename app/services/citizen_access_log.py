@@ -1,21 +1,71 @@
 """The citizen's access log (after Estonia's Data Tracker): every use of their data, newest
-first. Reading it is itself recorded, so an oversight body looking is visible too."""
+first. Reading it is itself recorded, so an oversight body looking is visible too.
+
+Where someone acted for another (issue 15), the entry is in both logs: the person acted for
+reads who it was ("your mother, acting for you"), the actor what they did and for whom. The
+other person's NIK is masked; their name is not looked up, so reading a log never calls the
+civil registry."""
 
 import math
 import time
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.auth.guard import purpose_required
 from app.auth.scopes import Scope
 from app.db.models import AccessRecord, ApiClient
+from app.observability import mask_niks
 from app.problems import ProblemKind
-from app.schemas.access_log import AccessLogEntry, AccessLogPage
+from app.schemas.access_log import AccessLogEntry, AccessLogPage, ActingParty
 from app.services.context import Caller, Services
 from app.services.reads import record_read, refuse_other_citizen
 from app.services.refusals import refused
 
 OPERATION = "citizen.access_log"
+
+#: The actor as the person acted for names them, in English and Indonesian.
+_ACTOR_NAMES = {
+    "mother": ("your mother", "ibu Anda"),
+    "father": ("your father", "ayah Anda"),
+    "head of family": ("the head of your family", "kepala keluarga Anda"),
+    "mandate holder": ("the person you gave a mandate to", "penerima kuasa Anda"),
+}
+#: The person acted for as the actor names them.
+_SUBJECT_NAMES = {
+    "mother": ("your child", "anak Anda"),
+    "father": ("your child", "anak Anda"),
+    "head of family": ("a member of your family", "anggota keluarga Anda"),
+    "mandate holder": ("the person who gave you a mandate", "pemberi kuasa Anda"),
+}
+_SOMEONE = ("someone", "seseorang")
+
+
+def _acting(record: AccessRecord, nik: str) -> dict[str, ActingParty]:
+    """`acting_for_you` in the log of the person acted for, `acting_for` in the actor's."""
+    if record.actor_nik is None:
+        return {}
+    basis, relationship = record.actor_basis or "", record.actor_relationship or ""
+    if record.actor_nik != nik:
+        who, who_id = _ACTOR_NAMES.get(relationship, _SOMEONE)
+        return {
+            "acting_for_you": ActingParty(
+                nik=mask_niks(record.actor_nik),
+                basis=basis,
+                relationship=relationship,
+                summary=f"{who}, acting for you",
+                summary_id=f"{who_id}, bertindak untuk Anda",
+            )
+        }
+    whom, whom_id = _SUBJECT_NAMES.get(relationship, _SOMEONE)
+    return {
+        "acting_for": ActingParty(
+            nik=mask_niks(record.subject_nik or ""),
+            basis=basis,
+            relationship=relationship,
+            summary=f"you, acting for {whom}",
+            summary_id=f"Anda, bertindak untuk {whom_id}",
+        )
+    }
 
 
 def _may_read(caller: Caller, nik: str) -> None:
@@ -40,7 +90,7 @@ async def access_log(
 ) -> AccessLogPage:
     started = time.perf_counter()
     _may_read(caller, nik)
-    about = AccessRecord.subject_nik == nik
+    about = or_(AccessRecord.subject_nik == nik, AccessRecord.actor_nik == nik)
     async with services.sessions() as session:
         total = await session.scalar(select(func.count()).select_from(AccessRecord).where(about))
         rows = await session.execute(
@@ -62,6 +112,7 @@ async def access_log(
                 released=record.released,
                 outcome=record.outcome,
                 request_id=record.request_id,
+                **_acting(record, nik),
             )
             for record, name in rows
         ]

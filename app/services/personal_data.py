@@ -45,6 +45,7 @@ async def record_disclosures(
                     duration_ms=0,
                     calls=[],
                     subject_nik=nik,
+                    actor=caller.actor,
                 )
                 for nik in subjects
             ]

@@ -45,6 +45,7 @@ async def record_read(
                 calls=calls,
                 subject_nik=subject_nik,
                 subject_plate=subject_plate,
+                actor=caller.actor,
             )
         )
     except AccessLogUnavailable as exc:

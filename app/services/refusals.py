@@ -75,6 +75,7 @@ def refused(
             calls=calls,
             subject_nik=_subject(subject_nik),
             subject_plate=subject_plate,
+            actor=caller.actor,
         ),
         extensions=extensions,
     )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.agencies.endpoint_policy import EndpointPolicy, EndpointRefused
+from app.auth.delegation import may_request
 from app.bus.registry import AdapterRegistry, NotServed
 from app.db.models import ServiceRequestRecord
 from app.problems import ProblemError, ProblemKind
@@ -34,6 +35,7 @@ from app.services.cursors import decode_cursor, encode_cursor
 from app.services.outcomes import not_served
 from app.services.personal_data import record_access, record_disclosures
 from app.services.reads import refuse_other_citizen, refuse_unless_owned
+from app.services.refusals import refused
 from app.workflows.calendar import add_working_days, jakarta_today
 from app.workflows.definitions import (
     CONTRACT,
@@ -129,6 +131,14 @@ async def submit(
     requests: Requests, caller: Caller, body: ServiceRequestCreate, key: str | None
 ) -> ServiceRequest:
     refuse_other_citizen(caller, body.nik, operation="service_request.submit")
+    if not may_request(caller.actor, body.service):
+        raise refused(
+            caller,
+            ProblemKind.CITIZEN_ONLY,
+            "the head of a family acts for a member only in family-card services (address change)",
+            subject_nik=body.nik,
+            operation="service_request.submit",
+        )
     data = validated_input(body)
     if body.callback_url:
         await _check_callback(str(body.callback_url), requests.callback_policy)
