@@ -126,7 +126,7 @@ class PinGuard:
         self.clock = clock
         self._failures: TTLCache[str, int] = TTLCache(_MAX_ENTRIES, lockout_s, clock)
         self._locked_until: TTLCache[str, float] = TTLCache(_MAX_ENTRIES, lockout_s, clock)
-        self._lockout_s = lockout_s
+        self.lockout_s = lockout_s
 
     def locked_for(self, nik: str) -> float:
         """Seconds until the NIK may try again, 0 when it may now."""
@@ -138,7 +138,7 @@ class PinGuard:
         failures = self._failures.get(nik, 0) + 1
         if failures >= MAX_PIN_FAILURES:
             self._failures.pop(nik, None)
-            self._locked_until[nik] = self.clock() + self._lockout_s
+            self._locked_until[nik] = self.clock() + self.lockout_s
             return 0
         self._failures[nik] = failures
         return MAX_PIN_FAILURES - failures

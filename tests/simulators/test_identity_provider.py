@@ -356,7 +356,7 @@ def test_a_code_is_redeemed_only_with_its_redirect_uri_and_by_its_client(
     assert elsewhere.json()["error"] == "invalid_grant"
 
     code, proof, _ = code_for(browser)
-    stolen = redeem(base, code, proof.verifier, KIOSK_CALLBACK, auth=None, client_id="kiosk")
+    stolen = redeem(base, code, proof.verifier, auth=None, client_id="kiosk")
     assert stolen.json()["error"] == "invalid_grant"
 
 
