@@ -3,6 +3,7 @@ schemas and secrets, as an agency administrator's declaration meets them."""
 
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import jmespath
@@ -404,6 +405,18 @@ DIFFERENTIAL = [
     "a && 'yes'",
     "'' || a",
     "a.b || a",
+    # codes translated by `&&`/`||` chains
+    "(a == 'a' && 'A') || (a == 'b' && 'B') || a",
+    "(a == 'a' && 'A') || (a == 'b' && 'B')",
+    "(contains(['a', 'ab'], a) && 'X') || ('b' == a && 'Y') || (a == 'b' && 'Z') || 'none'",
+    "(a == 'a' && '') || (a == 'a' && 'second') || a",
+    "(a == 'a' && 'A') || (a == 'a' && 'again') || (b == 'a' && 'B') || (b == '' && 'E')",
+    "(contains(['a', 'b'], @) && 'y') || (@ == 'c' && 'z')",
+    "(a.b == 'a' && `1`) || (a.b == `\"b\"` && `[1]`) || (a.b == '1' && `0`) || a.b",
+    "(contains(`[\"a\", \"b\"]`, a) && 'L') || (a == '' && 'E') || `false`",
+    "a[*].[(b == 'a' && 'A') || (b == 'b' && 'B') || b]",
+    "(a[0] == 'a' && 'A') || (a[0] == 'b' && 'B') || (a[1] == 'a' && 'C')",
+    "x || (a == 'a' && 'A') || (a == 'b' && 'B') || (to_string(a) == '1' && 'one')",
     # multi-selects
     "[a, b]",
     "{x: a, y: b}",
@@ -597,8 +610,15 @@ COMPILED = [compile_expression(text, "f") for text in DIFFERENTIAL]
 @example(document={"a": "1.5", "b": "1", "c": "0"})
 def test_a_compiled_mapping_gives_what_jmespath_search_gives(document: Any) -> None:
     for text, compiled in zip(DIFFERENTIAL, COMPILED, strict=True):
-        expected = _outcome(lambda: jmespath.search(text, document))  # noqa: B023
-        assert _outcome(lambda: compiled.evaluate(document)) == expected, text  # noqa: B023
+        expected = _outcome(partial(jmespath.search, text, document))
+        assert _outcome(partial(compiled.evaluate, document)) == expected, text
+        truth = _outcome(partial(_jmespath_truth, text, document))
+        assert _outcome(partial(compiled.holds, document)) == truth, text
+
+
+def _jmespath_truth(text: str, document: Any) -> bool:
+    """The library's own truth of a value: a filter keeps an element only if it is true."""
+    return bool(jmespath.search("[?@]", [jmespath.search(text, document)]))
 
 
 @pytest.mark.parametrize(

@@ -93,11 +93,6 @@ _ERRORS: dict[ErrorOutcome, type[AgencyError]] = {
 _CREDENTIALS_REFUSED = frozenset({401, 403})
 
 
-def _truthy(value: Any) -> bool:
-    """JMESPath's truth: empty strings, lists and objects are false, 0 is true."""
-    return not (value is None or value is False or value in ("", [], {}))
-
-
 @dataclass(frozen=True)
 class _Signal:
     status: frozenset[int]
@@ -109,7 +104,7 @@ class _Signal:
         if self.when is None:
             return True
         document = body.readable()
-        return document is not None and _truthy(self.when.evaluate(document))
+        return document is not None and self.when.holds(document)
 
 
 @dataclass(frozen=True)
@@ -140,20 +135,21 @@ class _Body:
         self._failure: AgencyReplyError | None = None
 
     def _parse(self) -> None:
-        if not self._read:
-            self._read = True
-            try:
-                self._document = read_body(self._content, self._format, self._force_list)
-            except AgencyReplyError as exc:
-                self._failure = exc
+        self._read = True
+        try:
+            self._document = read_body(self._content, self._format, self._force_list)
+        except AgencyReplyError as exc:
+            self._failure = exc
 
     def readable(self) -> Any:
         """The document, or None when the body cannot be read (a rule then does not match)."""
-        self._parse()
+        if not self._read:
+            self._parse()
         return self._document
 
     def document(self) -> Any:
-        self._parse()
+        if not self._read:
+            self._parse()
         if self._failure is not None:
             raise self._failure
         return self._document

@@ -516,7 +516,31 @@ def _operands(node: "Node") -> list["Node"]:
 
 
 def _or_expression(node: "Node") -> _Run:
-    *firsts, last = (_compile(operand) for operand in _operands(node))
+    operands = _operands(node)
+    translations = [_translation(operand) for operand in operands]
+    runs: list[_Run] = []
+    start = 0
+    while start < len(operands):
+        end = start + 1
+        first = translations[start]
+        while first is not None and end < len(operands):
+            following = translations[end]
+            if following is None or following.subject != first.subject:
+                break
+            end += 1
+        if end - start > 1:
+            table = [translation for translation in translations[start:end] if translation]
+            runs.append(_table(operands[start:end], table))
+        else:
+            runs.append(_compile(operands[start]))
+        start = end
+    return _either(runs)
+
+
+def _either(operands: list[_Run]) -> _Run:
+    *firsts, last = operands
+    if not firsts:
+        return last
     if len(firsts) == 1:
         [first] = firsts
 
@@ -536,6 +560,97 @@ def _or_expression(node: "Node") -> _Run:
         return last(current, budget)
 
     return either
+
+
+class _Translation(NamedTuple):
+    """`(subject == 'x' && 'X')`, or `(contains(['x', 'y'], subject) && 'X')`: what an agency's
+    code becomes."""
+
+    subject: "Node"
+    codes: list[str]
+    value: Any
+
+
+def _translation(operand: "Node") -> _Translation | None:
+    """The operand as a translation, if it is one that a table can replace: the subject has
+    no loop or function (so evaluating it once instead of once per operand changes nothing)
+    and the value is true (so the first operand that matches a code is the one that
+    answers)."""
+    if operand["type"] != "and_expression":
+        return None
+    parts = _operands(operand)
+    if len(parts) != 2 or parts[1]["type"] != "literal":
+        return None
+    condition, value = parts[0], parts[1]["value"]
+    if not (value or value.__class__ in _NUMBERS):
+        return None
+    found = _codes(condition)
+    if found is None:
+        return None
+    subject, codes = found
+    if any(node["type"] in _METERED or node["type"] == "expref" for node in _nodes(subject)):
+        return None
+    return _Translation(subject, codes, value)
+
+
+def _codes(condition: "Node") -> tuple["Node", list[str]] | None:
+    """`subject == 'x'` or `contains(['x', 'y'], subject)` as (subject, codes)."""
+    children = condition["children"]
+    subject, codes = None, None
+    if condition["type"] == "comparator" and condition["value"] == "eq":
+        left, right = children
+        if right["type"] == "literal":
+            subject, codes = left, _strings([right["value"]])
+        elif left["type"] == "literal":
+            subject, codes = right, _strings([left["value"]])
+    elif condition["type"] == "function_expression" and condition["value"] == "contains":
+        listed, subject = children if len(children) == 2 else (None, None)
+        codes = None if listed is None else _listed_strings(listed)
+    if subject is None or codes is None:
+        return None
+    return subject, codes
+
+
+def _strings(values: Any) -> list[str] | None:
+    if isinstance(values, list) and all(isinstance(value, str) for value in values):
+        return values
+    return None
+
+
+def _listed_strings(node: "Node") -> list[str] | None:
+    """The strings of `['a', 'b']` or `` `["a", "b"]` ``, if that is what the node is."""
+    if node["type"] == "literal":
+        return _strings(node["value"])
+    if node["type"] == "multi_select_list" and all(
+        child["type"] == "literal" for child in node["children"]
+    ):
+        return _strings([child["value"] for child in node["children"]])
+    return None
+
+
+def _table(operands: list["Node"], translations: list[_Translation]) -> _Run:
+    """Consecutive translations of one subject, in an `||` chain, as one lookup: the subject
+    is evaluated once and its code found in a dict. No match gives false, as the last
+    translation's condition would. On a null current node the operands run as written,
+    since `contains([...], x)` then fails as JMESPath's does."""
+    table: dict[str, Any] = {}
+    for translation in translations:
+        for code in translation.codes:
+            table.setdefault(code, translation.value)
+    subject = _compile(translations[0].subject)
+    as_written = _either([_compile(operand) for operand in operands])
+
+    def translate(current: Any, budget: _Budget) -> Any:
+        if current is None:
+            return as_written(current, budget)
+        code = subject(current, budget)
+        if isinstance(code, str):
+            value = table.get(code)
+            if value is not None:
+                return value
+        return False
+
+    return translate
 
 
 def _and_expression(node: "Node") -> _Run:
@@ -801,6 +916,18 @@ class Expression:
         if isinstance(result, _SIZED):
             _bounded_walk(result)
         return result
+
+    def holds(self, document: Any) -> bool:
+        """Whether the expression is true on `document`, by JMESPath's truth (an empty
+        string, array or object, false and null are false; 0 is true). Only the truth is
+        kept, so the value is not walked for its size."""
+        try:
+            value = self._run(document, _Budget() if self._metered else _UNMETERED)
+        except (jmespath_errors.JMESPathError, TypeError, ValueError, ArithmeticError) as exc:
+            raise AgencyReplyError(f"mapping `{self.text}` failed on the reply: {exc}") from exc
+        except RecursionError as exc:
+            raise MappingCutOff("mapping nested too deeply") from exc
+        return bool(value) or value.__class__ in _NUMBERS
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
