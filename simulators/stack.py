@@ -508,12 +508,35 @@ def _banner(stack: Stack) -> str:
         "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')",
         f'    curl -H "Authorization: Bearer $TOKEN" -H "X-Purpose: trying it out" '
         f"{stack.gateway.url}/v1/citizens/<nik>",
-        "  a portal acts for one citizen: add -d subject=<nik> to its token request",
+        *_sign_in_lines(stack),
         "  demo citizens:",
     ]
     for name, persona in personas().items():
         lines.append(f"    {name:<26} {stack.gateway.url}/v1/citizens/{persona.nik}")
     return "\n".join(lines) + "\n"
+
+
+def _sign_in_lines(stack: Stack) -> list[str]:
+    """How a portal acts for a citizen who signed in at the identity provider: it exchanges
+    the citizen's ID token (RFC 8693); the control endpoint stands in for the sign-in."""
+    from simulators.identity_provider import CONTROL_KEY_ENV, CONTROL_KEY_HEADER
+
+    portal = stack.credentials.get("demo-portal")
+    provider = stack.identity_provider
+    if portal is None or provider is None:
+        return []
+    return [
+        "  a portal acts for a citizen signed in at the identity provider (here its control",
+        "  endpoint stands in for the sign-in pages) by exchanging their ID token:",
+        f"    ID_TOKEN=$(curl -s -H '{CONTROL_KEY_HEADER}: {provider.env[CONTROL_KEY_ENV]}' "
+        f"-H 'content-type: application/json' {provider.url}/_control/id-token "
+        f'-d \'{{"nik": "<nik>", "client_id": "{PORTAL_CLIENT_ID}"}}\' '
+        "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"id_token\"])')",
+        f"    curl -s -u {portal['client_id']}:{portal['client_secret']} "
+        "-d grant_type=urn:ietf:params:oauth:grant-type:token-exchange "
+        "-d subject_token_type=urn:ietf:params:oauth:token-type:id_token "
+        f"-d subject_token=$ID_TOKEN {stack.gateway.url}/v1/oauth/token",
+    ]
 
 
 def main(
