@@ -208,7 +208,7 @@ async def test_a_secret_never_given_is_refused_naming_it(admin):
 
     assert response.status_code == 422
     assert response.json()["type"].endswith("/validation-error")
-    assert [e["field"] for e in response.json()["errors"]] == ["sources[0].auth.key"]
+    assert [e["field"] for e in response.json()["errors"]] == ["sources.0.auth.key"]
 
 
 async def test_versions_rollback_and_removal_are_each_a_version_with_its_author(app, admin):
@@ -292,7 +292,7 @@ async def test_another_products_scope_is_taken(admin):
     assert response.status_code == 409
     fields = {e["field"]: e["message"] for e in response.json()["errors"]}
     assert "health_insurance" in fields["scope"]
-    assert "health_insurance" in fields["sources[0].agency.code"]
+    assert "health_insurance" in fields["sources.0.agency.code"]
 
 
 def _bad_expression(body: dict[str, Any]) -> None:
@@ -317,7 +317,7 @@ def _private_url(body: dict[str, Any]) -> None:
         (_bad_expression, "fetch.response.records"),
         (_bad_placeholder, "fetch.request.path"),
         (_bad_schema, "schema.properties.card_number.type"),
-        (_private_url, "sources[0].base_url"),
+        (_private_url, "sources.0.base_url"),
     ],
 )
 async def test_a_declaration_that_cannot_work_is_422_naming_the_field(admin, spoil, field):

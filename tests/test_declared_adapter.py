@@ -445,7 +445,7 @@ async def test_a_secret_missing_from_the_environment_makes_the_source_unavailabl
     missing = SecretResolver({}).missing(product(health_insurance("http://x")).declaration)
     assert missing == [
         (
-            "sources[0].auth.key",
+            "sources.0.auth.key",
             "the gateway has no SATUPINTU_AGENCY_SECRET_BPJS_KEY in its environment",
         )
     ]

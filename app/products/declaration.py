@@ -12,7 +12,15 @@ by `secret_ref` and read from the gateway's own environment
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, SecretStr, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    SecretStr,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from app.adapters.base import AgencyLevel
 from app.schemas.agencies import AgencyCode, BaseUrl, RegionCode, TimeoutMs, real_regions
@@ -335,6 +343,7 @@ class ProductDeclaration(StrictModel):
     )
     subject: Expression | None = Field(
         default=None,
+        validate_default=True,
         description="JMESPath giving, from one record, the NIK of the person it is about: "
         "needed unless the key is the NIK, so that reads are checked and logged per citizen.",
     )
@@ -346,21 +355,41 @@ class ProductDeclaration(StrictModel):
     ] = Field(default_factory=list, max_length=64)
     services: list[ServiceDeclaration] = Field(default_factory=list, max_length=16)
     fetch: DeclaredFetch | AdapterFetch
-    complaints: ComplaintIntake | None = None
+    complaints: ComplaintIntake | None = Field(default=None, validate_default=True)
     sources: list[SourceDeclaration] = Field(min_length=1, max_length=600)
 
-    @model_validator(mode="after")
-    def _coherent(self) -> "ProductDeclaration":
-        if self.name in RESERVED_NAMES:
-            raise ValueError(f"`{self.name}` is a built-in part of the profile")
-        if self.key.kind is not KeyKind.NIK and self.subject is None:
+    # Field validators, not one model validator, so each refusal names its field.
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, name: str) -> str:
+        if name in RESERVED_NAMES:
+            raise ValueError(f"`{name}` is a built-in part of the profile")
+        return name
+
+    @field_validator("subject")
+    @classmethod
+    def _subject_unless_nik(cls, subject: str | None, info: ValidationInfo) -> str | None:
+        key = info.data.get("key")
+        if subject is None and key is not None and key.kind is not KeyKind.NIK:
             raise ValueError("a product not keyed by NIK needs `subject`")
-        if self.complaint_topics and self.complaints is None:
+        return subject
+
+    @field_validator("complaints")
+    @classmethod
+    def _intake_for_topics(
+        cls, complaints: "ComplaintIntake | None", info: ValidationInfo
+    ) -> "ComplaintIntake | None":
+        if complaints is None and info.data.get("complaint_topics"):
             raise ValueError("complaint topics need `complaints`: how the agency takes them")
-        codes = [source.agency.code for source in self.sources]
+        return complaints
+
+    @field_validator("sources")
+    @classmethod
+    def _distinct_agencies(cls, sources: list[SourceDeclaration]) -> list[SourceDeclaration]:
+        codes = [source.agency.code for source in sources]
         if len(set(codes)) != len(codes):
             raise ValueError("each source's agency code at most once")
-        return self
+        return sources
 
     @property
     def capability(self) -> str:

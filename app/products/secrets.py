@@ -52,7 +52,7 @@ class SecretResolver:
         found = []
         for index, source in enumerate(declaration.sources):
             for field, secret in _secrets(source):
-                where = f"sources[{index}].{field}"
+                where = f"sources.{index}.{field}"
                 if secret.value is None and secret.secret_ref is None:
                     found.append((where, "give `value` or `secret_ref`"))
                 elif secret.secret_ref is not None and not self._environ.get(

@@ -214,8 +214,9 @@ class ProductStore:
         return StoredVersion.of(row) if row else None
 
     async def _admit(self, declaration: ProductDeclaration) -> None:
-        """Refuses, naming every field, what cannot be registered as it stands (422), then
-        what is taken by another product or agency (409). `declaration` has the secrets an
+        """Refuses, naming every field, what cannot be registered as it stands (422), then a
+        URL the policy refuses (422 `endpoint-refused`, as for an agency's endpoint), then what
+        is taken by another product or agency (409). `declaration` has the secrets an
         earlier version stored put back, so only those never given are missing."""
         errors = [
             *(
@@ -226,10 +227,12 @@ class ProductStore:
                 ]
             ),
             *self._adapter_errors(declaration),
-            *await self._url_errors(declaration),
         ]
         if errors:
             raise _invalid(ProblemKind.VALIDATION, errors)
+        refused = await self._url_errors(declaration)
+        if refused:
+            raise _invalid(ProblemKind.ENDPOINT_REFUSED, refused)
         conflicts = self._conflicts(declaration)
         if conflicts:
             raise _invalid(ProblemKind.PRODUCT_CONFLICT, conflicts)
@@ -254,7 +257,7 @@ class ProductStore:
             try:
                 await self.url_policy.check_url(source.base_url)
             except EndpointRefused as exc:
-                errors.append(_body_error(f"sources[{index}].base_url", str(exc)))
+                errors.append(_body_error(f"sources.{index}.base_url", str(exc)))
         return errors
 
     def _conflicts(self, declaration: ProductDeclaration) -> list[FieldError]:
@@ -276,7 +279,7 @@ class ProductStore:
                 )
                 conflicts.append(
                     _body_error(
-                        f"sources[{index}].agency.code",
+                        f"sources.{index}.agency.code",
                         f"{source.agency.code!r} is on the bus already as {whose}",
                     )
                 )

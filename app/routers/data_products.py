@@ -82,17 +82,22 @@ _EXAMPLE_DECLARATION: dict[str, Any] = {
 }
 _CHANGE_DESCRIPTION = (
     "Admitted in three steps, and nothing is stored or changed unless all pass: the static "
-    "checks (422 naming each field: JMESPath expressions, template placeholders, the record "
-    "schema, an installed adapter kind for `fetch.adapter`, every `base_url` against the "
-    "agency URL policy, every `secret_ref` present in the gateway's environment), then "
+    "checks (422 `validation-error` naming each field: JMESPath expressions, template "
+    "placeholders, the record schema, an installed adapter kind for `fetch.adapter`, every "
+    "`secret_ref` present in the gateway's environment), every `base_url` against the agency "
+    "URL policy (422 `endpoint-refused`, as for an agency's endpoint), then "
     "conflicts (409: a source's agency code already on the bus, a scope that is built in or "
     "another product's), then the conformance suite against every source's live backend "
     "(422 `conformance-failed` with `failures`). The new version then takes traffic in this "
     "process at once and in every other within `SATUPINTU_AGENCY_REFRESH_INTERVAL_MS`, and is "
     "recorded with the calling client's id. An inline secret is stored encrypted and never "
-    "returned; one left out keeps the previous version's for the same source."
+    "returned; one left out keeps the previous version's for the same source. The body is "
+    "bounded like every other (`SATUPINTU_MAX_BODY_BYTES`, 64 KiB by default: about 150 "
+    "sources); a federation of more offices needs the operator to raise it."
 )
 _CHANGE_ERRORS = (
+    ProblemKind.PAYLOAD_TOO_LARGE,
+    ProblemKind.ENDPOINT_REFUSED,
     ProblemKind.PRODUCT_CONFLICT,
     ProblemKind.CONFLICT,
     ProblemKind.CONFORMANCE_FAILED,
