@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 #: characters its functions handle.
 MAX_STEPS = 100_000
 #: Wall-clock budget of one evaluation, looked at every `CLOCK_EVERY` steps: a realistic
-#: mapping takes a few dozen steps and reads the clock only when it starts.
+#: mapping takes a few dozen steps and reads the clock once, when it starts (one without
+#: loops or functions never does).
 MAX_SECONDS = 0.020
 CLOCK_EVERY = 2048
 #: What one evaluation may give back (and what a function may serialise or compare deeply).
@@ -86,7 +87,9 @@ class MappingCutOff(AgencyReplyError):
 
 
 class _BoundedFunctions(jmespath_functions.Functions):
-    """JMESPath's own functions, with the two that build strings capped."""
+    """JMESPath's own functions, with the two that build strings capped and the two that
+    may look deep into their arguments bounded. `to_string` writes what the library's writes
+    (`json.dumps` with its separators), so a mapping gives what `jmespath.search` gives."""
 
     @jmespath_functions.signature({"types": ["string"]}, {"types": ["array-string"]})
     def _func_join(self, separator: str, array: list[str]) -> str:
