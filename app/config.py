@@ -9,6 +9,7 @@ them too. Environment variables use the `SATUPINTU_` prefix and `__` for nesting
 conventional `DATABASE_URL`.
 """
 
+import ipaddress
 from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -219,6 +220,24 @@ class Settings(BaseSettings):
     agency_refresh_interval_ms: int = Field(
         default=2000, gt=0, description="How often a process looks for endpoint changes."
     )
+    identity_issuer: str | None = Field(
+        default=None,
+        description="The `iss` of the national digital identity provider (OpenID Connect) "
+        "whose ID tokens portals and kiosks exchange for citizen tokens, exactly as in its "
+        "tokens. Set with `identity_jwks_url` and `identity_audience`, or none of them (then "
+        "no token exchange).",
+    )
+    identity_jwks_url: str | None = Field(
+        default=None,
+        description="Where that provider publishes its signing keys: https, or a host in "
+        "`agency_url_allowlist` (an internal address must be listed there, as for agencies).",
+    )
+    identity_audience: str | None = Field(
+        default=None,
+        validate_default=True,
+        description="The `aud` an exchanged ID token must name: the client id the portal "
+        "has at the identity provider.",
+    )
     token_ttl_s: int = Field(
         default=900, gt=0, le=86400, description="Lifetime of access tokens from /v1/oauth/token."
     )
@@ -312,6 +331,54 @@ class Settings(BaseSettings):
             raise ValueError("must have no query or fragment")
         return url.strip().rstrip("/")
 
+    @field_validator("identity_issuer")
+    @classmethod
+    def _identity_issuer(cls, url: str | None) -> str | None:
+        """Compared with the ID token's `iss` as a string (OpenID Connect Core 3.1.3.7), so it
+        is kept exactly as given: a trailing slash is part of an issuer."""
+        if url is None:
+            return None
+        parsed = urlsplit(url)
+        if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+            raise ValueError("must be an absolute http(s) URL, as the provider's `iss`")
+        if parsed.query or parsed.fragment or url != url.strip():
+            raise ValueError("must have no query, fragment or surrounding spaces")
+        return url
+
+    @field_validator("identity_jwks_url")
+    @classmethod
+    def _identity_jwks_url(cls, url: str | None, info: ValidationInfo) -> str | None:
+        if url is None:
+            return None
+        return check_jwks_url(
+            url,
+            info.data.get("agency_url_allowlist", []),
+            development=info.data.get("environment") == "development",
+        )
+
+    @field_validator("identity_audience")
+    @classmethod
+    def _identity_trust_complete(cls, audience: str | None, info: ValidationInfo) -> str | None:
+        """Half a trust configuration would either refuse every exchange at run time or,
+        worse, trust tokens meant for another client: refuse it at start instead."""
+        if audience is not None and not audience.strip():
+            raise ValueError("must not be empty")
+        if not {"identity_issuer", "identity_jwks_url"} <= info.data.keys():
+            return audience  # one of them is refused already, with its own reason
+        given = {
+            "SATUPINTU_IDENTITY_ISSUER": info.data["identity_issuer"],
+            "SATUPINTU_IDENTITY_JWKS_URL": info.data["identity_jwks_url"],
+            "SATUPINTU_IDENTITY_AUDIENCE": audience,
+        }
+        missing = [name for name, value in given.items() if value is None]
+        if missing and len(missing) < len(given):
+            raise ValueError(
+                "the identity provider's issuer, JWKS URL and audience go together: set "
+                + ", ".join(missing)
+                + " too, or none of them"
+            )
+        return audience
+
     @field_validator("cors_allow_origins")
     @classmethod
     def _origins(cls, origins: list[str] | None, info: ValidationInfo) -> list[str] | None:
@@ -363,6 +430,31 @@ def _origin(origin: str) -> str:
     if parsed.port is not None and parsed.port == _DEFAULT_PORTS[parsed.scheme]:
         return f"{parsed.scheme}://{parsed.netloc.lower().rsplit(':', 1)[0]}"
     return f"{parsed.scheme}://{parsed.netloc.lower()}"
+
+
+def check_jwks_url(url: str, allowlist: list[str], *, development: bool) -> str:
+    """An agency endpoint's rules, read at start: https, unless the operator trusts the host
+    (`make run`'s http://127.0.0.1) or runs in development, and an internal address only if
+    allow-listed. A host name is judged when connecting, by the HTTP pool's policy."""
+    from app.agencies.endpoint_policy import EndpointPolicy, check_url_form
+
+    host = check_url_form(url)
+    policy = EndpointPolicy.allowing(allowlist)
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None and (reason := policy.refusal(host, address)):
+        raise ValueError(reason)
+    trusted = policy.trusts_host(host) or (
+        address is not None and any(address in network for network in policy.networks)
+    )
+    if urlsplit(url).scheme != "https" and not (development or trusted):
+        raise ValueError(
+            "must be https: the provider's keys decide who is signed in; plain http only for a "
+            "host in SATUPINTU_AGENCY_URL_ALLOWLIST"
+        )
+    return url
 
 
 class SettingsRefused(SystemExit):

@@ -10,6 +10,7 @@ from app.audit.checkpointer import build_checkpointer
 from app.auth.clients import ClientStore
 from app.auth.delegation import MandateCheck
 from app.auth.guard import Guard
+from app.auth.id_tokens import build_verifier
 from app.auth.rate_limit import GuessLimiter, RateLimiter, RateLimitHeadersMiddleware
 from app.auth.signing_keys import KeySet
 from app.auth.tokens import TokenIssuer
@@ -127,6 +128,7 @@ def assemble_app(settings: Settings, http_client: AgencyHttp | None = None) -> F
         app.state.token_issuer = TokenIssuer(
             signing_keys, issuer_url(settings), settings.token_ttl_s
         )
+        app.state.id_tokens = build_verifier(settings, runtime.http, runtime.sessions)
         app.state.guesses = GuessLimiter(
             settings.token_failure_limit,
             settings.token_failure_limit_per_address,

@@ -165,7 +165,14 @@ INDONESIAN: Final[dict[str, tuple[str, str]]] = {
         "Permintaan token ditolak",
         "Permintaan token salah bentuk atau meminta sesuatu yang tidak boleh dimiliki klien; "
         "anggota `error` OAuth menyebut sebabnya (`invalid_request`, `unsupported_grant_type`, "
-        "`invalid_scope`).",
+        "`invalid_scope`, `unauthorized_client` untuk grant yang tidak boleh dipakai jenis klien "
+        "ini, `invalid_grant` untuk token ID yang tidak diterima atau bertindak untuk warga yang "
+        "tidak diizinkan).",
+    ),
+    "identity-provider-unavailable": (
+        "Penyedia identitas tidak tersedia",
+        "Masuknya warga tidak dapat diperiksa sekarang: kunci penyedia identitas tidak dapat "
+        "diambil (`error` OAuth: `temporarily_unavailable`); coba lagi setelah `Retry-After`.",
     ),
     "not-found": ("Tidak ditemukan", "Sumber daya ini tidak ada."),
     "method-not-allowed": ("Metode tidak diizinkan", "Metode HTTP ini tidak didukung di sini."),

@@ -219,7 +219,9 @@ class ProblemKind(Kind, Enum):
         400,
         "The token request is malformed or asks for what the client may not have; the OAuth "
         "`error` member says which (`invalid_request`, `unsupported_grant_type`, "
-        "`invalid_scope`).",
+        "`invalid_scope`, `unauthorized_client` for a grant this kind of client may not use, "
+        "`invalid_grant` for an ID token that is not accepted or acting for a citizen that "
+        "is not allowed).",
     )
     NOT_FOUND = ("not-found", "Not found", 404, "No such resource.")
     METHOD_NOT_ALLOWED = ("method-not-allowed", "Method not allowed", 405, "Wrong HTTP method.")
@@ -255,6 +257,13 @@ class ProblemKind(Kind, Enum):
         "Agency timed out",
         504,
         "An agency needed for this answer did not reply within its deadline.",
+    )
+    IDENTITY_PROVIDER_UNAVAILABLE = (
+        "identity-provider-unavailable",
+        "Identity provider unavailable",
+        503,
+        "The citizen's sign-in cannot be checked now: the identity provider's keys could not "
+        "be fetched (OAuth `error`: `temporarily_unavailable`); try again after `Retry-After`.",
     )
     DELEGATION_UNCONFIRMED = (
         "delegation-unconfirmed",
@@ -478,6 +487,7 @@ MEMBERS: dict[ProblemKind, tuple[str, ...]] = {
     ProblemKind.INVALID_TOKEN_REQUEST: ("errors", *_OAUTH),
     ProblemKind.INVALID_CLIENT: _OAUTH,
     ProblemKind.RATE_LIMITED: _OAUTH,
+    ProblemKind.IDENTITY_PROVIDER_UNAVAILABLE: _OAUTH,
     ProblemKind.DELEGATION_UNCONFIRMED: _OAUTH,
     ProblemKind.INSUFFICIENT_SCOPE: ("required_scopes",),
     ProblemKind.CONFORMANCE_FAILED: ("failures",),

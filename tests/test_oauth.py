@@ -7,7 +7,8 @@ import pytest
 
 from app.auth.scopes import ClientKind, Scope
 from app.auth.tokens import InvalidToken, TokenClaims, TokenIssuer
-from tests.conftest import client_of
+from app.main import create_app
+from tests.conftest import client_of, gateway_settings
 
 TOKEN = "/v1/oauth/token"
 
@@ -19,7 +20,6 @@ async def clients(gateway_app):
         "officer": await store.create(
             "samsat counter", ClientKind.OFFICER, {Scope.IDENTITY_READ, Scope.VEHICLES_READ}
         ),
-        "portal": await store.create("citizen portal", ClientKind.PORTAL, set(Scope)),
         "system": await store.create(
             "bpjs back office", ClientKind.SYSTEM, {Scope.IDENTITY_READ}, api_key_enabled=True
         ),
@@ -116,29 +116,41 @@ async def test_a_wrong_secret_is_invalid_client(gateway_app, clients):
     assert answer.headers["www-authenticate"].startswith("Basic")
 
 
-async def test_a_portal_token_needs_a_valid_subject_and_reaches_only_that_citizen(
-    gateway_app, clients, personas
+@pytest.fixture
+async def development_app(database_url, agencies):
+    """A gateway run with `SATUPINTU_ENVIRONMENT=development`, where a portal may still name
+    a NIK without the citizen's sign-in, for trying things out."""
+    app = create_app(
+        gateway_settings(database_url, environment="development"), http_client=agencies.http
+    )
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.mark.parametrize("kind", [ClientKind.PORTAL, ClientKind.KIOSK])
+async def test_in_development_a_citizen_bound_client_names_its_citizen_and_reaches_no_other(
+    development_app, personas, kind
 ):
-    portal = clients["portal"]
+    bound = await development_app.state.clients.create(f"mall {kind}", kind, set(Scope))
     family, woman = personas["family"].nik, personas["woman"].nik
-    async with client_of(gateway_app, {}) as anonymous:
-        auth = (portal.client.client_id, portal.secret)
+    async with client_of(development_app, {}) as anonymous:
+        auth = (bound.client.client_id, bound.secret)
         missing = await anonymous.post(TOKEN, data={"grant_type": "client_credentials"}, auth=auth)
         malformed = await anonymous.post(
             TOKEN, data={"grant_type": "client_credentials", "subject": "123"}, auth=auth
         )
-        token = (
-            await anonymous.post(
-                TOKEN, data={"grant_type": "client_credentials", "subject": family}, auth=auth
-            )
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
+        issued = await anonymous.post(
+            TOKEN, data={"grant_type": "client_credentials", "subject": family}, auth=auth
+        )
+        headers = {"Authorization": f"Bearer {issued.json()['access_token']}"}
         own = await anonymous.get(f"/v1/citizens/{family}", headers=headers)
         other = await anonymous.get(f"/v1/citizens/{woman}", headers=headers)
 
+    assert missing.status_code == 400
     assert missing.json()["errors"][0]["field"] == "subject"
     assert malformed.status_code == 400
-    assert own.status_code == 200
+    assert malformed.json()["errors"][0]["field"] == "subject"
+    assert own.status_code == 200, "acts for the citizen: no X-Purpose needed"
     assert other.status_code == 404
     assert other.json()["type"].endswith("/citizen-not-found")
 
@@ -196,26 +208,22 @@ async def test_a_token_altered_after_a_good_one_was_remembered_is_refused(gatewa
 
 
 @pytest.mark.parametrize("kind", [ClientKind.PORTAL, ClientKind.KIOSK])
-async def test_a_citizen_bound_client_names_its_citizen_and_reaches_no_other(
-    gateway_app, personas, kind
+@pytest.mark.parametrize("subject", [None, "3374091203840001"])
+async def test_a_citizen_bound_client_gets_no_token_by_client_credentials(
+    gateway_app, kind, subject
 ):
+    """A portal can no longer obtain a token for a NIK without that citizen's ID token."""
     bound = await gateway_app.state.clients.create(f"mall {kind}", kind, set(Scope))
-    family, woman = personas["family"].nik, personas["woman"].nik
+    form = {"grant_type": "client_credentials", **({"subject": subject} if subject else {})}
     async with client_of(gateway_app, {}) as anonymous:
-        auth = (bound.client.client_id, bound.secret)
-        missing = await anonymous.post(TOKEN, data={"grant_type": "client_credentials"}, auth=auth)
-        issued = await anonymous.post(
-            TOKEN, data={"grant_type": "client_credentials", "subject": family}, auth=auth
-        )
-        headers = {"Authorization": f"Bearer {issued.json()['access_token']}"}
-        own = await anonymous.get(f"/v1/citizens/{family}", headers=headers)
-        other = await anonymous.get(f"/v1/citizens/{woman}", headers=headers)
+        answer = await anonymous.post(TOKEN, data=form, auth=(bound.client.client_id, bound.secret))
 
-    assert missing.status_code == 400
-    assert missing.json()["errors"][0]["field"] == "subject"
-    assert own.status_code == 200, "acts for the citizen: no X-Purpose needed"
-    assert other.status_code == 404
-    assert other.json()["type"].endswith("/citizen-not-found")
+    assert answer.status_code == 400
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["error"] == "unauthorized_client"
+    assert answer.json()["errors"][0]["field"] == "grant_type"
+    assert "urn:ietf:params:oauth:grant-type:token-exchange" in answer.json()["detail"]
+    assert "access_token" not in answer.json()
 
 
 @pytest.mark.parametrize("kind", [ClientKind.OFFICER, ClientKind.SYSTEM])

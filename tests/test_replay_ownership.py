@@ -14,13 +14,14 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from app.auth.clients import Client
 from app.auth.scopes import ClientKind, Scope
+from app.auth.tokens import TokenClaims
 from app.db.models import IdempotencyRecord
 from simulators.world import default_world
 from tests.conftest import client_of
 from tests.service_request_helpers import wait_for
 
-TOKEN = "/v1/oauth/token"
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 KEY = "retry-7f3a"
 NOT_REPLAYABLE = {
@@ -232,15 +233,11 @@ def test_every_write_without_a_key_is_decided(gateway_app):
     assert writes - _replayable_writes(gateway_app) == set(NOT_REPLAYABLE)
 
 
-async def _token(app: FastAPI, client_id: str, secret: str, nik: str) -> dict[str, str]:
-    async with client_of(app, {}) as anonymous:
-        answer = await anonymous.post(
-            TOKEN,
-            data={"grant_type": "client_credentials", "subject": nik},
-            auth=(client_id, secret),
-        )
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+def _token(app: FastAPI, client: Client, nik: str) -> dict[str, str]:
+    """The portal's token for a signed-in citizen, as the token exchange issues it (which
+    `tests/test_token_exchange.py` tests)."""
+    claims = TokenClaims(client.client_id, client.kind, client.scopes, nik)
+    return {"Authorization": f"Bearer {app.state.token_issuer.issue(claims)}"}
 
 
 @pytest.fixture
@@ -251,14 +248,10 @@ async def scene(gateway_app, gateway, personas):
     world = default_world()
     nik_a = personas["several_vehicles_overdue"].nik
     nik_b, plate_b = _another_owner_with_tax_due(world, nik_a)
-    secret = (portal.client.client_id, portal.secret)
     async with (
-        client_of(gateway_app, await _token(gateway_app, *secret, nik_a)) as as_a,
-        client_of(gateway_app, await _token(gateway_app, *secret, nik_b)) as as_b,
-        client_of(
-            gateway_app,
-            await _token(gateway_app, second.client.client_id, second.secret, nik_a),
-        ) as other_portal_a,
+        client_of(gateway_app, _token(gateway_app, portal.client, nik_a)) as as_a,
+        client_of(gateway_app, _token(gateway_app, portal.client, nik_b)) as as_b,
+        client_of(gateway_app, _token(gateway_app, second.client, nik_a)) as other_portal_a,
     ):
         yield Scene(
             officer=gateway,

@@ -172,4 +172,5 @@ class Guard:
             scopes=claims.scopes,
             subject_nik=claims.subject_nik,
             purpose=purpose,
+            actor=claims.actor,
         )

@@ -10,6 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import jwt
 from cachetools import LRUCache
@@ -74,7 +75,7 @@ class TokenIssuer:
 
     def issue(self, claims: TokenClaims) -> str:
         now = dt.datetime.now(dt.UTC)
-        payload = {
+        payload: dict[str, Any] = {
             "iss": self.issuer,
             "aud": AUDIENCE,
             "sub": claims.subject_nik or claims.client_id,
@@ -85,6 +86,8 @@ class TokenIssuer:
             "exp": now + dt.timedelta(seconds=self.ttl_s),
             "jti": uuid.uuid4().hex,
         }
+        if claims.actor is not None:
+            payload["act"] = _act(claims.actor)
         kid, key = self.keys.signer()
         return jwt.encode(payload, key, algorithm=ALGORITHM, headers={"typ": "at+jwt", "kid": kid})
 
@@ -129,8 +132,35 @@ class TokenIssuer:
         except ValueError as exc:
             raise InvalidToken("the access token carries unknown claims") from exc
         subject = str(payload["sub"]) if kind.citizen_bound else None
-        claims = TokenClaims(str(payload["client_id"]), kind, scopes, subject)
+        actor = _actor(payload.get("act")) if subject is not None else None
+        claims = TokenClaims(str(payload["client_id"]), kind, scopes, subject, actor)
         expires_at = float(payload["exp"])
         if key.published_until is not None:
             expires_at = min(expires_at, key.published_until.timestamp())
         return claims, expires_at
+
+
+def _act(actor: Actor) -> dict[str, str]:
+    """RFC 8693 section 4.1: `sub` names the actor; the other members say on what basis, so
+    that a verifier needs no second look-up to know why the actor may act."""
+    act = {"sub": actor.nik, "basis": actor.basis.value, "relationship": actor.relationship}
+    if actor.mandate_id is not None:
+        act["mandate_id"] = actor.mandate_id
+    return act
+
+
+def _actor(act: object) -> Actor | None:
+    if act is None:
+        return None
+    if not isinstance(act, dict):
+        raise InvalidToken("the access token carries unknown claims")
+    nik, basis, relationship = act.get("sub"), act.get("basis"), act.get("relationship")
+    mandate_id = act.get("mandate_id")
+    if not (isinstance(nik, str) and isinstance(basis, str) and isinstance(relationship, str)):
+        raise InvalidToken("the access token carries unknown claims")
+    if mandate_id is not None and not isinstance(mandate_id, str):
+        raise InvalidToken("the access token carries unknown claims")
+    try:
+        return Actor(nik, ActingBasis(basis), relationship, mandate_id)
+    except ValueError as exc:
+        raise InvalidToken("the access token carries unknown claims") from exc

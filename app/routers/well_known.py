@@ -36,5 +36,7 @@ async def jwks(request: Request, response: Response) -> JwkSet:
 async def authorization_server(request: Request, response: Response) -> AuthorizationServerMetadata:
     response.headers["Cache-Control"] = CACHE_CONTROL
     return metadata(
-        request.app.state.token_issuer.issuer, request.app.state.services.products.scopes()
+        request.app.state.token_issuer.issuer,
+        request.app.state.services.products.scopes(),
+        token_exchange=request.app.state.id_tokens is not None,
     )
