@@ -105,7 +105,8 @@ def test_a_declared_agency_joins_shows_everywhere_and_leaves_without_a_restart(
         document = client.get("/openapi.json").json()
         assert "HealthInsuranceRecord" not in document["components"]["schemas"]
 
-    assert stack.gateway.popen is not None and stack.gateway.popen.poll() is None
+    assert stack.gateway.popen is not None
+    assert stack.gateway.popen.poll() is None, "the gateway kept running"
     assert stack.gateway.popen.pid == gateway_pid
 
 
