@@ -72,7 +72,9 @@ Every error is an RFC 9457 `application/problem+json` body with a stable `type` 
 Every response carries `X-Request-ID`; send your own to correlate.
 
 Clients authenticate with OAuth 2.0 client credentials (`POST /v1/oauth/token`, then
-`Authorization: Bearer`), or, for system clients, with `X-API-Key`. Scopes decide what each
+`Authorization: Bearer`), or, for system clients, with `X-API-Key`. Portals and kiosks act for a
+citizen only by exchanging the ID token the national identity provider issued when the citizen
+signed in (RFC 8693 token exchange at the same endpoint). Scopes decide what each
 client may read or do, and responses carry only what the scopes release. Officer and system
 clients state a purpose (`X-Purpose`) for every use of personal data; every use is recorded in
 a hash-chained audit trail that the citizen can read (`/v1/citizens/{nik}/access-log`).
