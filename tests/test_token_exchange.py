@@ -34,7 +34,7 @@ from simulators.identity_provider.app import create_app as identity_provider_app
 from simulators.identity_provider.clients import Client
 from simulators.identity_provider.keys import SigningKey
 from simulators.stack import free_port
-from tests.conftest import AGENCY_HOSTS, Agencies, client_of, gateway_settings
+from tests.conftest import AGENCY_HOSTS, Agencies, client_of, gateway_settings, started_stack
 
 TOKEN = "/v1/oauth/token"
 EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -627,3 +627,29 @@ def test_an_allow_listed_internal_provider_may_use_http():
     )
 
     assert settings.identity_jwks_url == "http://127.0.0.1:8112/jwks.json"
+
+
+def test_in_the_running_system_a_portal_exchanges_a_signed_in_citizens_id_token(tmp_path, personas):
+    """`make run`'s processes: the gateway fetches the provider's keys over a socket, with
+    the trust settings the stack gives it."""
+    nik = personas["family"].nik
+    with started_stack(tmp_path, agencies=False) as stack:
+        portal = stack.credentials["demo-portal"]
+        auth = (portal["client_id"], portal["client_secret"])
+        form = {"grant_type": EXCHANGE, "subject_token_type": ID_TOKEN}
+        token_url = f"{stack.gateway.url}{TOKEN}"
+        id_token = stack.id_token(nik)
+        issued = httpx.post(token_url, data={**form, "subject_token": id_token}, auth=auth)
+        replayed = httpx.post(token_url, data={**form, "subject_token": id_token}, auth=auth)
+        named = httpx.post(
+            token_url, data={"grant_type": "client_credentials", "subject": nik}, auth=auth
+        )
+        me = httpx.get(
+            f"{stack.gateway.url}/v1/me",
+            headers={"Authorization": f"Bearer {issued.json()['access_token']}"},
+        )
+
+    assert issued.status_code == 200, issued.text
+    assert me.json()["nik"] == nik
+    assert "exchanged already" in _refused(replayed, "subject_token")
+    _refused(named, "grant_type", "unauthorized_client")
