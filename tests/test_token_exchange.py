@@ -277,6 +277,21 @@ async def test_each_id_token_is_exchanged_once_even_at_another_gateway_process(
     assert remembered == 1
 
 
+async def test_a_used_id_token_is_forgotten_once_it_could_no_longer_be_accepted(
+    trusting_app, providers, portal, personas
+):
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    async with trusting_app.state.services.sessions.begin() as session:
+        session.add(UsedSubjectToken(jti="spent-long-ago", issuer=IDP, expires_at=long_ago))
+    id_token = await providers.id_token(CHILD)
+    answer = await _exchange(trusting_app, portal, id_token)
+    async with trusting_app.state.services.sessions() as session:
+        kept = set(await session.scalars(select(UsedSubjectToken.jti)))
+
+    assert answer.status_code == 200, answer.text
+    assert kept == {_parts(id_token)[1]["jti"]}
+
+
 async def test_an_id_token_exchanged_for_acting_refused_stays_usable_for_the_citizen_themself(
     trusting_app, providers, portal, personas
 ):

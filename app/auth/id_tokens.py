@@ -65,6 +65,7 @@ class IdentityTrust:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "IdentityTrust | None":
+        """None unless all three are set (the settings refuse only some of them)."""
         if not (settings.identity_issuer and settings.identity_jwks_url):
             return None
         if not settings.identity_audience:
