@@ -96,6 +96,24 @@ async def test_a_citizen_grants_a_mandate_and_both_see_it(gateway_app, people):
     assert seen_by_holder.status_code == 200
 
 
+async def test_the_same_grant_sent_again_is_not_granted_twice(gateway_app, people):
+    """A portal retrying after a lost answer gets the mandate already given; a grant that
+    differs (another purpose) is a mandate of its own."""
+    body = _grant(people["holder"])
+    async with await _portal(gateway_app, people["grantor"]) as grantor:
+        first = await grantor.post("/v1/mandates", json=body)
+        again = await grantor.post("/v1/mandates", json=body)
+        other = await grantor.post("/v1/mandates", json={**body, "purpose": "Mengurus KTP"})
+        mine = (await grantor.get("/v1/mandates")).json()
+
+    assert (first.status_code, again.status_code, other.status_code) == (201, 200, 201)
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["location"] == first.headers["location"]
+    assert sorted(m["id"] for m in mine["granted"]) == sorted(
+        [first.json()["id"], other.json()["id"]]
+    )
+
+
 async def test_another_citizen_can_neither_see_nor_withdraw_a_mandate(gateway_app, people):
     async with (
         await _portal(gateway_app, people["grantor"]) as grantor,

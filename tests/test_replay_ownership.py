@@ -31,6 +31,13 @@ NOT_REPLAYABLE = {
     ("PATCH", "/v1/agencies/{code}"): "sets fields to values: idempotent by itself",
     ("POST", "/v1/agencies"): "the code names the instance: a second registration is 409",
     ("DELETE", "/v1/agencies/{code}"): "idempotent by its method (then 404)",
+    ("PUT", "/v1/data-products/{name}"): "idempotent by its method: the same declaration "
+    "again stores no version",
+    ("POST", "/v1/data-products/{name}/rollback"): "restores the same declaration again: one "
+    "more version equal to the last, the same state",
+    ("DELETE", "/v1/data-products/{name}"): "idempotent by its method (then 404)",
+    ("POST", "/v1/mandates"): "the same grant while in force answers the mandate given",
+    ("DELETE", "/v1/mandates/{mandate_id}"): "withdrawing twice changes nothing the second time",
 }
 """Writes without a key, each with the reason it needs none: a new write must be put here or
 in the matrix, so nobody adds one without deciding."""

@@ -27,7 +27,9 @@ MandateId = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[0-9a-f-
         "year). The grantee then exchanges their own ID token with "
         "`requested_subject=<your NIK>` at `POST /v1/oauth/token`; that token carries no "
         "scope beyond the mandate's and stops working the moment the mandate is withdrawn or "
-        "expires. The grant is recorded in both citizens' access logs."
+        "expires. The grant is recorded in both citizens' access logs. The same grant sent "
+        "again while it is in force (same grantee, scopes, purpose and expiry: a retry after a "
+        "lost answer) answers 200 with that mandate; nothing is granted twice."
     ),
     responses={
         201: {
@@ -45,7 +47,9 @@ async def grant_mandate(
     services: ServicesDep,
     caller: CitizenCaller,
 ) -> Mandate:
-    granted = await mandates.grant(services, caller, body)
+    granted, created = await mandates.grant(services, caller, body)
+    if not created:
+        response.status_code = 200
     response.headers["Location"] = str(request.url_for("get_mandate", mandate_id=granted.id))
     return granted
 

@@ -80,7 +80,9 @@ def _shown(record: MandateRecord, now: dt.datetime) -> Mandate:
     )
 
 
-async def grant(services: Services, caller: Caller, body: MandateCreate) -> Mandate:
+async def grant(services: Services, caller: Caller, body: MandateCreate) -> tuple[Mandate, bool]:
+    """The mandate, and whether it is new: the same grant sent again while in force (a retry
+    after a lost answer) is answered with the one already given, never granted twice."""
     grantor = _the_citizen(caller, GRANT)
     now = dt.datetime.now(dt.UTC)
     if body.grantee_nik == grantor:
@@ -95,23 +97,38 @@ async def grant(services: Services, caller: Caller, body: MandateCreate) -> Mand
             f"must be in the future and at most {MAX_DURATION.days} days away",
             f"expires_at: harus di masa depan dan paling lama {MAX_DURATION.days} hari lagi",
         )
-    record = MandateRecord(
-        id=str(uuid.uuid4()),
-        grantor_nik=grantor,
-        grantee_nik=body.grantee_nik,
-        scopes=sorted({scope.value for scope in body.scopes}),
-        purpose=body.purpose,
-        created_at=now,
-        expires_at=body.expires_at,
-        withdrawn_at=None,
-        created_by_client=caller.client_id,
-    )
+    scopes = sorted({scope.value for scope in body.scopes})
     async with services.sessions() as session, session.begin():
-        session.add(record)
+        in_force = await session.scalars(
+            select(MandateRecord).where(
+                MandateRecord.grantor_nik == grantor,
+                MandateRecord.grantee_nik == body.grantee_nik,
+                MandateRecord.withdrawn_at.is_(None),
+                MandateRecord.expires_at == body.expires_at,
+            )
+        )
+        record = next(
+            (m for m in in_force if m.scopes == scopes and m.purpose == body.purpose), None
+        )
+        created = record is None
+        if record is None:
+            record = MandateRecord(
+                id=str(uuid.uuid4()),
+                grantor_nik=grantor,
+                grantee_nik=body.grantee_nik,
+                scopes=scopes,
+                purpose=body.purpose,
+                created_at=now,
+                expires_at=body.expires_at,
+                withdrawn_at=None,
+                created_by_client=caller.client_id,
+            )
+            session.add(record)
+    status = 201 if created else 200
     await record_disclosures(
-        services.access_log, caller, GRANT, [grantor, body.grantee_nik], 201, RELEASED
+        services.access_log, caller, GRANT, [grantor, body.grantee_nik], status, RELEASED
     )
-    return _shown(record, now)
+    return _shown(record, now), created
 
 
 async def withdraw(services: Services, caller: Caller, mandate_id: str) -> None:
