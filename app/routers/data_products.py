@@ -8,6 +8,7 @@ from app.auth.scopes import Scope
 from app.problems import ProblemKind, problem_responses
 from app.products.declaration import PRODUCT_NAME_PATTERN, ProductDeclaration
 from app.products.store import ProductStore
+from app.routers import examples
 from app.routers.deps import caller_with
 from app.schemas.data_products import (
     DataProductChange,
@@ -113,7 +114,10 @@ _CHANGE_ERRORS = (
         "services, and the agencies holding it with their jurisdictions. No endpoint or "
         "credential is shown. Any authenticated client may read it."
     ),
-    responses=problem_responses(personal_data=False),
+    responses={
+        200: {"content": {"application/json": {"examples": examples.DATA_PRODUCTS}}},
+        **problem_responses(personal_data=False),
+    },
 )
 async def list_products(store: Store, caller: Authenticated) -> DataProductList:
     return DataProductList(items=[DataProductSummary.of(v) for v in await store.every()])
@@ -129,12 +133,14 @@ async def list_products(store: Store, caller: Authenticated) -> DataProductList:
     ),
     status_code=200,
     responses={
+        200: {"content": {"application/json": {"examples": examples.DATA_PRODUCT_CHANGED}}},
         201: {
             "description": "Registered.",
             "model": DataProductChange,
             "headers": {
                 "Location": {"description": "The new product.", "schema": {"type": "string"}}
             },
+            "content": {"application/json": {"examples": examples.DATA_PRODUCT_REGISTERED}},
         },
         **problem_responses(*_CHANGE_ERRORS, personal_data=False),
     },
@@ -171,7 +177,10 @@ async def put_product(
         "The version taking traffic and its whole declaration, including endpoints and how "
         'each source authenticates; an inline secret shows only as `{"value_set": true}`.'
     ),
-    responses=problem_responses(ProblemKind.PRODUCT_NOT_FOUND, personal_data=False),
+    responses={
+        200: {"content": {"application/json": {"examples": examples.DATA_PRODUCT}}},
+        **problem_responses(ProblemKind.PRODUCT_NOT_FOUND, personal_data=False),
+    },
 )
 async def get_product(name: ProductName, store: Store, caller: Administrator) -> DataProductView:
     return DataProductView.of(await store.get(name))
@@ -185,7 +194,10 @@ async def get_product(name: ProductName, store: Store, caller: Administrator) ->
         "removal, with who made it (a client id, or `operator:<name>` for the command line) "
         "and when. Never edited: it is the audit of the product."
     ),
-    responses=problem_responses(ProblemKind.PRODUCT_NOT_FOUND, personal_data=False),
+    responses={
+        200: {"content": {"application/json": {"examples": examples.DATA_PRODUCT_VERSIONS}}},
+        **problem_responses(ProblemKind.PRODUCT_NOT_FOUND, personal_data=False),
+    },
 )
 async def list_versions(name: ProductName, store: Store, caller: Administrator) -> VersionList:
     return VersionList(items=[VersionView.of(v) for v in await store.versions(name)])
@@ -199,12 +211,15 @@ async def list_versions(name: ProductName, store: Store, caller: Administrator) 
         "bus and the backends may have changed since): conflicts and the conformance suite "
         "are checked again."
     ),
-    responses=problem_responses(
-        ProblemKind.PRODUCT_NOT_FOUND,
-        ProblemKind.PRODUCT_VERSION_NOT_FOUND,
-        *_CHANGE_ERRORS,
-        personal_data=False,
-    ),
+    responses={
+        200: {"content": {"application/json": {"examples": examples.DATA_PRODUCT_ROLLED_BACK}}},
+        **problem_responses(
+            ProblemKind.PRODUCT_NOT_FOUND,
+            ProblemKind.PRODUCT_VERSION_NOT_FOUND,
+            *_CHANGE_ERRORS,
+            personal_data=False,
+        ),
+    },
 )
 async def rollback(
     name: ProductName, body: Rollback, store: Store, caller: Administrator

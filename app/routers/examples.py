@@ -281,3 +281,46 @@ PERFORMANCE = {
         },
     }
 }
+DATA_PRODUCTS = {
+    "catalogue": _example(
+        "JKN memberships at BPJS Kesehatan, and land certificates at two land offices",
+        "data_products",
+    )
+}
+DATA_PRODUCT_REGISTERED = {
+    "registered": _example(
+        "BPJS Kesehatan joins by its declaration: every conformance check passed",
+        "data_product_registered",
+    )
+}
+DATA_PRODUCT_CHANGED = {
+    "updated": _example("A new title, stored as version 2", "data_product_updated"),
+    "dry_run": _example(
+        "`dry_run=true`: every check ran, nothing was stored", "data_product_dry_run"
+    ),
+}
+DATA_PRODUCT_ROLLED_BACK = {
+    "rolled_back": _example(
+        "Version 1 restored as version 3, checked again", "data_product_rolled_back"
+    )
+}
+DATA_PRODUCT = {
+    "declared": _example(
+        "The version taking traffic; the key is named by `secret_ref`, never shown",
+        "data_product",
+    )
+}
+DATA_PRODUCT_VERSIONS = {
+    "history": _example("Registered, changed, rolled back: who and when", "data_product_versions")
+}
+PRODUCT_RECORDS = {
+    "one": _example("A `one` product: the citizen's JKN-KIS membership", "product_records_one"),
+    "many": _example(
+        "A `many` product: certificates from two land offices, merged",
+        "product_records_many",
+    ),
+}
+MANDATE = {
+    "active": _example("A husband lets his wife renew his vehicle tax for a month", "mandate")
+}
+MANDATES = {"both ways": _example("One mandate given, one received, newest first", "mandates")}

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.problems import ProblemKind, problem_responses
+from app.routers import examples
 from app.routers.deps import ServicesDep, caller_with
 from app.schemas.identifiers import NIK_DESCRIPTION, Nik
 from app.schemas.mandates import Mandate, MandateCreate, MandateList
@@ -36,6 +37,7 @@ MandateId = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[0-9a-f-
             "headers": {
                 "Location": {"description": "The new mandate.", "schema": {"type": "string"}}
             },
+            "content": {"application/json": {"examples": examples.MANDATE}},
         },
         **problem_responses(ProblemKind.CITIZEN_ONLY, ProblemKind.PAYLOAD_TOO_LARGE),
     },
@@ -63,7 +65,10 @@ async def grant_mandate(
         "an oversight body's client with `audit:read` names the citizen in `nik` and states "
         "its purpose. Recorded in that citizen's access log."
     ),
-    responses=problem_responses(ProblemKind.CITIZEN_ONLY, ProblemKind.CITIZEN_NOT_FOUND),
+    responses={
+        200: {"content": {"application/json": {"examples": examples.MANDATES}}},
+        **problem_responses(ProblemKind.CITIZEN_ONLY, ProblemKind.CITIZEN_NOT_FOUND),
+    },
 )
 async def list_mandates(
     services: ServicesDep,
@@ -81,7 +86,10 @@ async def list_mandates(
         "oversight body's client with `audit:read` and a purpose; anyone else gets 404, as for "
         "one that does not exist. Recorded in both citizens' access logs."
     ),
-    responses=problem_responses(ProblemKind.CITIZEN_ONLY, ProblemKind.MANDATE_NOT_FOUND),
+    responses={
+        200: {"content": {"application/json": {"examples": examples.MANDATE}}},
+        **problem_responses(ProblemKind.CITIZEN_ONLY, ProblemKind.MANDATE_NOT_FOUND),
+    },
 )
 async def get_mandate(
     mandate_id: MandateId, services: ServicesDep, caller: CitizenCaller

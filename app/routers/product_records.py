@@ -9,6 +9,7 @@ from app.auth.guard import Guard
 from app.problems import ProblemError, ProblemKind, problem_responses
 from app.products.catalog import DataProduct
 from app.products.declaration import PRODUCT_NAME_PATTERN
+from app.routers import examples
 from app.routers.deps import ApiKey, BearerToken, PurposeHeader, ServicesDep, authenticate
 from app.schemas.responses import ProductRecords
 from app.services import product_reads
@@ -63,16 +64,19 @@ async def product_reader(
         "kiosk acting for one citizen. The document served at `/openapi.json` has a typed "
         "path of this form for each registered product."
     ),
-    responses=problem_responses(
-        ProblemKind.PRODUCT_NOT_FOUND,
-        ProblemKind.PRODUCT_RECORD_NOT_FOUND,
-        ProblemKind.JURISDICTION_NOT_SERVED,
-        ProblemKind.AGENCY_REFUSED_INPUT,
-        ProblemKind.CLIENT_CONCURRENCY,
-        ProblemKind.AGENCY_BAD_REPLY,
-        ProblemKind.AGENCY_UNAVAILABLE,
-        ProblemKind.AGENCY_TIMEOUT,
-    ),
+    responses={
+        200: {"content": {"application/json": {"examples": examples.PRODUCT_RECORDS}}},
+        **problem_responses(
+            ProblemKind.PRODUCT_NOT_FOUND,
+            ProblemKind.PRODUCT_RECORD_NOT_FOUND,
+            ProblemKind.JURISDICTION_NOT_SERVED,
+            ProblemKind.AGENCY_REFUSED_INPUT,
+            ProblemKind.CLIENT_CONCURRENCY,
+            ProblemKind.AGENCY_BAD_REPLY,
+            ProblemKind.AGENCY_UNAVAILABLE,
+            ProblemKind.AGENCY_TIMEOUT,
+        ),
+    },
 )
 async def get_product_records(
     name: Annotated[
