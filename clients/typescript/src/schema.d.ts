@@ -326,7 +326,7 @@ export interface paths {
         get: operations["get_product_v1_data_products__name__get"];
         /**
          * Register a data product, or change it
-         * @description Registers the product (201, with `Location`) or stores its declaration as a new version (200). Admitted in three steps, and nothing is stored or changed unless all pass: the static checks (422 naming each field: JMESPath expressions, template placeholders, the record schema, an installed adapter kind for `fetch.adapter`, every `base_url` against the agency URL policy, every `secret_ref` present in the gateway's environment), then conflicts (409: a source's agency code already on the bus, a scope that is built in or another product's), then the conformance suite against every source's live backend (422 `conformance-failed` with `failures`). The new version then takes traffic in this process at once and in every other within `SATUPINTU_AGENCY_REFRESH_INTERVAL_MS`, and is recorded with the calling client's id. An inline secret is stored encrypted and never returned; one left out keeps the previous version's for the same source. With `dry_run=true` every check runs and nothing is stored: 200 with the results.
+         * @description Registers the product (201, with `Location`) or stores its declaration as a new version (200). Admitted in three steps, and nothing is stored or changed unless all pass: the static checks (422 `validation-error` naming each field: JMESPath expressions, template placeholders, the record schema, an installed adapter kind for `fetch.adapter`, every `secret_ref` present in the gateway's environment), every `base_url` against the agency URL policy (422 `endpoint-refused`, as for an agency's endpoint), then conflicts (409: a source's agency code already on the bus, a scope that is built in or another product's), then the conformance suite against every source's live backend (422 `conformance-failed` with `failures`). The new version then takes traffic in this process at once and in every other within `SATUPINTU_AGENCY_REFRESH_INTERVAL_MS`, and is recorded with the calling client's id. An inline secret is stored encrypted and never returned; one left out keeps the previous version's for the same source. The body is bounded like every other (`SATUPINTU_MAX_BODY_BYTES`, 64 KiB by default: about 150 sources); a federation of more offices needs the operator to raise it. With `dry_run=true` every check runs and nothing is stored: 200 with the results.
          */
         put: operations["put_product_v1_data_products__name__put"];
         post?: never;
@@ -402,6 +402,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/mandates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who may act for you, and for whom you may act
+         * @description The mandates the citizen gave (`granted`) and was given (`received`), withdrawn and expired ones included, newest first. A portal or kiosk token lists its own citizen's; an oversight body's client with `audit:read` names the citizen in `nik` and states its purpose. Recorded in that citizen's access log.
+         */
+        get: operations["list_mandates_v1_mandates_get"];
+        put?: never;
+        /**
+         * Let someone act for you
+         * @description The signed-in citizen (a portal or kiosk token acting for themself, not for someone else) lets `grantee_nik` act for them within `scopes` until `expires_at` (at most a year). The grantee then exchanges their own ID token with `requested_subject=<your NIK>` at `POST /v1/oauth/token`; that token carries no scope beyond the mandate's and stops working the moment the mandate is withdrawn or expires. The grant is recorded in both citizens' access logs. The same grant sent again while it is in force (same grantee, scopes, purpose and expiry: a retry after a lost answer) answers 200 with that mandate; nothing is granted twice.
+         */
+        post: operations["grant_mandate_v1_mandates_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/mandates/{mandate_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One mandate
+         * @description For the citizen who gave it and the one who received it (signed in themself), or an oversight body's client with `audit:read` and a purpose; anyone else gets 404, as for one that does not exist. Recorded in both citizens' access logs.
+         */
+        get: operations["get_mandate_v1_mandates__mandate_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Withdraw a mandate you gave
+         * @description Only the citizen who gave it, signed in themself. From this moment every token acting on it is refused (401); withdrawing again changes nothing. Another citizen's mandate answers 404, as one that does not exist. Recorded in both citizens' access logs.
+         */
+        delete: operations["withdraw_mandate_v1_mandates__mandate_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -432,10 +480,31 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Get an access token (OAuth 2.0 client credentials)
-         * @description Send `grant_type=client_credentials` form-encoded, with the client id and secret as HTTP Basic or as `client_id` and `client_secret` fields. `scope` narrows the token to some of the client's scopes. A portal or kiosk names the signed-in citizen's NIK in `subject`, and its token then reaches that citizen only. Tokens last `expires_in` seconds.
+         * Get an access token (client credentials, or a citizen's ID token exchanged)
+         * @description Two grants, form-encoded, with the client id and secret as HTTP Basic or as
+         *     `client_id` and `client_secret` fields. `scope` narrows the token to some of the client's
+         *     scopes. Tokens last `expires_in` seconds.
          *
-         *     Errors carry RFC 6749's `error` member besides the problem fields.
+         *     - **Client credentials** (`grant_type=client_credentials`): officer and system clients, acting
+         *       as themselves.
+         *     - **Token exchange** (RFC 8693; `grant_type=urn:ietf:params:oauth:grant-type:token-exchange`): a portal or kiosk
+         *       presents the ID token the national identity provider issued when the citizen signed in
+         *       (`subject_token=<ID token>`, `subject_token_type=urn:ietf:params:oauth:token-type:id_token`) and gets a token that
+         *       reaches that citizen's data only. The ID token must come from the trusted provider, name
+         *       this gateway's audience, be at most a few minutes old and unexpired, carry the citizen's
+         *       `nik`, and is exchanged once. With `requested_subject=<NIK>` the signed-in citizen acts for
+         *       someone else: a parent for a minor child on the same family card, the head of the family for
+         *       family-card services, or the holder of a mandate the person granted and has not withdrawn,
+         *       as the civil registry confirms at that moment. The token's `sub` is then that person and
+         *       its `act` claim (`sub`, `basis`, `relationship`, `mandate_id`) the citizen acting; both are
+         *       on the record of every use. The answer adds `issued_token_type`.
+         *
+         *     A portal or kiosk can no longer name a NIK (`subject`) with client credentials; only a gateway
+         *     run with `SATUPINTU_ENVIRONMENT=development` still allows it, for trying things out.
+         *
+         *     Errors carry RFC 6749's `error` member besides the problem fields: `invalid_grant` for an ID
+         *     token that is not accepted (issuer, audience, age, signature, replay) or acting for someone
+         *     that is not allowed, `unauthorized_client` for a grant the client's kind may not use.
          */
         post: operations["issue_token_v1_oauth_token_post"];
         delete?: never;
@@ -674,6 +743,10 @@ export interface components {
     schemas: {
         /** AccessLogEntry */
         AccessLogEntry: {
+            /** @description This citizen acted for someone else (the entry is in that person's log too). */
+            acting_for?: components["schemas"]["ActingParty"] | null;
+            /** @description Someone else acted for this citizen: who, and on what basis. */
+            acting_for_you?: components["schemas"]["ActingParty"] | null;
             /**
              * Agencies
              * @description The agencies the gateway asked for it.
@@ -781,6 +854,39 @@ export interface components {
              * @description How many of the agency's records took the move.
              */
             records_updated: number;
+        };
+        /**
+         * ActingParty
+         * @description The other person in an entry where someone acted for someone else (issue 15).
+         */
+        ActingParty: {
+            /**
+             * Basis
+             * @description `parent`, `family_head` or `mandate`.
+             */
+            basis: string;
+            /**
+             * Nik
+             * @description Masked: enough to tell people apart.
+             * @example 3374********0002
+             */
+            nik: string;
+            /**
+             * Relationship
+             * @description The actor's relation to the person acted for: `mother`, `father`, `head of family`, `mandate holder`.
+             */
+            relationship: string;
+            /**
+             * Summary
+             * @example your mother, acting for you
+             */
+            summary: string;
+            /**
+             * Summary Id
+             * @description The same in Bahasa Indonesia.
+             * @example ibu Anda, bertindak untuk Anda
+             */
+            summary_id: string;
         };
         /**
          * AdapterFetch
@@ -1386,10 +1492,18 @@ export interface components {
             client_secret?: string | null;
             /** Grant Type */
             grant_type?: string | null;
+            /** Requested Subject */
+            requested_subject?: string | null;
+            /** Requested Token Type */
+            requested_token_type?: string | null;
             /** Scope */
             scope?: string | null;
             /** Subject */
             subject?: string | null;
+            /** Subject Token */
+            subject_token?: string | null;
+            /** Subject Token Type */
+            subject_token_type?: string | null;
         };
         /** Business */
         Business: {
@@ -2470,6 +2584,42 @@ export interface components {
             sex?: components["schemas"]["Sex"] | null;
         };
         /**
+         * IdentityProviderUnavailableProblem
+         * @description RFC 9457 problem: The citizen's sign-in cannot be checked now: the identity provider's keys could not be fetched (OAuth `error`: `temporarily_unavailable`); try again after `Retry-After`.
+         */
+        IdentityProviderUnavailableProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /**
+             * Error
+             * @description RFC 6749's error code, for OAuth client libraries.
+             * @enum {string}
+             */
+            error?: "invalid_request" | "invalid_client" | "invalid_scope" | "unsupported_grant_type";
+            /**
+             * Error Description
+             * @description RFC 6749's human-readable error text.
+             */
+            error_description?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 503;
+            /** @description `Identity provider unavailable`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * Format: uri
+             * @description `https://satupintu.go.id/problems/identity-provider-unavailable` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `identity-provider-unavailable` under it. Clients switch on it.
+             * @constant
+             */
+            type: "https://satupintu.go.id/problems/identity-provider-unavailable";
+        };
+        /**
          * InsufficientScopeProblem
          * @description RFC 9457 problem: The client's scopes do not cover this operation; `required_scopes` lists what it needs.
          */
@@ -2585,7 +2735,7 @@ export interface components {
         };
         /**
          * InvalidTokenRequestProblem
-         * @description RFC 9457 problem: The token request is malformed or asks for what the client may not have; the OAuth `error` member says which (`invalid_request`, `unsupported_grant_type`, `invalid_scope`).
+         * @description RFC 9457 problem: The token request is malformed or asks for what the client may not have; the OAuth `error` member says which (`invalid_request`, `unsupported_grant_type`, `invalid_scope`, `unauthorized_client` for a grant this kind of client may not use, `invalid_grant` for an ID token that is not accepted or acting for a citizen that is not allowed).
          */
         InvalidTokenRequestProblem: {
             /** @description What went wrong in this request. */
@@ -2755,6 +2905,113 @@ export interface components {
              */
             status: string;
         };
+        /** Mandate */
+        Mandate: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Grantee Nik
+             * @description Who may act.
+             */
+            grantee_nik: string;
+            /**
+             * Grantor Nik
+             * @description Who gave the mandate (the person acted for).
+             */
+            grantor_nik: string;
+            /** Id */
+            id: string;
+            /** Purpose */
+            purpose: string;
+            /** Scopes */
+            scopes: string[];
+            status: components["schemas"]["MandateStatus"];
+            /** Withdrawn At */
+            withdrawn_at: string | null;
+        };
+        /** MandateCreate */
+        MandateCreate: {
+            /**
+             * Expires At
+             * Format: date-time
+             * @description When the mandate ends by itself: in the future, at most a year away.
+             */
+            expires_at: string;
+            /**
+             * Grantee Nik
+             * @description The citizen who may act for you.
+             */
+            grantee_nik: string;
+            /**
+             * Purpose
+             * @description Why, in your words; shown in both your access logs.
+             * @example Mengurus perpanjangan pajak kendaraan selama saya di luar negeri
+             */
+            purpose: string;
+            /**
+             * Scopes
+             * @description What the grantee may do for you; a token they get for you carries no more.
+             */
+            scopes: components["schemas"]["MandateScope"][];
+        };
+        /** MandateList */
+        MandateList: {
+            /**
+             * Granted
+             * @description Given by the citizen, newest first.
+             */
+            granted: components["schemas"]["Mandate"][];
+            /**
+             * Received
+             * @description Given to the citizen, newest first.
+             */
+            received: components["schemas"]["Mandate"][];
+        };
+        /**
+         * MandateNotFoundProblem
+         * @description RFC 9457 problem: No mandate with this id was granted by the citizen the caller acts for.
+         */
+        MandateNotFoundProblem: {
+            /** @description What went wrong in this request. */
+            detail?: string;
+            /** @description The request path that failed. */
+            instance?: string;
+            /** @description Quote it when reporting a fault. */
+            request_id?: string;
+            /**
+             * Format: int32
+             * @constant
+             */
+            status: 404;
+            /** @description `Mandate not found`, or its translation for `Accept-Language`. */
+            title: string;
+            /**
+             * Format: uri
+             * @description `https://satupintu.go.id/problems/mandate-not-found` with the default `SATUPINTU_PROBLEM_BASE_URI`; an installation that sets its own base sends `mandate-not-found` under it. Clients switch on it.
+             * @constant
+             */
+            type: "https://satupintu.go.id/problems/mandate-not-found";
+        };
+        /**
+         * MandateScope
+         * @description The personal-data scopes a mandate may cover: what a citizen could do themself through
+         *     a portal. Not `audit:read` (every citizen's log) nor the administrative scopes.
+         * @enum {string}
+         */
+        MandateScope: "identity:read" | "identity:full" | "family:read" | "vehicles:read" | "businesses:read" | "requests:read" | "requests:write" | "complaints:read" | "complaints:write";
+        /**
+         * MandateStatus
+         * @enum {string}
+         */
+        MandateStatus: "active" | "expired" | "withdrawn";
         /**
          * MaritalStatus
          * @enum {string}
@@ -4061,6 +4318,11 @@ export interface components {
              * @description Seconds until it expires; then ask for a new one.
              */
             expires_in: number;
+            /**
+             * Issued Token Type
+             * @description RFC 8693: `urn:ietf:params:oauth:token-type:access_token`, in the answer to a token exchange only.
+             */
+            issued_token_type?: string | null;
             /**
              * Scope
              * @description The scopes granted, space-separated.
@@ -6624,7 +6886,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProductConflictProblem"] | components["schemas"]["ConflictProblem"];
                 };
             };
-            /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `conformance-failed`: The adapter and this endpoint do not pass the contract suite; `failures` lists why. Nothing was changed. */
+            /** @description `payload-too-large`: The body is larger than the gateway accepts; nothing was processed. */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `endpoint-refused`: Wrong scheme, credentials in the URL, or an internal address nobody allow-listed. `conformance-failed`: The adapter and this endpoint do not pass the contract suite; `failures` lists why. Nothing was changed. */
             422: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -6636,7 +6913,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["ConformanceFailedProblem"];
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["EndpointRefusedProblem"] | components["schemas"]["ConformanceFailedProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
@@ -7049,7 +7326,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProductConflictProblem"] | components["schemas"]["ConflictProblem"];
                 };
             };
-            /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `conformance-failed`: The adapter and this endpoint do not pass the contract suite; `failures` lists why. Nothing was changed. */
+            /** @description `payload-too-large`: The body is larger than the gateway accepts; nothing was processed. */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `endpoint-refused`: Wrong scheme, credentials in the URL, or an internal address nobody allow-listed. `conformance-failed`: The adapter and this endpoint do not pass the contract suite; `failures` lists why. Nothing was changed. */
             422: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -7061,7 +7353,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["ConformanceFailedProblem"];
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["EndpointRefusedProblem"] | components["schemas"]["ConformanceFailedProblem"];
                 };
             };
             /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
@@ -7217,6 +7509,563 @@ export interface operations {
             };
         };
     };
+    list_mandates_v1_mandates_get: {
+        parameters: {
+            query?: {
+                /** @description Nomor Induk Kependudukan: 16 digits `PPKKDDddmmyySSSS` (Kemendagri province, regency and district codes, birth date with 40 added to the day for women, serial). A NIK keeps the region code it was issued under: codes retired since, such as those of the 26 regencies the 2022 Papua split moved to new provinces (`9201...` for Kab. Sorong, now 96.01), are accepted. */
+                nik?: string | null;
+            };
+            header?: {
+                /** @description Why an officer or system client uses this citizen's data (e.g. a case number). Required for them on personal data; recorded in the audit trail and shown to the citizen. */
+                "x-purpose"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MandateList"];
+                };
+            };
+            /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
+                };
+            };
+            /** @description `citizen-only`: Only the citizen, through a client acting for them (a portal or a kiosk), may do this (e.g. rate a service); officer and system clients may not, whatever their scopes. `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CitizenOnlyProblem"] | components["schemas"]["InsufficientScopeProblem"];
+                };
+            };
+            /** @description `citizen-not-found`: The civil registry has no citizen with this NIK. */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CitizenNotFoundProblem"];
+                };
+            };
+            /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
+            422: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["PurposeRequiredProblem"];
+                };
+            };
+            /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AccessLogUnavailableProblem"];
+                };
+            };
+        };
+    };
+    grant_mandate_v1_mandates_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why an officer or system client uses this citizen's data (e.g. a case number). Required for them on personal data; recorded in the audit trail and shown to the citizen. */
+                "x-purpose"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MandateCreate"];
+            };
+        };
+        responses: {
+            /** @description The same grant again, while in force: the mandate already given. */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    Location: components["headers"]["Location"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Mandate"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    Location: components["headers"]["Location"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Mandate"];
+                };
+            };
+            /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
+                };
+            };
+            /** @description `citizen-only`: Only the citizen, through a client acting for them (a portal or a kiosk), may do this (e.g. rate a service); officer and system clients may not, whatever their scopes. `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CitizenOnlyProblem"] | components["schemas"]["InsufficientScopeProblem"];
+                };
+            };
+            /** @description `payload-too-large`: The body is larger than the gateway accepts; nothing was processed. */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
+            422: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["PurposeRequiredProblem"];
+                };
+            };
+            /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AccessLogUnavailableProblem"];
+                };
+            };
+        };
+    };
+    get_mandate_v1_mandates__mandate_id__get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why an officer or system client uses this citizen's data (e.g. a case number). Required for them on personal data; recorded in the audit trail and shown to the citizen. */
+                "x-purpose"?: string | null;
+            };
+            path: {
+                mandate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Mandate"];
+                };
+            };
+            /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
+                };
+            };
+            /** @description `citizen-only`: Only the citizen, through a client acting for them (a portal or a kiosk), may do this (e.g. rate a service); officer and system clients may not, whatever their scopes. `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CitizenOnlyProblem"] | components["schemas"]["InsufficientScopeProblem"];
+                };
+            };
+            /** @description `mandate-not-found`: No mandate with this id was granted by the citizen the caller acts for. */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["MandateNotFoundProblem"];
+                };
+            };
+            /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
+            422: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["PurposeRequiredProblem"];
+                };
+            };
+            /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AccessLogUnavailableProblem"];
+                };
+            };
+        };
+    };
+    withdraw_mandate_v1_mandates__mandate_id__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why an officer or system client uses this citizen's data (e.g. a case number). Required for them on personal data; recorded in the audit trail and shown to the citizen. */
+                "x-purpose"?: string | null;
+            };
+            path: {
+                mandate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthenticated`: No valid credentials: send `Authorization: Bearer <token>` with a token from `POST /v1/oauth/token`, or a system client's `X-API-Key`. Expired tokens are refused. */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
+                };
+            };
+            /** @description `citizen-only`: Only the citizen, through a client acting for them (a portal or a kiosk), may do this (e.g. rate a service); officer and system clients may not, whatever their scopes. `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CitizenOnlyProblem"] | components["schemas"]["InsufficientScopeProblem"];
+                };
+            };
+            /** @description `mandate-not-found`: No mandate with this id was granted by the citizen the caller acts for. */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["MandateNotFoundProblem"];
+                };
+            };
+            /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. `purpose-required`: Officer and system clients must say why they use personal data, in `X-Purpose`; it is recorded in the audit trail and shown to the citizen. */
+            422: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["PurposeRequiredProblem"];
+                };
+            };
+            /** @description `rate-limited`: The client went over its request limit, or too many client authentications failed from this address (then OAuth `error` is `invalid_client`); `Retry-After` says when to try again. A correct client secret is never refused this way. */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description `access-log-unavailable`: The read could not be recorded in the access log, so its data is not released. */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AccessLogUnavailableProblem"];
+                };
+            };
+        };
+    };
     who_am_i_v1_me_get: {
         parameters: {
             query?: never;
@@ -7347,7 +8196,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            /** @description `invalid-token-request`: The token request is malformed or asks for what the client may not have; the OAuth `error` member says which (`invalid_request`, `unsupported_grant_type`, `invalid_scope`). */
+            /** @description `invalid-token-request`: The token request is malformed or asks for what the client may not have; the OAuth `error` member says which (`invalid_request`, `unsupported_grant_type`, `invalid_scope`, `unauthorized_client` for a grant this kind of client may not use, `invalid_grant` for an ID token that is not accepted or acting for a citizen that is not allowed). */
             400: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -7435,6 +8284,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description `identity-provider-unavailable`: The citizen's sign-in cannot be checked now: the identity provider's keys could not be fetched (OAuth `error`: `temporarily_unavailable`); try again after `Retry-After`. */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["IdentityProviderUnavailableProblem"];
                 };
             };
         };
@@ -7938,7 +8802,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
                 };
             };
-            /** @description `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
+            /** @description `citizen-only`: Only the citizen, through a client acting for them (a portal or a kiosk), may do this (e.g. rate a service); officer and system clients may not, whatever their scopes. `insufficient-scope`: The client's scopes do not cover this operation; `required_scopes` lists what it needs. */
             403: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -7950,7 +8814,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["InsufficientScopeProblem"];
+                    "application/problem+json": components["schemas"]["CitizenOnlyProblem"] | components["schemas"]["InsufficientScopeProblem"];
                 };
             };
             /** @description `citizen-not-found`: The civil registry has no citizen with this NIK. */
