@@ -153,6 +153,10 @@ KNOWN_GAPS: dict[tuple[str, str, str], str] = {
     ("POST /v1/complaints", "body", "service_request_id"): "a request id that must exist",
     ("POST /v1/complaints", "body", "service_date"): "within 30 days before today",
     ("POST /v1/agencies", "body", "kind"): "an adapter kind this gateway has installed",
+    ("GET /v1/mandates", "query", "nik"): "required of an oversight client and refused from a "
+    "citizen's portal: it depends on who asks",
+    ("POST /v1/mandates", "body", "expires_at"): "in the future and at most 366 days away: a "
+    "bound on the clock",
     ("PUT /v1/data-products/{name}", "body", "name"): "the same name as the path's, and not "
     "one of the profile's own members",
     ("PUT /v1/data-products/{name}", "body", "sources"): "each source's agency code once",
