@@ -42,9 +42,7 @@ MandateId = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[0-9a-f-
         200: {
             "description": "The same grant again, while in force: the mandate already given.",
             "model": Mandate,
-            "headers": {
-                "Location": {"description": "That mandate.", "schema": {"type": "string"}}
-            },
+            "headers": {"Location": {"description": "That mandate.", "schema": {"type": "string"}}},
             "content": {"application/json": {"examples": examples.MANDATE}},
         },
         **problem_responses(ProblemKind.CITIZEN_ONLY, ProblemKind.PAYLOAD_TOO_LARGE),
