@@ -24,7 +24,7 @@ kind, internal or external), both after a size check.
 import json
 import operator
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from xml.parsers import expat
 
@@ -416,14 +416,19 @@ def _projection(node: "Node") -> _Run:
         if not isinstance(base, list):
             return None
         budget.charge(len(base) * weight)
-        collected = []
-        for element in base:
-            projected = right(element, budget)
-            if projected is not None:
-                collected.append(projected)
-        return collected
+        return _projected(base, right, budget)
 
     return project
+
+
+def _projected(elements: Iterable[Any], right: _Run, budget: "_Budget") -> list[Any]:
+    """JMESPath's projection: `right` of each element, nulls dropped."""
+    collected = []
+    for element in elements:
+        projected = right(element, budget)
+        if projected is not None:
+            collected.append(projected)
+    return collected
 
 
 def _value_projection(node: "Node") -> _Run:
@@ -437,12 +442,7 @@ def _value_projection(node: "Node") -> _Run:
         except AttributeError:
             return None
         budget.charge(len(base) * weight)
-        collected = []
-        for element in base:
-            projected = right(element, budget)
-            if projected is not None:
-                collected.append(projected)
-        return collected
+        return _projected(base, right, budget)
 
     return project_values
 
