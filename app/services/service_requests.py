@@ -10,6 +10,13 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
+from tenacity import (
+    AsyncRetrying,
+    RetryError,
+    retry_if_exception_type,
+    stop_after_delay,
+    wait_random_exponential,
+)
 
 from app.agencies.endpoint_policy import EndpointPolicy, EndpointRefused
 from app.auth.delegation import may_request
@@ -45,6 +52,10 @@ from app.workflows.definitions import (
     ServiceRequestPage,
 )
 from app.workflows.engine import add_event, new_step, now, step_agency
+
+CHANGE_PATIENCE_S = 5.0
+"""How long a citizen's change keeps trying against a request a worker is busy with: longer
+than a worker takes to settle one step, well inside a client's usual timeout."""
 
 
 @dataclass(frozen=True)
@@ -276,6 +287,9 @@ async def _change(
 ) -> ServiceRequest:
     """Apply a citizen's change to a request a worker may be advancing at the same moment:
     the row's version makes the loser of a race re-read and re-decide instead of overwriting.
+    A worker moves a fresh request through several steps in quick succession, so the loser
+    waits a random, growing while before trying again (immediate retries all lost to it);
+    only a request still changing after `CHANGE_PATIENCE_S` is a conflict for the citizen.
     Whether the caller may touch the request is decided before any stored answer is replayed."""
     request_id = action.target
 
@@ -290,16 +304,18 @@ async def _change(
         await session.flush()
         return 202, view(request).model_dump(mode="json")
 
-    for _ in range(5):
-        try:
-            _, answer = await idempotency.once(
-                requests.sessions, caller, key, action, authorise=authorise, effect=effect
-            )
-            break
-        except StaleDataError:
-            continue
-    else:
-        raise ProblemError(ProblemKind.CONFLICT, "the request kept changing; try again")
+    try:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(StaleDataError),
+            wait=wait_random_exponential(multiplier=0.01, max=0.25),
+            stop=stop_after_delay(CHANGE_PATIENCE_S),
+        ):
+            with attempt:
+                _, answer = await idempotency.once(
+                    requests.sessions, caller, key, action, authorise=authorise, effect=effect
+                )
+    except RetryError:
+        raise ProblemError(ProblemKind.CONFLICT, "the request kept changing; try again") from None
     requests.wake_worker()
     changed = CONTRACT.requests.validate_python(answer)
     await _record(requests, caller, action.operation, changed.nik, 202)
