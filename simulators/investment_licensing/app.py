@@ -14,10 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from pydantic import AwareDatetime, BaseModel
 
 from simulators.catalog import KBLI_TABLE
 from simulators.dates import jakarta_now
-from simulators.faults import FailureStyle, FaultSettings, install_faults
+from simulators.faults import CONTROL_PREFIX, FailureStyle, FaultSettings, install_faults
 from simulators.investment_licensing.applications import LicensingOffice
 from simulators.investment_licensing.complaints import install_complaints
 from simulators.investment_licensing.records import Directory
@@ -59,6 +60,28 @@ def _positive_int(raw: str | None, default: int) -> int | None:
     return int(raw)
 
 
+class CalendarSetting(BaseModel):
+    """Body of ``PUT /_control/calendar``: the moment OSS's calendar stands at."""
+
+    now: AwareDatetime
+
+
+class Calendar:
+    """The calendar the working-day deadlines run on: the real one, or a moment a test or a
+    demo sets through ``/_control/calendar`` to see a deadline pass (and the permit deemed
+    approved) without waiting weeks for it. A set moment stands still until it is cleared."""
+
+    def __init__(self, real: Callable[[], datetime]) -> None:
+        self._real = real
+        self._set: datetime | None = None
+
+    def now(self) -> datetime:
+        return self._real() if self._set is None else self._set
+
+    def set(self, moment: datetime | None) -> None:
+        self._set = moment
+
+
 def create_app(
     world: World | None = None,
     faults: FaultSettings | None = None,
@@ -71,10 +94,21 @@ def create_app(
     directory = Directory(source.businesses.values())
     app = FastAPI(title="OSS RBA API", docs_url=None, redoc_url=None, openapi_url=None)
     settings = install_faults(app, _STYLE, faults)
-    office = LicensingOffice(directory, settings, clock, now)
+    calendar = Calendar(now)
+    office = LicensingOffice(directory, settings, clock, calendar.now)
     journal = install_journal(app)
     install_writes(app, office, directory, journal)
     install_complaints(app, journal, clock)
+
+    @app.put(f"{CONTROL_PREFIX}/calendar", status_code=204)
+    async def set_calendar(setting: CalendarSetting) -> Response:
+        calendar.set(setting.now)
+        return Response(status_code=204)
+
+    @app.delete(f"{CONTROL_PREFIX}/calendar", status_code=204)
+    async def clear_calendar() -> Response:
+        calendar.set(None)
+        return Response(status_code=204)
 
     @app.get("/oss/v2/pelaku-usaha")
     async def businesses_of(request: Request) -> Response:

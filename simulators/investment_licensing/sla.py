@@ -1,42 +1,41 @@
-"""PP 28/2025's service levels as OSS applies them to a verification, in working days.
+"""PP 28/2025's service levels as the simulated OSS applies them to a permit, in working days.
 
-PP 28/2025 (Penyelenggaraan Perizinan Berusaha Berbasis Risiko, in force 5 June 2025,
-replacing PP 5/2021) gives every stage of a licence a service level (SLA) and, when the
-authority lets a period pass without a decision, deems the permit approved: the OSS system
-issues it itself ("fiktif positif"). What a search of stored public sources (about 40 queries,
-Indonesian and English, December 2026) established:
+Read in the regulation's own text (Peraturan Pemerintah Nomor 28 Tahun 2025 tentang
+Penyelenggaraan Perizinan Berusaha Berbasis Risiko, in force 5 June 2025, replacing PP 5/2021;
+the signed copy published on peraturan.bpk.go.id, batang tubuh and penjelasan):
 
-**Verified.**
+- **Working days.** Pasal 1 angka 26: "Hari adalah hari kerja sesuai dengan yang ditetapkan
+  oleh Pemerintah Pusat", so every period the regulation gives in "Hari" counts working days:
+  Monday to Friday without national holidays and collective leave (cuti bersama), the
+  calendar the gateway counts on too (`app.workflows.calendar`).
+- **Registration: at once.** The NIB is issued through OSS when the applicant completes the
+  data, for every risk level: Pasal 220 (low, the NIB alone), Pasal 221 (medium-low, NIB and the
+  self-declared standard certificate), Pasal 222 ayat (2)-(3) (medium-high, NIB and a standard
+  certificate "yang mencantumkan tanda belum terverifikasi"), Pasal 227 ayat (1) (high, the NIB
+  before the licence). That stage has no period to count.
+- **Verification: the period of the KBLI.** Medium-high: the authority verifies "dalam jangka
+  waktu sesuai norma, standar, prosedur, dan kriteria" (Pasal 222 ayat (6)) and notifies OSS
+  "memenuhi persyaratan" or "tidak memenuhi persyaratan" (ayat (7)); high risk alike (Pasal
+  227 ayat (6)-(7)). Pasal 5 ayat (3) huruf a and ayat (4) put each KBLI's "jangka waktu
+  penerbitan" in Lampiran I; the elucidation of Pasal 5 ayat (4) counts it "sejak dokumen
+  lengkap dan benar". The simulated OSS takes an application as complete and correct when it
+  accepts it, so the period runs from the submission.
+- **Deemed approval (fiktif positif).** When the authority gives OSS no notification of the
+  result, "Sistem OSS secara otomatis mencantumkan keterangan bahwa Sertifikat Standar telah
+  terverifikasi" (Pasal 225 ayat (1)); for a licence, "Sistem OSS menerbitkan Izin" (Pasal 230).
+  A refusal notified in time refuses the permit (Pasal 224 ayat (1), Pasal 229), never the NIB.
 
-- Where the periods are: the regulation's own text, Pasal 5 ayat (3) huruf a and ayat (4)
-  (pasal.id/peraturan/pp/pp-no-28-tahun-2025/koreksi/5830986): for every sector, each KBLI's
-  business permit (PB) comes with its requirements and its "jangka waktu penerbitan" (issuance
-  period) in Lampiran I; PB UMKU's in Lampiran II (ayat 5). The period of a standard
-  certificate's or a licence's verification is therefore set per KBLI, not once for all.
-- The stages: registration, document assessment, verification, issuance, each with its own SLA
-  (jakarta365.net, 30 June 2025, the Coordinating Ministry's secretary at the regulation's
-  launch); the ministry's briefing deck (slidepub.com, "PP 28 Tahun 2025 Perizinan Berusaha
-  Berbasis Risiko", Kedeputian Bidang Pengembangan Iklim Penanaman Modal, June 2025): an SLA
-  for every permit, a fixed period for the applicant's corrections, and checks of the
-  documents' completeness (by the system), their correctness, and the technical substance.
-- The deemed approval: once the requirements are uploaded and the authority has not decided
-  within the Lampiran I period, OSS issues the standard certificate or licence itself
-  (dpm-ptsp.gorontalokab.go.id FAQ, written under PP 5/2021's Lampiran 1; legalitasku.com and
-  blog.lekslawyer.com for PP 28/2025, whose general elucidation names SLA and fiktif positif
-  as its main changes); a permit so issued is still supervised (CNBC Indonesia, 14 November
-  2025, via sepintasliputan.com).
+**Not found: the number.** Lampiran I (per KBLI; 10,825 pages of appendices) was not in any
+stored source, so no period of the simulator's KBLI codes could be read, nor whether it differs
+between a standard certificate and a licence. The figures the body of the regulation does give
+are for the basic requirements before a permit (KKPR, environmental and building approvals,
+e.g. 20 Hari to assess a KKPR proposal, Pasal 21 ayat (3)), which the simulated OSS does not model.
+:data:`VERIFICATION_WORKING_DAYS` is therefore a stated placeholder, one period for both
+permits and every KBLI: 10 working days, the "two weeks" a Finance Ministry official gave as the
+example of an SLA under PP 28/2025 (katadata.co.id, 28 October 2025).
 
-**Not verified.** Lampiran I itself (10,825 pages of appendices, ashurst.com) was not
-reachable, so no source gives the verification period of the simulator's KBLI codes, nor how
-it divides between document assessment and verification. The only figures found are for the
-basic requirements that come before the permit, not for the permit OSS issues here (KKPR: 25
-working days without corrections, 40 with minor ones, jawawa.id; "up to 20 working days"
-without an integrated RDTR, gradasigo.com; the two disagree).
-
-**Placeholder.** One period for both permits and every KBLI, one stage:
-:data:`VERIFICATION_WORKING_DAYS`, 10 working days (the "two weeks" of the Finance Ministry's
-example, katadata.co.id 28 October 2025), counted from the first working day after submission.
-Registration (the NIB) is immediate in OSS, so it has no period to model here.
+**Not modelled.** The applicant's corrections after a refusal and the re-verification
+(Pasal 224 ayat (1)-(4), Pasal 229): a refusal here is final for the application.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -48,7 +47,8 @@ from simulators.dates import JAKARTA
 
 VERIFICATION_WORKING_DAYS = 10
 """Verification of a standard certificate (medium-high risk) or licence (high risk): a
-placeholder for the per-KBLI periods of PP 28/2025's Lampiran I, which were not found."""
+placeholder for the per-KBLI periods of PP 28/2025's Lampiran I (Pasal 5 ayat (4)), which were
+not found."""
 
 
 @lru_cache(maxsize=8)
@@ -77,10 +77,15 @@ def add_working_days(start: date, days: int) -> date:
 
 
 def verification_deadline(submitted_at: datetime) -> date:
-    """The last day the authority may decide on an application submitted at ``submitted_at``."""
+    """The last working day on which the authority may notify OSS of its verification of an
+    application submitted at ``submitted_at`` (Pasal 222 ayat (6), Pasal 227 ayat (6))."""
     return add_working_days(submitted_at.astimezone(JAKARTA).date(), VERIFICATION_WORKING_DAYS)
 
 
 def deemed_approval_at(deadline: date) -> datetime:
-    """The moment the period has passed: the start of the day after the deadline, Jakarta."""
-    return datetime.combine(deadline + timedelta(days=1), time(), JAKARTA)
+    """The moment OSS deems the undecided permit approved (Pasal 225, Pasal 230): the start
+    (00:00 WIB) of the first working day after the deadline. The period is counted in working
+    days (Pasal 1 angka 26), so it has not run out over a weekend or a holiday that follows the
+    deadline; the lapse is recognised on the next working day, which is also the day the
+    gateway's service standard (the verification period and one day) falls due."""
+    return datetime.combine(add_working_days(deadline, 1), time(), JAKARTA)

@@ -18,6 +18,15 @@ cuti bersama, as the `holidays` package lists them for Indonesia):
   (collective leave) and Tue 17 (Lunar New Year) are off; Wed 18 (1), Thu 19 (2), Fri 20 (3),
   Mon 23 (4), Tue 24 (5), Wed 25 (6), Thu 26 (7), Fri 27 (8), Mon 2 March (9), Tue 3 March
   (10). Deadline Tuesday 3 March 2026.
+- Submitted Tuesday 3 March 2026, ten working days before Lebaran: Wed 4 (1), Thu 5 (2), Fri 6
+  (3), Mon 9 (4), Tue 10 (5), Wed 11 (6), Thu 12 (7), Fri 13 (8), Mon 16 (9), Tue 17 March (10):
+  deadline Tuesday 17 March 2026, the last working day before Nyepi and Idul Fitri. Wed 18 to
+  Tue 24 March are all off (collective leave, Nyepi, collective leave, Idul Fitri Saturday and
+  Sunday, collective leave Monday and Tuesday), so the period has not run out until the next
+  working day: deemed approved at Wednesday 25 March 2026 00:00 WIB = 24 March 17:00 UTC =
+  epoch 1774371600000 ms, a week after the deadline.
+- Submitted Friday 27 February 2026: Mon 2 March (1) to Fri 13 March (10), deadline a Friday;
+  deemed approved at Monday 16 March 2026 00:00 WIB (epoch 1773594000000 ms), not on Saturday.
 """
 
 from collections.abc import AsyncIterator
@@ -30,11 +39,17 @@ import pytest
 from simulators.dates import JAKARTA
 from simulators.faults import FaultSettings
 from simulators.investment_licensing.app import create_app
-from simulators.investment_licensing.sla import add_working_days, verification_deadline
+from simulators.investment_licensing.sla import (
+    add_working_days,
+    deemed_approval_at,
+    verification_deadline,
+)
 from simulators.world import World
 
 FRIDAY_BEFORE_NYEPI = datetime(2026, 3, 13, 10, 0, tzinfo=JAKARTA)
 DEEMED_AT_MS = 1775494800000  # 2026-04-07 00:00 WIB
+BEFORE_LEBARAN = datetime(2026, 3, 3, 9, 30, tzinfo=JAKARTA)
+DEEMED_AFTER_LEBARAN_MS = 1774371600000  # 2026-03-25 00:00 WIB
 
 
 class Moments:
@@ -97,6 +112,20 @@ def test_the_verification_deadline_counts_working_days(start: date, deadline: da
     assert add_working_days(start, 10) == deadline
     at = datetime.combine(start, datetime.min.time(), JAKARTA) + timedelta(hours=9)
     assert verification_deadline(at) == deadline
+
+
+@pytest.mark.parametrize(
+    ("deadline", "deemed"),
+    [
+        (date(2026, 4, 6), datetime(2026, 4, 7, tzinfo=JAKARTA)),  # Monday: the next day
+        (date(2026, 3, 13), datetime(2026, 3, 16, tzinfo=JAKARTA)),  # Friday: Monday
+        (date(2026, 3, 17), datetime(2026, 3, 25, tzinfo=JAKARTA)),  # before Lebaran: after it
+    ],
+)
+def test_the_deemed_approval_comes_at_the_start_of_the_next_working_day(
+    deadline: date, deemed: datetime
+) -> None:
+    assert deemed_approval_at(deadline) == deemed
 
 
 async def test_a_permit_the_authority_leaves_undecided_is_deemed_approved(
@@ -173,3 +202,61 @@ async def test_a_decision_within_the_deadline_is_the_authoritys(
         assert decided["izin"]["tgl_keputusan"] == int(
             (FRIDAY_BEFORE_NYEPI + timedelta(seconds=3)).timestamp() * 1000
         )
+
+
+async def test_a_deadline_just_before_lebaran_lapses_only_after_the_holidays(
+    world: World, moments: Moments
+) -> None:
+    moments.at = BEFORE_LEBARAN
+    app = create_app(
+        world, FaultSettings(verification_seconds=86400), clock=moments.clock, now=moments.now
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://oss.test"
+    ) as oss:
+        nik = world.personas["nothing"].nik
+        data = (
+            await oss.post(
+                "/oss/v2/permohonan", json=_application(nik, "Gudang Lebaran", ["52101"])
+            )
+        ).json()["data"]
+        assert data["izin"]["batas_waktu_verifikasi"] == "2026-03-17"
+        # Saturday of Idul Fitri and the last day of collective leave: still within the period.
+        for moment in (
+            datetime(2026, 3, 18, 8, 0, tzinfo=JAKARTA),
+            datetime(2026, 3, 21, 12, 0, tzinfo=JAKARTA),
+            datetime(2026, 3, 24, 23, 59, 59, tzinfo=JAKARTA),
+        ):
+            moments.at = moment
+            pending = await _status(oss, data["id_permohonan"])
+            assert pending["izin"]["status"] == "MENUNGGU_VERIFIKASI", moment
+        moments.at = datetime(2026, 3, 25, 0, 0, tzinfo=JAKARTA)
+        deemed = await _status(oss, data["id_permohonan"])
+        assert (deemed["izin"]["status"], deemed["izin"]["fiktif_positif"]) == ("TERBIT", True)
+        assert deemed["izin"]["tgl_keputusan"] == DEEMED_AFTER_LEBARAN_MS
+
+
+async def test_the_calendar_control_moves_the_deadline_without_waiting(world: World) -> None:
+    """`/_control/calendar` sets the moment OSS's calendar stands at (for end-to-end tests
+    and demos); clearing it returns to the real calendar."""
+    app = create_app(world, FaultSettings(verification_seconds=86400))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://oss.test"
+    ) as oss:
+        put = await oss.put("/_control/calendar", json={"now": "2026-02-27T10:00:00+07:00"})
+        assert put.status_code == 204
+        nik = world.personas["nothing"].nik
+        data = (
+            await oss.post("/oss/v2/permohonan", json=_application(nik, "Hotel Jumat", ["55110"]))
+        ).json()["data"]
+        assert data["izin"]["batas_waktu_verifikasi"] == "2026-03-13"
+        await oss.put("/_control/calendar", json={"now": "2026-03-15T23:00:00+07:00"})
+        assert (await _status(oss, data["id_permohonan"]))["izin"]["status"] == (
+            "MENUNGGU_VERIFIKASI"
+        )
+        await oss.put("/_control/calendar", json={"now": "2026-03-16T07:00:00+07:00"})
+        deemed = await _status(oss, data["id_permohonan"])
+        assert deemed["izin"]["tgl_keputusan"] == 1773594000000  # Monday 16 March 00:00 WIB
+        naive = await oss.put("/_control/calendar", json={"now": "2026-03-16T07:00:00"})
+        assert naive.status_code == 422
+        assert (await oss.delete("/_control/calendar")).status_code == 204
