@@ -6,8 +6,9 @@ INSTALLED := $(VENV)/.installed
 CLIENT := clients/typescript
 CLIENT_DEPS := $(CLIENT)/node_modules/.package-lock.json
 SPECTRAL_DEPS := openapi/node_modules/.package-lock.json
+WEB_DEPS := web/node_modules/.package-lock.json
 
-.PHONY: install run test lint format openapi openapi-check spectral client bench clean
+.PHONY: install run test lint format openapi openapi-check spectral client web bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +18,10 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
-run: install
+run: install web
 	$(PY) -m simulators.stack
 
-test: install
+test: install web
 	$(PY) -m pytest
 
 lint: install
@@ -59,6 +60,15 @@ $(SPECTRAL_DEPS): openapi/package-lock.json
 
 spectral: $(SPECTRAL_DEPS)
 	openapi/node_modules/.bin/spectral lint openapi/openapi.json --ruleset openapi/.spectral.yaml --fail-severity error
+
+# The web app (portal, counter console and their server side) into web/dist, which `make run`
+# and the browser tests start; its dependencies are installed exactly from the lock.
+$(WEB_DEPS): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+web: $(WEB_DEPS)
+	cd web && npm run --silent build
 
 bench: install
 	$(PY) -m bench.run

@@ -15,11 +15,16 @@ simulators run beside the others, each with a random key made for this start.
 Citizens sign in at a simulated national digital identity provider (IKD-like, OpenID
 Connect), one more process; the gateway is told to trust its ID tokens (issuer, keys,
 audience), and the demo portal is registered with it as a client with a secret made for this
-start."""
+start.
+
+The web app (`web/`: the citizen portal and the MPP counter console) is one more process, a
+node server that holds the portal's and the counter's secrets (backend for frontend). Only
+`make run` and the browser tests start it; the other tests' stacks do without."""
 
 import json
 import os
 import secrets as random_secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -82,16 +87,29 @@ IDENTITY_PROVIDER = Simulator(
     "simulators.identity_provider.app:app", 8112, "/.well-known/openid-configuration"
 )
 IDENTITY_PROVIDER_NAME = "identity_provider"
-#: The web portal (a later process) signs citizens in as this client; the gateway takes ID
-#: tokens issued to it, and only those, in its token exchange.
+#: The web app's port in `make run`.
+WEB_PORT = 8080
+#: The web app signs citizens in as this client; the gateway takes ID tokens issued to it, and
+#: only those, in its token exchange.
 PORTAL_CLIENT_ID = "satupintu-portal"
-PORTAL_REDIRECT_URI = "http://127.0.0.1:8080/auth/callback"
+PORTAL_REDIRECT_URI = f"http://127.0.0.1:{WEB_PORT}/auth/callback"
 #: Given in `secrets`, the portal's client secret at the provider; else one made per start.
 PORTAL_SECRET_VARIABLE = "SATUPINTU_PORTAL_IDP_CLIENT_SECRET"
 #: A public client (PKCE only) for tests: ID tokens for an audience the gateway refuses.
 TEST_CLIENT_ID = "satupintu-test"
 TEST_REDIRECT_URI = "http://127.0.0.1/test/callback"
 DECLARATIONS = Path(__file__).resolve().parent.parent / "declarations"
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+WEB_SERVER = WEB_DIR / "dist" / "server.js"
+#: The gateway's clients the web app holds: citizens' sign-ins are exchanged by the portal, the
+#: counter console calls as the counter.
+WEB_PORTAL_CLIENT = "demo-portal"
+WEB_COUNTER_CLIENT = "demo-counter"
+#: The demo citizens who work at the MPP counter of Jakarta's tax office: they sign in to the
+#: counter console at the identity provider like anyone else, and only they are let in.
+COUNTER_OFFICERS = ("woman", "nothing")
+COUNTER_AGENCY = "bapenda_31"
+COUNTER_NAME = "Loket Bapenda DKI Jakarta, MPP Jakarta"
 #: Registered by `make run` once the gateway is up; the README has the other join in one call.
 DECLARED_AT_START = "land_certificates"
 AGENCY_PORTS = {code: simulator.port for code, simulator in SIMULATORS.items()}
@@ -151,7 +169,7 @@ class Process:
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def start(self) -> None:
+    def command(self) -> list[str]:
         command = [
             sys.executable,
             "-m",
@@ -167,7 +185,10 @@ class Process:
         ]
         if self.factory:
             command.append("--factory")
-        self.popen = subprocess.Popen(command, env={**os.environ, **self.env})
+        return command
+
+    def start(self) -> None:
+        self.popen = subprocess.Popen(self.command(), env={**os.environ, **self.env})
 
     def wait_ready(self, timeout_s: float = 30.0) -> None:
         ends_at = time.monotonic() + timeout_s
@@ -194,6 +215,19 @@ class Process:
 
 
 @dataclass
+class NodeProcess(Process):
+    """A node server (the web app's), `target` the script; it listens on `WEB_PORT`."""
+
+    def command(self) -> list[str]:
+        node = shutil.which("node")
+        if node is None:
+            raise RuntimeError(f"{self.name} needs Node.js 20 or later (node is not on the PATH)")
+        if not Path(self.target).is_file():
+            raise RuntimeError(f"{self.target} is missing: build the web app (make web)")
+        return [node, self.target]
+
+
+@dataclass
 class Stack:
     agencies: dict[str, Process]
     gateway: Process
@@ -206,11 +240,21 @@ class Stack:
     tokens: dict[str, str] = field(default_factory=dict)
     identity_provider: Process | None = None
     """The IKD-like OpenID Connect provider citizens sign in at."""
+    web: Process | None = None
+    """The web app's server (portal and counter console), when asked for."""
 
     def processes(self) -> list[Process]:
         hosts = [self.provinces] if self.provinces else []
         identity = [self.identity_provider] if self.identity_provider else []
-        return [*self.agencies.values(), *hosts, *self.products.values(), *identity, self.gateway]
+        web = [self.web] if self.web else []
+        return [
+            *self.agencies.values(),
+            *hosts,
+            *self.products.values(),
+            *identity,
+            self.gateway,
+            *web,
+        ]
 
     def id_token(
         self, nik: str, client_id: str = PORTAL_CLIENT_ID, *, expires_in: int | None = None
@@ -250,6 +294,16 @@ class Stack:
             check=True,
         )
         self.credentials = {c["client_id"]: c for c in json.loads(made.stdout)}
+        if self.web is not None:
+            # The web app holds the secrets just made; the browser never sees them.
+            portal, counter = (self.credentials[c] for c in (WEB_PORTAL_CLIENT, WEB_COUNTER_CLIENT))
+            self.web.env = {
+                **self.web.env,
+                "WEB_PORTAL_CLIENT_ID": portal["client_id"],
+                "WEB_PORTAL_CLIENT_SECRET": portal["client_secret"],
+                "WEB_COUNTER_CLIENT_ID": counter["client_id"],
+                "WEB_COUNTER_CLIENT_SECRET": counter["client_secret"],
+            }
 
     def token(self, client_id: str = "demo-officer", **form: str) -> str:
         """A real access token from the running gateway's token endpoint."""
@@ -293,10 +347,12 @@ def plan(
     provinces_port: int = PROVINCES_HOST.port,
     product_ports: Mapping[str, int] | None = None,
     identity_port: int | None = None,
+    web_port: int | None = None,
 ) -> Stack:
     """`secrets` default to fresh ones, so a test or benchmark run never shares any.
     `product_ports` and `identity_port` default to free ones (`make run` passes their own),
-    so the callers that predate them never collide with a running `make run`."""
+    so the callers that predate them never collide with a running `make run`. The web app
+    runs only with a `web_port` (it must be built first: `make web`)."""
     agencies = {
         code: Process(
             code,
@@ -331,7 +387,10 @@ def plan(
         for name, port in ports.items()
     }
     portal_secret = chosen.pop(PORTAL_SECRET_VARIABLE, "") or random_secrets.token_urlsafe(32)
-    identity = _identity_provider(identity_port or free_port(), portal_secret)
+    web_url = f"http://{HOST}:{web_port or WEB_PORT}"
+    identity = _identity_provider(
+        identity_port or free_port(), portal_secret, f"{web_url}/auth/callback"
+    )
     # Every agency of this local stack lives on loopback, which agency administrators may
     # then use through the admin API too.
     env = {
@@ -348,10 +407,31 @@ def plan(
     for code, process in agencies.items():
         env[f"SATUPINTU_AGENCIES__{code.upper()}__BASE_URL"] = process.url
     gateway = Process("gateway", "app.main:create_app", gateway_port, "/healthz", env, True)
-    return Stack(agencies, gateway, provinces, products, identity_provider=identity)
+    web = None if web_port is None else _web(web_port, gateway, identity, portal_secret)
+    return Stack(agencies, gateway, provinces, products, identity_provider=identity, web=web)
 
 
-def _identity_provider(port: int, portal_secret: str) -> Process:
+def _web(port: int, gateway: Process, identity: Process, portal_secret: str) -> Process:
+    """The web app's server with all it needs but the gateway clients' secrets, which exist
+    only once `Stack.create_demo_clients` has made them."""
+    from simulators.world import personas
+
+    demo = personas()
+    env = {
+        "WEB_PORT": str(port),
+        "WEB_PUBLIC_URL": f"http://{HOST}:{port}",
+        "WEB_GATEWAY_URL": gateway.url,
+        "WEB_IDP_ISSUER": identity.url,
+        "WEB_IDP_CLIENT_ID": PORTAL_CLIENT_ID,
+        "WEB_IDP_CLIENT_SECRET": portal_secret,
+        "WEB_COUNTER_OFFICERS": ",".join(demo[key].nik for key in COUNTER_OFFICERS),
+        "WEB_COUNTER_AGENCY": COUNTER_AGENCY,
+        "WEB_COUNTER_NAME": COUNTER_NAME,
+    }
+    return NodeProcess("web", str(WEB_SERVER), port, "/healthz", env)
+
+
+def _identity_provider(port: int, portal_secret: str, portal_redirect_uri: str) -> Process:
     """The provider with its issuer fixed to where it listens, the portal and test clients
     registered, and a control key made for this start, which only `Stack.id_token` uses."""
     from simulators.identity_provider import CLIENTS_ENV, CONTROL_KEY_ENV, ISSUER_ENV
@@ -360,7 +440,7 @@ def _identity_provider(port: int, portal_secret: str) -> Process:
         {
             "client_id": PORTAL_CLIENT_ID,
             "name": "Portal satupintu",
-            "redirect_uris": [PORTAL_REDIRECT_URI],
+            "redirect_uris": [portal_redirect_uri],
             "client_secret": portal_secret,
         },
         {
@@ -451,6 +531,7 @@ def _banner(stack: Stack) -> str:
     lines = [
         "",
         "satupintu is running (Ctrl-C stops everything)",
+        *_web_lines(stack),
         f"  gateway API          {stack.gateway.url}/v1/citizens/<nik>",
         f"  API docs             {stack.gateway.url}/docs",
         f"  readiness            {stack.gateway.url}/readyz",
@@ -487,7 +568,7 @@ def _banner(stack: Stack) -> str:
         lines += [
             f"  identity provider    {provider}/.well-known/openid-configuration (IKD-like "
             f"OpenID Connect; every demo citizen's PIN is {DEMO_PIN})",
-            f"    clients            {PORTAL_CLIENT_ID} (returns to {PORTAL_REDIRECT_URI}), "
+            f"    clients            {PORTAL_CLIENT_ID} (returns to {_portal_return(stack)}), "
             f"{TEST_CLIENT_ID} (public, PKCE only)",
         ]
     lines += [
@@ -514,6 +595,28 @@ def _banner(stack: Stack) -> str:
     for name, persona in personas().items():
         lines.append(f"    {name:<26} {stack.gateway.url}/v1/citizens/{persona.nik}")
     return "\n".join(lines) + "\n"
+
+
+def _portal_return(stack: Stack) -> str:
+    from simulators.identity_provider import CLIENTS_ENV
+
+    assert stack.identity_provider is not None
+    clients = json.loads(stack.identity_provider.env[CLIENTS_ENV])
+    uri: str = next(c for c in clients if c["client_id"] == PORTAL_CLIENT_ID)["redirect_uris"][0]
+    return uri
+
+
+def _web_lines(stack: Stack) -> list[str]:
+    from simulators.world import personas
+
+    if stack.web is None:
+        return []
+    demo = personas()
+    officers = " or ".join(f"{demo[key].name} {demo[key].nik}" for key in COUNTER_OFFICERS)
+    return [
+        f"  web app              {stack.web.url}/  (counter console: /counter; officers sign in "
+        f"as {officers})",
+    ]
 
 
 def _sign_in_lines(stack: Stack) -> list[str]:
@@ -555,6 +658,7 @@ def main(
         secrets=kept,
         product_ports=products,
         identity_port=IDENTITY_PROVIDER.port,
+        web_port=WEB_PORT,
     )
     # `kill` or a supervisor's SIGTERM must stop the children too, not orphan them.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -47,6 +47,25 @@ DEMO_CLIENTS = (
             }
         ),
     ),
+    DemoClient(
+        "demo-counter",
+        "Demo MPP counter console",
+        ClientKind.OFFICER,
+        # What a public service mall counter does for the citizen at the desk: look them up,
+        # start and follow their service requests and complaints; no family cards, no
+        # administration, no reports.
+        frozenset(
+            {
+                Scope.IDENTITY_READ,
+                Scope.VEHICLES_READ,
+                Scope.BUSINESSES_READ,
+                Scope.REQUESTS_READ,
+                Scope.REQUESTS_WRITE,
+                Scope.COMPLAINTS_READ,
+                Scope.COMPLAINTS_WRITE,
+            }
+        ),
+    ),
 )
 
 
