@@ -3,7 +3,7 @@
  * script routes in the browser (`/`, `/counter`, `/profil`, ...).
  */
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
 
@@ -24,33 +24,39 @@ const TYPES: Record<string, string> = {
 interface Loaded {
   readonly content: Buffer;
   readonly etag: string;
+  readonly modified: number;
 }
 
 /**
- * Files are read once and kept: the build is fixed while the server runs. The asset names
- * carry no content hash, so browsers revalidate them (ETag) rather than cache them for good.
+ * Files are kept in memory and read again when they change on disk (a new build: reload the
+ * page, no restart). The asset names carry no content hash, so browsers revalidate them
+ * (ETag) rather than cache them for good.
  */
 export class StaticFiles {
-  readonly #cache = new Map<string, Promise<Loaded | null>>();
+  readonly #cache = new Map<string, Loaded>();
 
   constructor(private readonly dist: string) {}
 
-  #load(file: string): Promise<Loaded | null> {
-    let loaded = this.#cache.get(file);
-    if (loaded === undefined) {
-      loaded = readFile(file).then(
-        (content) => ({
-          content,
-          etag: `"${createHash("sha256").update(content).digest("base64url").slice(0, 27)}"`,
-        }),
-        () => {
-          // Not kept: a file missing now may be there after the next build.
-          this.#cache.delete(file);
-          return null;
-        },
-      );
-      this.#cache.set(file, loaded);
+  async #load(file: string): Promise<Loaded | null> {
+    let modified: number;
+    try {
+      const found = await stat(file);
+      if (!found.isFile()) return null;
+      modified = found.mtimeMs;
+    } catch {
+      return null;
     }
+    const kept = this.#cache.get(file);
+    if (kept?.modified === modified) return kept;
+    let content: Buffer;
+    try {
+      content = await readFile(file);
+    } catch {
+      return null;
+    }
+    const etag = `"${createHash("sha256").update(content).digest("base64url").slice(0, 27)}"`;
+    const loaded = { content, etag, modified };
+    this.#cache.set(file, loaded);
     return loaded;
   }
 
