@@ -12,8 +12,8 @@ export const LANGS = ["id", "en"] as const;
 export type Lang = (typeof LANGS)[number];
 export const DEFAULT_LANG: Lang = "id";
 
-/** Values a message may interpolate as `{name}`. */
-export type Params = Readonly<Record<string, string | number>>;
+/** Values a message may interpolate as `{name}`; an undefined one leaves its placeholder. */
+export type Params = Readonly<Record<string, string | number | undefined>>;
 
 /** One part's strings in both languages, with the same keys in each. */
 export interface Strings<K extends string> {

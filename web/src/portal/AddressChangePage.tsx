@@ -1,0 +1,129 @@
+/**
+ * Change my address: the new address goes to the civil registry, which the other agencies
+ * then hear of (the request's page lists who was told). Fields are checked here for shape
+ * only; the gateway checks the village code against the Kemendagri table.
+ */
+import type { JSX } from "preact";
+import { useState } from "preact/hooks";
+import { api, ApiError, call, errorMessage, idempotencyKey } from "../lib/api.js";
+import { useAsync } from "../lib/hooks.js";
+import { useLang, useT } from "../lib/i18n.js";
+import { navigate } from "../lib/router.js";
+import { addressLine } from "./model.js";
+import { portalStrings, type PortalKey } from "./strings.js";
+import { useSubject } from "./subject.js";
+import { ErrorBox } from "./ui.js";
+
+interface Fields {
+  street: string;
+  rt: string;
+  rw: string;
+  village_code: string;
+}
+
+type FieldErrors = Partial<Record<keyof Fields, PortalKey>>;
+
+/** Which fields are not yet in a shape the gateway could accept. */
+export function addressErrors(fields: Fields): FieldErrors {
+  const errors: FieldErrors = {};
+  if (fields.street.trim() === "") errors.street = "fieldRequired";
+  if (!/^\d{3}$/.test(fields.rt)) errors.rt = "fieldThreeDigits";
+  if (!/^\d{3}$/.test(fields.rw)) errors.rw = "fieldThreeDigits";
+  if (!/^\d{2}\.\d{2}\.\d{2}\.\d{4}$/.test(fields.village_code)) errors.village_code = "fieldVillage";
+  return errors;
+}
+
+export function AddressChangePage(): JSX.Element {
+  const t = useT(portalStrings);
+  const { lang } = useLang();
+  const subject = useSubject();
+  const current = useAsync(
+    () => call(api.GET("/v1/citizens/{nik}", { params: { path: { nik: subject.nik }, query: { include: ["family"] } } })),
+    `identity:${subject.nik}`,
+  );
+  const [fields, setFields] = useState<Fields>({ street: "", rt: "", rw: "", village_code: "" });
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [key] = useState(idempotencyKey);
+
+  const set = (name: keyof Fields) => (event: Event) =>
+    setFields((prev) => ({ ...prev, [name]: (event.currentTarget as HTMLInputElement).value }));
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const found = addressErrors(fields);
+    setErrors(found);
+    if (Object.keys(found).length > 0) {
+      const first = Object.keys(found)[0];
+      document.getElementById(`address-${first}`)?.focus();
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const created = await call(
+        api.POST("/v1/service-requests", {
+          params: { header: { "idempotency-key": key } },
+          body: { service: "address-change", nik: subject.nik, data: { ...fields, street: fields.street.trim() } },
+        }),
+      );
+      navigate(`/permohonan/${encodeURIComponent(created.id)}`);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : errorMessage(err, lang));
+      setBusy(false);
+    }
+  };
+
+  const field = (name: keyof Fields, label: PortalKey, hint?: PortalKey, inputMode?: "numeric" | "decimal") => {
+    const id = `address-${name}`;
+    const problem = errors[name];
+    const described = [hint !== undefined ? `${id}-hint` : "", problem !== undefined ? `${id}-error` : ""].filter(Boolean).join(" ");
+    return (
+      <div class="field">
+        <label for={id}>{t(label)}</label>
+        {hint !== undefined && (
+          <span class="hint" id={`${id}-hint`}>
+            {t(hint)}
+          </span>
+        )}
+        {problem !== undefined && (
+          <span class="field-error" id={`${id}-error`}>
+            {t(problem)}
+          </span>
+        )}
+        <input
+          id={id}
+          name={name}
+          value={fields[name]}
+          onInput={set(name)}
+          required
+          aria-invalid={problem !== undefined ? "true" : undefined}
+          aria-describedby={described === "" ? undefined : described}
+          inputMode={inputMode}
+          autoComplete={name === "street" ? "street-address" : "off"}
+        />
+      </div>
+    );
+  };
+
+  return (
+    <>
+      <h1>{t("addressTitle")}</h1>
+      <p>{t("addressIntro")}</p>
+      {current.result.state === "ready" && (
+        <p class="muted">{t("addressCurrent", { address: addressLine(current.result.data.identity.address, t) })}</p>
+      )}
+      <form onSubmit={submit} noValidate>
+        {field("street", "street")}
+        {field("rt", "rt", "rtHint", "numeric")}
+        {field("rw", "rw", "rtHint", "numeric")}
+        {field("village_code", "villageCode", "villageHint", "decimal")}
+        {error !== null && <ErrorBox message={error} />}
+        <button type="submit" disabled={busy}>
+          {busy ? t("submitting") : t("addressSubmit")}
+        </button>
+      </form>
+    </>
+  );
+}

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  formatDate,
+  formatDateTime,
+  formatDeadline,
+  formatRupiah,
+  jakartaToday,
+  maskNik,
+  parseCalendarDate,
+  workingDaysUntil,
+} from "../src/lib/format.js";
+
+describe("rupiah", () => {
+  it("groups thousands the Indonesian way, and the English way in English", () => {
+    assert.equal(formatRupiah(3_450_000, "id"), "Rp 3.450.000");
+    assert.equal(formatRupiah(3_450_000, "en"), "Rp 3,450,000");
+  });
+
+  it("shows whole rupiah only", () => {
+    assert.equal(formatRupiah(999.6, "id"), "Rp 1.000");
+    assert.equal(formatRupiah(0, "id"), "Rp 0");
+  });
+});
+
+describe("dates in Asia/Jakarta", () => {
+  it("names the weekday and month in the reader's language", () => {
+    assert.equal(formatDate("2025-12-08", "id", { weekday: true }), "Senin, 8 Desember 2025");
+    assert.equal(formatDate("2025-12-08", "en", { weekday: true }), "Monday, 8 December 2025");
+  });
+
+  it("shows an instant in Jakarta time, whatever the machine's zone", () => {
+    // 17:30 UTC is already the next day in Jakarta (UTC+7).
+    assert.equal(formatDateTime("2025-12-08T17:30:00Z", "id"), "9 Desember 2025 pukul 00.30 WIB");
+    assert.equal(formatDateTime("2025-12-08T17:30:00Z", "en"), "9 December 2025 at 00:30 WIB");
+  });
+
+  it("takes today's date from Jakarta's clock", () => {
+    assert.equal(jakartaToday(new Date("2025-12-07T16:59:59Z")), "2025-12-07");
+    assert.equal(jakartaToday(new Date("2025-12-07T17:00:00Z")), "2025-12-08");
+  });
+
+  it("refuses dates that do not exist, and shows them as given", () => {
+    assert.equal(parseCalendarDate("2025-02-30"), null);
+    assert.equal(formatDate("2025-02-30", "id"), "2025-02-30");
+    assert.equal(formatDateTime("not a time", "en"), "not a time");
+  });
+});
+
+describe("working-day deadlines", () => {
+  it("skips the weekend", () => {
+    // Friday 5 December 2025 to Monday 8 December: one working day.
+    assert.equal(workingDaysUntil("2025-12-05", "2025-12-08"), 1);
+    assert.equal(workingDaysUntil("2025-12-08", "2025-12-15"), 5);
+    assert.equal(workingDaysUntil("2025-12-08", "2025-12-08"), 0);
+  });
+
+  it("counts a passed deadline as negative working days", () => {
+    assert.equal(workingDaysUntil("2025-12-08", "2025-12-05"), -1);
+    assert.equal(workingDaysUntil("2025-12-15", "2025-12-08"), -5);
+  });
+
+  it("skips the public holidays it is told of", () => {
+    // Christmas 2025 is a Thursday.
+    assert.equal(workingDaysUntil("2025-12-24", "2025-12-26"), 2);
+    assert.equal(workingDaysUntil("2025-12-24", "2025-12-26", new Set(["2025-12-25"])), 1);
+  });
+
+  it("says how many working days are left, or how late, next to the date", () => {
+    const monday = new Date("2025-12-08T03:00:00Z");
+    assert.equal(formatDeadline("2025-12-10", monday, "id"), "Rabu, 10 Desember 2025 (2 hari kerja lagi)");
+    assert.equal(formatDeadline("2025-12-09", monday, "en"), "Tuesday, 9 December 2025 (1 working day left)");
+    assert.equal(formatDeadline("2025-12-08", monday, "id"), "Senin, 8 Desember 2025 (hari ini hari kerja terakhir)");
+    assert.equal(formatDeadline("2025-12-04", monday, "en"), "Thursday, 4 December 2025 (2 working days late)");
+  });
+});
+
+describe("NIK masking", () => {
+  it("keeps the region and the serial, hides the birth date", () => {
+    assert.equal(maskNik("3374091203840001"), "3374********0001");
+    assert.equal(maskNik("123"), "123");
+  });
+});
