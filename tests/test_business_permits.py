@@ -12,7 +12,10 @@ The request's own deadline is the catalogue's 11 working days: the 10 of verific
 day of the deemed approval. Submitted Friday 13 March 2026 it is Tuesday 7 April; submitted
 Friday 13 February 2026, before the Lunar New Year weekend (Mon 16 collective leave, Tue 17
 Lunar New Year), it is Wed 18, Thu 19, Fri 20, Mon 23 - Fri 27, Mon 2, Tue 3 (10: OSS's
-deadline), Wed 4 March (11).
+deadline), Wed 4 March (11). Submitted Friday 27 February, OSS's deadline is Friday 13 March
+and both the request and the deemed approval fall on Monday 16 March; submitted Tuesday 3 March,
+OSS's deadline is Tuesday 17 March, the last working day before Nyepi and Idul Fitri (Wed 18
+to Tue 24 off), and both fall on Wednesday 25 March.
 """
 
 import datetime as dt
@@ -60,6 +63,10 @@ def test_the_gateway_counts_the_same_deadline_as_oss():
     [
         (dt.datetime(2026, 3, 13, 10, 0, tzinfo=JAKARTA), dt.date(2026, 4, 7)),
         (dt.datetime(2026, 2, 13, 16, 30, tzinfo=JAKARTA), dt.date(2026, 3, 4)),
+        # OSS's deadline Friday 13 March: the request and the deemed approval both on Monday.
+        (dt.datetime(2026, 2, 27, 11, 0, tzinfo=JAKARTA), dt.date(2026, 3, 16)),
+        # OSS's deadline Tuesday 17 March, before Lebaran: both on Wednesday 25 March.
+        (dt.datetime(2026, 3, 3, 9, 30, tzinfo=JAKARTA), dt.date(2026, 3, 25)),
     ],
 )
 def test_the_request_is_due_the_day_oss_deems_an_undecided_permit_approved(submitted, due):
@@ -151,7 +158,10 @@ async def test_the_request_waits_naming_the_deadline_then_completes_deemed_appro
     oss = _Oss(pending)
     waiting = await await_licensing_decision(_step(SUBMITTED), _Provide(oss))
     assert isinstance(waiting, Wait)
-    assert "deemed approved if undecided by 2026-04-06" in waiting.detail
+    assert waiting.detail == (
+        "the licensing agency is verifying a medium_high-risk activity; its verification is due "
+        "by 2026-04-06; if undecided, OSS issues the permit as deemed approved on 2026-04-07"
+    )
 
     oss.registration = InvestmentLicensingAdapter._registration(
         _wire("TERBIT", "TERBIT", fiktif_positif=True, tgl_keputusan=DEEMED_AT_MS)

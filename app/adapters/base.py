@@ -183,6 +183,18 @@ class Registration:
 
 
 @dataclass(frozen=True)
+class ServiceStage:
+    """One stage of a service with its own period in working days (PP 28/2025 gives each
+    stage of a licence its service level); `deemed_approval` when the system issues the
+    result itself once the stage's period passes undecided (fiktif positif)."""
+
+    name_id: str
+    name_en: str
+    working_days: int
+    deemed_approval: bool = False
+
+
+@dataclass(frozen=True)
 class ServiceStandard:
     """A service as its published standard (Standar Pelayanan, UU 25/2009 and PermenPANRB
     15/2014) declares it to the public; the gateway's catalogue is made of these."""
@@ -199,6 +211,7 @@ class ServiceStandard:
     complaint_channel: str
     legal_basis: tuple[str, ...]
     responsible_unit: str
+    stages: tuple[ServiceStage, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from app.adapters.base import (
     PermitDecision,
     Registration,
     RegistrationStatus,
+    ServiceStage,
     ServiceStandard,
     backend_failure,
 )
@@ -42,6 +43,10 @@ from app.schemas.business import (
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 MAX_PAGE_SIZE = 50
+VERIFICATION_WORKING_DAYS = 10
+"""The verification period OSS applies (PP 28/2025 Pasal 222 ayat (6), Pasal 227 ayat (6)):
+the regulation sets it per KBLI in Lampiran I, which no stored source holds, so the simulated
+OSS and this standard share one stated placeholder (simulators/investment_licensing/sla.py)."""
 _OWNER = {
     "UMK_PERORANGAN": OwnerType.INDIVIDUAL,
     "PT": OwnerType.LIMITED_COMPANY,
@@ -187,16 +192,40 @@ class InvestmentLicensingAdapter:
                 "NIB terbit seketika untuk semua tingkat risiko",
                 "Risiko menengah rendah: sertifikat standar (pernyataan mandiri) terbit seketika",
                 "Risiko menengah tinggi dan tinggi: sertifikat standar atau izin diverifikasi "
-                "instansi berwenang dalam 10 hari kerja; lewat batas waktu, Sistem OSS "
-                "menerbitkannya (fiktif positif, PP 28/2025)",
+                f"instansi berwenang dalam {VERIFICATION_WORKING_DAYS} hari kerja (PP 28/2025 "
+                "Pasal 222 dan 227); tanpa keputusan dalam jangka waktu itu, Sistem OSS "
+                "menerbitkannya pada hari kerja berikutnya (fiktif positif, Pasal 225 dan 230)",
             ),
-            # The 10 working days of verification (PP 28/2025 SLA as the simulated OSS applies
-            # it) and the day after, on which OSS issues a deemed approval.
-            working_days=11,
+            working_days=VERIFICATION_WORKING_DAYS + 1,
+            stages=(
+                ServiceStage(
+                    name_id="Pendaftaran dan penerbitan NIB (semua tingkat risiko)",
+                    name_en="Registration and NIB issuance (every risk level)",
+                    working_days=0,
+                ),
+                ServiceStage(
+                    name_id="Verifikasi sertifikat standar (risiko menengah tinggi) atau izin "
+                    "(risiko tinggi) oleh instansi berwenang",
+                    name_en="Verification of the standard certificate (medium-high risk) or "
+                    "licence (high risk) by the competent authority",
+                    working_days=VERIFICATION_WORKING_DAYS,
+                    deemed_approval=True,
+                ),
+                ServiceStage(
+                    name_id="Penerbitan oleh Sistem OSS bila verifikasi tidak diputus dalam "
+                    "jangka waktu (fiktif positif)",
+                    name_en="Issued by the OSS system when the verification was not decided "
+                    "in time (deemed approval)",
+                    working_days=1,
+                ),
+            ),
             fee="Gratis",
             product="Nomor Induk Berusaha (NIB), sertifikat standar atau izin sesuai risiko",
             complaint_channel="SP4N-LAPOR! atau helpdesk OSS",
-            legal_basis=("PP 28/2025 Perizinan Berusaha Berbasis Risiko", "UU 6/2023 Cipta Kerja"),
+            legal_basis=(
+                "PP 28/2025 Perizinan Berusaha Berbasis Risiko (Pasal 220-230)",
+                "UU 6/2023 Cipta Kerja",
+            ),
             responsible_unit="Kementerian Investasi dan Hilirisasi/BKPM, DPMPTSP daerah",
         ),
     )

@@ -152,6 +152,19 @@ class EndpointPatch(StrictModel):
         return value
 
 
+class ServiceStageView(BaseModel):
+    """A stage of a service with its own period, in working days (Asia/Jakarta, without
+    public holidays and collective leave)."""
+
+    name_id: str
+    name_en: str
+    working_days: int = Field(ge=0, description="0: done at once.")
+    deemed_approval: bool = Field(
+        description="When the stage's period passes undecided, the system issues the result "
+        "itself (fiktif positif, PP 28/2025 Pasal 225 and 230)."
+    )
+
+
 class ServiceView(BaseModel):
     """A service as a public service mall's front desk shows it (Standar Pelayanan)."""
 
@@ -163,6 +176,11 @@ class ServiceView(BaseModel):
     requirements: list[str]
     procedure: list[str]
     working_days: int
+    stages: list[ServiceStageView] = Field(
+        default_factory=list,
+        description="The stages that have their own deadline, in order; their working days "
+        "add up to `working_days`. Empty when the standard gives one period for the whole.",
+    )
     fee: str
     product: str
     complaint_channel: str

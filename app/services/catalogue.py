@@ -3,7 +3,7 @@ agency that takes part, as a public service mall's front desk would show it."""
 
 from app.bus.registry import AdapterRegistry
 from app.problems import ProblemError, ProblemKind
-from app.schemas.agencies import ServiceList, ServiceView
+from app.schemas.agencies import ServiceList, ServiceStageView, ServiceView
 from app.schemas.service_requests import ServiceCode
 from app.workflows.definitions import SERVICES
 
@@ -50,6 +50,15 @@ def services(
                 requirements=list(service.requirements),
                 procedure=list(service.procedure),
                 working_days=service.working_days,
+                stages=[
+                    ServiceStageView(
+                        name_id=stage.name_id,
+                        name_en=stage.name_en,
+                        working_days=stage.working_days,
+                        deemed_approval=stage.deemed_approval,
+                    )
+                    for stage in service.stages
+                ],
                 fee=service.fee,
                 product=service.product,
                 complaint_channel=service.complaint_channel,

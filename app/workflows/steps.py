@@ -28,7 +28,9 @@ from app.adapters.base import (
 )
 from app.adapters.base import BusinessRegistrar as Registrar
 from app.agencies.jurisdiction import plate_regions
+from app.schemas.business import RiskLevel
 from app.schemas.service_requests import RequestStatus
+from app.workflows.calendar import add_working_days
 
 AGENCY_POLL_SECONDS = 2.0
 
@@ -246,6 +248,20 @@ async def submit_business_registration(step: StepInput, provide: Provide) -> Out
     return Done(_registered(registration), agency_reference=registration.application_id)
 
 
+def _verifying(risk: RiskLevel, deadline: dt.date | None) -> str:
+    """The permit step's two deadlines as the citizen reads them while waiting: the
+    authority's last working day, and the working day after it, on which OSS issues the
+    permit itself if nothing was decided (PP 28/2025 Pasal 225 and 230)."""
+    verifying = f"the licensing agency is verifying a {risk.value}-risk activity"
+    if deadline is None:
+        return verifying
+    deemed = add_working_days(deadline, 1)
+    return (
+        f"{verifying}; its verification is due by {deadline.isoformat()}; if undecided, "
+        f"OSS issues the permit as deemed approved on {deemed.isoformat()}"
+    )
+
+
 async def await_licensing_decision(step: StepInput, provide: Provide) -> Outcome:
     """The permit step: nothing to wait for at low and medium-low risk; at medium-high and
     high risk the authority verifies within its deadline in working days, and OSS deems the
@@ -259,11 +275,9 @@ async def await_licensing_decision(step: StepInput, provide: Provide) -> Outcome
     registrar: Registrar = provide(Capability.BUSINESS_REGISTER, Registrar)
     registration = await registrar.registration_status(submitted["application_id"])
     if registration.permit_status is PermitDecision.PENDING:
-        deadline = registration.permit_deadline
         return Wait(
             RequestStatus.AWAITING_AGENCY,
-            f"the licensing agency is verifying a {registration.risk_level.value}-risk activity"
-            + ("" if deadline is None else f"; deemed approved if undecided by {deadline}"),
+            _verifying(registration.risk_level, registration.permit_deadline),
             poll_after_s=AGENCY_POLL_SECONDS,
         )
     return Done(_registered(registration))

@@ -3903,6 +3903,28 @@ export interface components {
             next_cursor: string | null;
         };
         /**
+         * ServiceStageView
+         * @description A stage of a service with its own period, in working days (Asia/Jakarta, without
+         *     public holidays and collective leave).
+         */
+        ServiceStageView: {
+            /**
+             * Deemed Approval
+             * @description When the stage's period passes undecided, the system issues the result itself (fiktif positif, PP 28/2025 Pasal 225 and 230).
+             */
+            deemed_approval: boolean;
+            /** Name En */
+            name_en: string;
+            /** Name Id */
+            name_id: string;
+            /**
+             * Working Days
+             * Format: int64
+             * @description 0: done at once.
+             */
+            working_days: number;
+        };
+        /**
          * ServiceView
          * @description A service as a public service mall's front desk shows it (Standar Pelayanan).
          */
@@ -3939,6 +3961,11 @@ export interface components {
             requirements: string[];
             /** Responsible Unit */
             responsible_unit: string;
+            /**
+             * Stages
+             * @description The stages that have their own deadline, in order; their working days add up to `working_days`. Empty when the standard gives one period for the whole.
+             */
+            stages?: components["schemas"]["ServiceStageView"][];
             /**
              * Working Days
              * Format: int64
