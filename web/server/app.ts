@@ -349,7 +349,7 @@ export function createApp(deps: Dependencies): App {
         response.setHeader("Allow", "GET, HEAD");
         sendProblem(
           response,
-          problem(405, "method-not-allowed", "Method not allowed", `${method} is not allowed here.`),
+          problem(405, "method-not-allowed", "Method not allowed", `${method} is not allowed.`),
         );
       } else if (rawPath.startsWith("/assets/")) {
         await files.asset(request, response, rawPath);

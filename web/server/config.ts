@@ -98,7 +98,8 @@ export function parseConfig(env: Environment): Config {
 
   const counterAgency = required("WEB_COUNTER_AGENCY");
   if (counterAgency !== "" && !AGENCY_CODE.test(counterAgency)) {
-    problems.push(`WEB_COUNTER_AGENCY must be an agency code, not ${JSON.stringify(counterAgency)}`);
+    const given = JSON.stringify(counterAgency);
+    problems.push(`WEB_COUNTER_AGENCY must be an agency code, not ${given}`);
   }
   const counterName = env.WEB_COUNTER_NAME?.trim() || counterAgency;
 

@@ -44,7 +44,7 @@ function start(): void {
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   server.listen(config.port, "127.0.0.1", () => {
-    console.log(`web app listening on http://127.0.0.1:${config.port} (public ${config.publicUrl})`);
+    console.log(`web app on http://127.0.0.1:${config.port}, reached at ${config.publicUrl}`);
   });
 }
 

@@ -51,7 +51,9 @@ export function counterMayUse(path: string): boolean {
 
 /** A gateway `Location` shown as the same resource under `/api`, so the app can follow it. */
 export function browserLocation(location: string, gatewayUrl: string): string {
-  if (location.startsWith(`${gatewayUrl}/`)) return `${API_PREFIX}${location.slice(gatewayUrl.length)}`;
+  if (location.startsWith(`${gatewayUrl}/`)) {
+    return `${API_PREFIX}${location.slice(gatewayUrl.length)}`;
+  }
   if (location.startsWith("/")) return `${API_PREFIX}${location}`;
   return location;
 }
