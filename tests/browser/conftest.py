@@ -44,8 +44,6 @@ WEB_SOURCES = ("server", "src", "scripts", "package.json", "package-lock.json")
 #: How long a step of a browser test may wait (a sign-in passes three processes).
 STEP_TIMEOUT_MS = 30_000
 
-pytestmark = pytest.mark.e2e
-
 
 def _newest_source() -> float:
     newest = 0.0

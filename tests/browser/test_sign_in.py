@@ -2,11 +2,14 @@
 citizen's session names them and lives in a cookie no script can read; the counter console
 lets in its officers only."""
 
+import pytest
 from playwright.sync_api import Page
 
 from simulators.stack import COUNTER_AGENCY, COUNTER_NAME, COUNTER_OFFICERS
 from simulators.world import personas
 from tests.browser.conftest import session_of, sign_in_at_provider, sign_in_citizen, sign_in_officer
+
+pytestmark = pytest.mark.e2e
 
 DEMO = personas()
 

@@ -43,9 +43,7 @@ function start(): void {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
-  server.listen(config.port, "127.0.0.1", () => {
-    console.log(`web app on http://127.0.0.1:${config.port}, reached at ${config.publicUrl}`);
-  });
+  server.listen(config.port, "127.0.0.1");
 }
 
 start();
