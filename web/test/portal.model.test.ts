@@ -8,6 +8,7 @@ import {
   completeSurvey,
   missingFor,
   missingSources,
+  releasedText,
   requestSettled,
   SURVEY_ELEMENTS,
 } from "../src/portal/model.js";
@@ -15,6 +16,8 @@ import { addressErrors } from "../src/portal/AddressChangePage.js";
 import { activeSection } from "../src/portal/PortalApp.js";
 import { latestExpiry } from "../src/portal/MandatesPage.js";
 import { actorText } from "../src/portal/AccessLogPage.js";
+import { portalStrings } from "../src/portal/strings.js";
+import { translator } from "../src/lib/i18n.js";
 
 const ok: Schemas["SourceReport"] = { status: "ok", latency_ms: 12, parts: ["identity"] };
 
@@ -77,6 +80,7 @@ describe("acting for family", () => {
 
   it("explains a refused act-for sign-in in words", () => {
     assert.match(authErrorMessage("invalid_grant", "id"), /anak di bawah umur/);
+    assert.match(authErrorMessage("different_person", "en"), /your own NIK/);
     assert.match(authErrorMessage("server_error", "en"), /did not succeed/);
   });
 });
@@ -127,6 +131,11 @@ describe("mandates", () => {
 });
 
 describe("access log", () => {
+  it("says what was released in words", () => {
+    const t = translator(portalStrings, "id");
+    assert.equal(releasedText(["identity", "identity.full", "vehicles", "new_part"], t), "identitas, data KTP lengkap, kendaraan, new part");
+  });
+
   const entry: Schemas["AccessLogEntry"] = {
     agencies: [],
     client_id: "demo-portal",

@@ -8,7 +8,7 @@ import { api, call, type Schemas } from "../lib/api.js";
 import { formatDateTime } from "../lib/format.js";
 import { useAsync } from "../lib/hooks.js";
 import { useLang, useT, type Lang } from "../lib/i18n.js";
-import { outcomeLabel } from "./model.js";
+import { outcomeLabel, releasedText } from "./model.js";
 import { portalStrings } from "./strings.js";
 import { useSubject } from "./subject.js";
 import { Async } from "./ui.js";
@@ -63,7 +63,7 @@ export function AccessLogPage(): JSX.Element {
                         <td>{formatDateTime(entry.occurred_at, lang)}</td>
                         <td>{actorText(entry, lang, (nik) => t("accessActingFor", { nik }))}</td>
                         <td>{entry.purpose ?? t("accessNoPurpose")}</td>
-                        <td>{entry.released.length > 0 ? entry.released.join(", ") : t("none")}</td>
+                        <td>{entry.released.length > 0 ? releasedText(entry.released, t) : t("none")}</td>
                         <td>{outcomeLabel(entry.outcome, t)}</td>
                       </tr>
                     ))}

@@ -51,10 +51,17 @@ export function PortalApp(): JSX.Element {
       </p>
     );
   }
+  const authError = query.get("auth_error");
+  const authAlert = authError !== null && (
+    <div class="alert alert--error" role="alert">
+      <p>{authErrorMessage(authError, lang)}</p>
+    </div>
+  );
   if (!session.signed_in || session.role !== "citizen") {
     return (
       <section aria-labelledby="welcome">
         <h1 id="welcome">{t("welcomeTitle")}</h1>
+        {authAlert}
         {session.signed_in && <p class="alert alert--info">{t("notCitizen")}</p>}
         <p>{t("welcomeIntro")}</p>
         <p class="hint" id="sign-in-hint">
@@ -72,16 +79,11 @@ export function PortalApp(): JSX.Element {
     );
   }
 
-  const authError = query.get("auth_error");
   const subject = subjectOf(session);
   return (
     <>
       {subject.acting && <ActingBanner name={subject.name || subject.nik} />}
-      {authError !== null && (
-        <div class="alert alert--error" role="alert">
-          <p>{authErrorMessage(authError, lang)}</p>
-        </div>
-      )}
+      {authAlert}
       <nav aria-label={t("navLabel")}>
         <ul class="nav-list">
           {NAV.map(([href, label]) => (

@@ -47,8 +47,8 @@ function Profile({ profile }: { profile: Profile }): JSX.Element {
         </section>
       )}
       <Identity identity={profile.identity} />
-      {profile.family != null && <Family family={profile.family} />}
       <Vehicles vehicles={profile.vehicles} missing={missing} withheld={profile.withheld?.includes("vehicles") ?? false} />
+      {profile.family != null && <Family family={profile.family} />}
       <Businesses businesses={profile.businesses} missing={missing} withheld={profile.withheld?.includes("businesses") ?? false} />
     </>
   );

@@ -151,6 +151,24 @@ export function outcomeLabel(outcome: string, t: Translate<PortalKey>): string {
   return key === undefined ? outcome : t(key);
 }
 
+const RELEASED_KEY: Readonly<Record<string, PortalKey>> = {
+  identity: "relIdentity",
+  "identity.full": "relIdentityFull",
+  family: "relFamily",
+  vehicles: "relVehicles",
+  businesses: "relBusinesses",
+  land_certificates: "relLand",
+  health_insurance: "relHealth",
+};
+
+/** What an access released, in words; a part added later reads as its own name. */
+export function releasedText(released: readonly string[], t: Translate<PortalKey>): string {
+  return released.map((part) => {
+    const key = RELEASED_KEY[part];
+    return key === undefined ? part.replace(/_/g, " ") : t(key);
+  }).join(", ");
+}
+
 /** Statuses after which a request no longer changes by itself, so polling stops. */
 export function requestSettled(status: Schemas["RequestStatus"]): boolean {
   return status === "completed" || status === "rejected" || status === "failed" || status === "cancelled";
@@ -187,12 +205,23 @@ export function actableChildren(
   );
 }
 
-/** The message for `?auth_error=` after a refused act-for sign-in. */
+/** The message for `?auth_error=` after a refused sign-in or act-for step-up. */
 export function authErrorMessage(error: string, lang: Lang): string {
   const t = translator(portalStrings, lang);
-  return error === "invalid_grant" || error === "access_denied" || error === "unauthorized_client"
-    ? t("authErrorActFor")
-    : t("authErrorGeneric");
+  switch (error) {
+    case "invalid_grant":
+    case "unauthorized_client":
+      return t("authErrorActFor");
+    case "access_denied":
+      return t("authErrorDenied");
+    case "login_expired":
+    case "login_required":
+      return t("authErrorExpired");
+    case "different_person":
+      return t("authErrorDifferentPerson");
+    default:
+      return t("authErrorGeneric");
+  }
 }
 
 /** The nine SKM elements in the regulation's order (U1 to U9), with their labels. */

@@ -1,0 +1,224 @@
+"""The citizen portal in Chromium, as a citizen uses it: signing in to their profile, renewing
+vehicle tax through to the receipt, a profile while one tax office is down, a complaint filed
+and answered, a parent acting for a child and the child's access log saying so. Assertions read
+what a person sees (roles and accessible names, in Bahasa Indonesia, the default), and the
+screenshots the README shows are taken here."""
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from simulators.stack import Stack
+from simulators.world import personas
+from tests.browser.conftest import screenshot, session_of, sign_in_at_provider, sign_in_citizen
+
+DEMO = personas()
+#: A payment, the tax office's receipt and a complaint's answer arrive through background
+#: workers and a courier that asks again every few seconds.
+SLOW_MS = 45_000
+
+A11Y_PROBLEMS = """() => {
+  const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  const named = (el) => {
+    if ((el.getAttribute("aria-label") || "").trim()) return true;
+    const ids = (el.getAttribute("aria-labelledby") || "").split(/\\s+/).filter(Boolean);
+    if (ids.some((id) => (document.getElementById(id)?.textContent || "").trim())) return true;
+    if (el.labels && [...el.labels].some((l) => l.textContent.trim())) return true;
+    if (el.tagName === "BUTTON") return el.textContent.trim() !== "";
+    return false;
+  };
+  const controls = [...document.querySelectorAll("input, select, textarea, button")]
+    .filter((el) => el.type !== "hidden" && visible(el));
+  const unnamed = controls.filter((el) => !named(el)).map((el) => el.outerHTML.slice(0, 120));
+  return { h1: document.querySelectorAll("h1").length, unnamed, controls: controls.length };
+}"""
+
+
+def assert_accessible(page: Page) -> None:
+    """Every visible form control has an accessible name, and the view has exactly one h1."""
+    found = page.evaluate(A11Y_PROBLEMS)
+    assert found["h1"] == 1, f"{found['h1']} h1 elements on {page.url}"
+    assert found["unnamed"] == [], f"controls without an accessible name on {page.url}"
+    assert found["controls"] > 0
+
+
+@contextmanager
+def agency_faults(stack: Stack, codes: list[str], faults: dict[str, object]) -> Iterator[None]:
+    """Sets faults on agency simulators through their control API, and clears them after."""
+    urls = [f"{stack.agencies[code].url}/_control/faults" for code in codes]
+    for url in urls:
+        httpx.put(url, json=faults).raise_for_status()
+    try:
+        yield
+    finally:
+        for url in urls:
+            httpx.delete(url).raise_for_status()
+
+
+def h1(page: Page, name: str | re.Pattern[str]) -> None:
+    expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
+
+
+def test_a_signed_in_citizen_sees_their_profile_with_their_vehicles(page: Page) -> None:
+    citizen = DEMO["several_vehicles_overdue"]
+    page.goto("/")
+    h1(page, "Layanan publik dalam satu pintu")
+    expect(page.get_by_role("link", name="Masuk dengan identitas digital")).to_be_visible()
+    assert_accessible(page)
+
+    sign_in_citizen(page, citizen.nik)
+
+    h1(page, f"Profil {citizen.name}")
+    expect(page.get_by_role("heading", level=2, name="Data kependudukan")).to_be_visible()
+    vehicles = page.get_by_role("region", name="Kendaraan")
+    for plate in citizen.plates:
+        expect(vehicles.get_by_role("heading", level=3, name=plate)).to_be_visible()
+    expect(vehicles.get_by_text(re.compile(r"Terlambat \d+ bulan")).first).to_be_visible()
+    expect(page.get_by_role("link", name=f"Perpanjang pajak {citizen.plates[1]}")).to_be_visible()
+    expect(page.get_by_text("Sebagian data tidak tersedia")).to_have_count(0)
+    assert_accessible(page)
+    screenshot(page, "portal-profile")
+    screenshot(page, "portal-profile-phone", phone=True)
+
+    page.get_by_role("button", name="English").click()
+    h1(page, f"Profile of {citizen.name}")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_a_citizen_renews_vehicle_tax_pays_and_gets_a_receipt(page: Page) -> None:
+    citizen = DEMO["multi_year_arrears"]
+    plate = citizen.plates[0]
+
+    sign_in_citizen(page, citizen.nik)
+    page.get_by_role("link", name=f"Perpanjang pajak {plate}").click()
+    h1(page, "Perpanjang pajak kendaraan")
+    expect(page.get_by_role("radio", name=re.compile(re.escape(plate)))).to_be_checked()
+    assert_accessible(page)
+    page.get_by_role("button", name="Ajukan perpanjangan").click()
+
+    h1(page, "Perpanjangan pajak kendaraan")
+    status = page.get_by_role("status").filter(has_text="Status:")
+    expect(status).to_have_text(re.compile("Menunggu pembayaran"), timeout=SLOW_MS)
+    payment = page.get_by_role("region", name="Pembayaran")
+    expect(payment.get_by_text(re.compile(r"^Rp [\d.]+$"))).to_be_visible()
+    amount = payment.get_by_text(re.compile(r"^Rp [\d.]+$")).inner_text()
+    page.get_by_role("button", name=f"Bayar {amount}").click()
+
+    receipt = page.get_by_role("region", name="Bukti pembayaran")
+    expect(receipt).to_be_visible(timeout=SLOW_MS)
+    expect(status).to_have_text(re.compile("Selesai"))
+    expect(receipt.get_by_text(plate, exact=True)).to_be_visible()
+    expect(receipt.get_by_text(amount, exact=True)).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "portal-renewal-receipt")
+
+    survey = page.get_by_role("region", name="Survei kepuasan")
+    for group in survey.get_by_role("group").all():
+        group.get_by_role("radio", name="4 — Sangat baik").check()
+    survey.get_by_role("button", name="Kirim survei").click()
+    expect(survey.get_by_role("status")).to_have_text(
+        "Terima kasih. Jawaban survei Anda sudah tercatat."
+    )
+
+
+def test_a_complaint_is_filed_and_followed_to_the_agency_answer(
+    page: Page, web_stack: Stack
+) -> None:
+    citizen = DEMO["bekasi_plate"]
+    subject = "Kode bayar tidak terbit"
+
+    with agency_faults(web_stack, list(web_stack.agencies), {"complaint_answer_seconds": 0.2}):
+        sign_in_citizen(page, citizen.nik, return_to="/pengaduan")
+        h1(page, "Pengaduan")
+        page.get_by_role("link", name="Sampaikan pengaduan baru").click()
+        h1(page, "Sampaikan pengaduan")
+        page.get_by_role("button", name="Kirim pengaduan").click()
+        expect(page.get_by_role("textbox", name="Perihal")).to_be_focused()
+        expect(page.get_by_text("Wajib diisi.").first).to_be_visible()
+        assert_accessible(page)
+
+        page.get_by_role("textbox", name="Perihal").fill(subject)
+        page.get_by_role("textbox", name="Uraian pengaduan").fill(
+            "Perpanjangan pajak tahunan mobil saya tidak bisa diproses sejak kemarin."
+        )
+        page.get_by_role("combobox", name=re.compile("Layanan yang diadukan")).select_option(
+            "vehicle-tax-renewal"
+        )
+        page.get_by_role("button", name="Kirim pengaduan").click()
+
+        h1(page, f"Pengaduan: {subject}")
+        answer = page.get_by_role("region", name="Jawaban instansi")
+        expect(page.get_by_role("status")).to_have_text("Status: Selesai dijawab", timeout=SLOW_MS)
+        expect(answer.get_by_text("Belum ada jawaban.")).to_have_count(0)
+        expect(answer.locator("p").first).not_to_be_empty()
+        history = page.get_by_role("region", name="Riwayat")
+        expect(history.get_by_text("Dijawab", exact=True)).to_be_visible()
+
+        page.get_by_role("link", name="Pengaduan", exact=True).click()
+        expect(page.get_by_role("link", name=subject)).to_be_visible()
+
+
+def test_a_parent_acts_for_a_child_and_the_child_log_says_so(page: Page) -> None:
+    parent = DEMO["family"]
+
+    sign_in_citizen(page, parent.nik)
+    h1(page, f"Profil {parent.name}")
+    family = page.get_by_role("region", name="Keluarga")
+    act = family.get_by_role("button", name=re.compile("^Bertindak untuk ")).first
+    expect(act).to_be_visible()
+    child_name = act.inner_text().removeprefix("Bertindak untuk ")
+    act.click()
+    sign_in_at_provider(page, parent.nik)
+    page.wait_for_url(lambda url: "/authorize" not in url and "/auth/" not in url)
+
+    session = session_of(page)
+    acting_for = session["acting_for"]
+    assert isinstance(acting_for, dict)
+    assert acting_for["name"] == child_name
+    banner = page.get_by_role("region", name=f"Anda sedang bertindak untuk {child_name}.")
+    expect(banner).to_be_visible()
+    h1(page, f"Profil {child_name}")
+    expect(page.get_by_role("region", name="Keluarga").get_by_role("button")).to_have_count(0)
+
+    page.get_by_role("link", name="Riwayat akses data").click()
+    h1(page, "Riwayat akses data")
+    log = page.get_by_role("table", name=f"Akses ke data {child_name}, terbaru di atas")
+    expect(log.get_by_role("cell", name=re.compile("bertindak untuk Anda")).first).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "portal-access-log")
+
+    banner.get_by_role("button", name=f"Berhenti bertindak untuk {child_name}").click()
+    h1(page, f"Profil {parent.name}")
+    expect(page.get_by_text(re.compile("Anda sedang bertindak untuk"))).to_have_count(0)
+    assert session_of(page)["acting_for"] is None
+
+
+def test_the_profile_with_vehicle_tax_down_shows_the_rest_and_names_the_office(
+    page: Page, web_stack: Stack
+) -> None:
+    citizen = DEMO["several_vehicles_overdue"]
+
+    with agency_faults(web_stack, ["bapenda_31"], {"down": True}):
+        sign_in_citizen(page, citizen.nik)
+
+        h1(page, f"Profil {citizen.name}")
+        expect(
+            page.get_by_role("heading", level=2, name="Sebagian data tidak tersedia")
+        ).to_be_visible()
+        expect(
+            page.get_by_text(
+                "Data kendaraan sedang tidak dapat diambil dari Bapenda DKI Jakarta. "
+                "Bagian lain tetap ditampilkan."
+            )
+        ).to_be_visible()
+        identity = page.get_by_role("region", name="Data kependudukan")
+        expect(identity.get_by_text(citizen.nik, exact=True)).to_be_visible()
+        vehicles = page.get_by_role("region", name="Kendaraan")
+        expect(
+            vehicles.get_by_text("Data ini tidak dapat diambil dari Bapenda DKI Jakarta saat ini.")
+        ).to_be_visible()
+        expect(vehicles.get_by_role("heading", level=3)).to_have_count(0)
+        screenshot(page, "portal-agency-down")
