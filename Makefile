@@ -8,7 +8,7 @@ CLIENT_DEPS := $(CLIENT)/node_modules/.package-lock.json
 SPECTRAL_DEPS := openapi/node_modules/.package-lock.json
 WEB_DEPS := web/node_modules/.package-lock.json
 
-.PHONY: install run test lint format openapi openapi-check spectral client web bench clean
+.PHONY: install run test lint format openapi openapi-check spectral client web chromium bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +21,15 @@ install: $(INSTALLED)
 run: install web
 	$(PY) -m simulators.stack
 
-test: install web
+test: install web chromium
+	cd web && npm test --silent
 	$(PY) -m pytest
 
-lint: install
+lint: install $(WEB_DEPS)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy app simulators tests bench
+	cd web && npm run --silent check
 
 format: install
 	$(VENV)/bin/ruff check --fix .
@@ -69,6 +71,16 @@ $(WEB_DEPS): web/package-lock.json
 
 web: $(WEB_DEPS)
 	cd web && npm run --silent build
+
+# The browser tests drive Debian's Chromium. Where it is missing and this is Debian as root (a
+# fresh CI machine), it is installed; elsewhere the browser tests skip and say how to get it.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	       && { DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+	            || { apt-get update -q >/dev/null \
+	                 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; }; } \
+	  || echo "== Chromium is missing (apt-get install chromium): the browser tests will skip"
 
 bench: install
 	$(PY) -m bench.run

@@ -7,6 +7,7 @@ browser tests are plain (not async) functions; `page` gives each test a fresh co
 cookie or storage of another test). Signing in goes through the identity provider's real
 pages: the NIK, the demo PIN, then consent."""
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,6 +95,8 @@ def web_url(stack: Stack) -> str:
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must run the browser tests, and Chromium is not installed")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     with sync_playwright() as driver:
         yield driver
