@@ -9,11 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
 from simulators.stack import Stack
 from simulators.world import personas
 from tests.browser.conftest import screenshot, session_of, sign_in_at_provider, sign_in_citizen
+
+pytestmark = pytest.mark.e2e
 
 DEMO = personas()
 #: A payment, the tax office's receipt and a complaint's answer arrive through background
