@@ -27,6 +27,7 @@ export function useAsync<T>(
   const [result, setResult] = useState<Loaded<T>>({ state: "loading" });
   const [tick, setTick] = useState(0);
   const generation = useRef(0);
+  const loadedKey = useRef<string | null>(null);
   const loadRef = useRef(load);
   loadRef.current = load;
   const optionsRef = useRef(options);
@@ -37,10 +38,12 @@ export function useAsync<T>(
     const mine = generation.current;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const run = async (first: boolean) => {
-      if (first) setResult((prev) => (prev.state === "ready" && tick > 0 ? prev : { state: "loading" }));
+      // A reload of the same data keeps showing it until the new answer; other data starts afresh.
+      if (first && loadedKey.current !== key) setResult({ state: "loading" });
       try {
         const data = await loadRef.current();
         if (generation.current !== mine) return;
+        loadedKey.current = key;
         setResult({ state: "ready", data });
         const { pollMs, keepPolling } = optionsRef.current;
         if (pollMs !== undefined && keepPolling?.(data) === true) {
