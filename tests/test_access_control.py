@@ -22,6 +22,7 @@ PUBLIC = {
     ("GET", "/v1/services"),
     ("GET", "/v1/services/{code}"),
     ("GET", "/v1/reference/kbli"),
+    ("GET", "/v1/reference/working-calendar/{year}"),
     ("POST", "/v1/oauth/token"),
     ("GET", "/.well-known/jwks.json"),
     ("GET", "/.well-known/oauth-authorization-server"),

@@ -198,6 +198,36 @@ async def test_a_stage_past_its_deadline_is_flagged_overdue(
     assert found["deadline"] == "2026-01-05"
 
 
+async def test_only_overdue_complaints_are_listed_and_disclosed_when_asked(
+    gateway, gateway_app, agencies, personas
+):
+    await agencies.set_faults("civil_registry", down=True)
+    nik = personas["woman"].nik
+    late, in_time = [
+        await file(gateway, nik=nik, subject=subject, description=text)
+        for subject, text in (
+            ("KTP-el belum jadi", "Perekaman KTP-el saya sudah lama tetapi kartu belum dicetak."),
+            ("KK belum diperbarui", "Kartu keluarga saya belum diperbarui setelah menikah."),
+        )
+    ]
+    async with gateway_app.state.requests.sessions.begin() as session:
+        await session.execute(
+            update(ComplaintRecord)
+            .where(ComplaintRecord.id == late["id"])
+            .values(verification_due=dt.date(2026, 1, 5))
+        )
+
+    overdue = (await gateway.get("/v1/complaints", params={"nik": nik, "overdue": "true"})).json()
+    timely = (await gateway.get("/v1/complaints", params={"nik": nik, "overdue": "false"})).json()
+
+    assert [c["id"] for c in overdue["items"]] == [late["id"]]
+    assert overdue["items"][0]["overdue"] is True
+    assert [c["id"] for c in timely["items"]] == [in_time["id"]]
+    bad = await gateway.get("/v1/complaints", params={"overdue": "sometimes"})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "overdue"
+
+
 async def test_lists_filter_by_citizen_status_and_agency(gateway, quick_agencies, personas):
     nik = personas["several_vehicles_overdue"].nik
     about_tax = await file(

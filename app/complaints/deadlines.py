@@ -4,6 +4,8 @@ by it within 5 working days of receiving it. A complaint is filed within 30 days
 
 import datetime as dt
 
+from sqlalchemy import ColumnElement, and_, or_
+
 from app.db.models import ComplaintRecord
 from app.schemas.complaints import ComplaintStatus
 from app.workflows.calendar import add_working_days, jakarta_today
@@ -33,6 +35,22 @@ def is_overdue(complaint: ComplaintRecord, now: dt.datetime) -> bool:
     """The stage the complaint is in now has run past its last working day."""
     deadline = current_deadline(complaint)
     return deadline is not None and jakarta_today(now) > deadline
+
+
+def overdue_clause(now: dt.datetime) -> ColumnElement[bool]:
+    """`is_overdue` as SQL, so a search can filter on it and page through the result."""
+    today = jakarta_today(now)
+    return or_(
+        and_(
+            ComplaintRecord.status == ComplaintStatus.VERIFIED.value,
+            ComplaintRecord.verification_due < today,
+        ),
+        and_(
+            ComplaintRecord.status == ComplaintStatus.DISPATCHED.value,
+            ComplaintRecord.follow_up_due.is_not(None),
+            ComplaintRecord.follow_up_due < today,
+        ),
+    )
 
 
 def missed_a_deadline(complaint: ComplaintRecord, now: dt.datetime) -> bool:

@@ -76,10 +76,19 @@ async def list_complaints(
     agency: Annotated[
         SingleLineText | None, Query(max_length=64, description="The agency now responsible.")
     ] = None,
+    overdue: Annotated[
+        bool | None,
+        Query(
+            description="Only complaints whose current stage's deadline has passed (`true`), "
+            "or only those still in time or closed (`false`)."
+        ),
+    ] = None,
     cursor: Annotated[SingleLineText | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ComplaintPage:
-    return await complaints.search(complaints_, caller, nik, status, agency, cursor, limit)
+    return await complaints.search(
+        complaints_, caller, nik, status, agency, cursor, limit, overdue=overdue
+    )
 
 
 @router.get(

@@ -324,3 +324,9 @@ MANDATE = {
     "active": _example("A husband lets his wife renew his vehicle tax for a month", "mandate")
 }
 MANDATES = {"both ways": _example("One mandate given, one received, newest first", "mandates")}
+WORKING_CALENDAR = {
+    "2026": _example(
+        "2026, trimmed to March: Nyepi and Idul Fitri with their collective leave",
+        "working_calendar",
+    )
+}

@@ -2,7 +2,7 @@
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -105,6 +105,30 @@ class Readiness(BaseModel):
     status: str = Field(description="`ready`, `degraded` (an agency is down) or `not_ready`.")
     database: str
     agencies: dict[str, AgencyHealthReport]
+
+
+class DayOffView(BaseModel):
+    date: dt.date
+    name_id: str
+    name_en: str
+    kind: Literal["public_holiday", "collective_leave"] = Field(
+        description="`collective_leave`: cuti bersama, set each year by joint ministerial "
+        "decree; government offices close as on a public holiday."
+    )
+
+
+class WorkingCalendar(BaseModel):
+    """The calendar every deadline of the API counts working days on."""
+
+    year: int
+    timezone: Literal["Asia/Jakarta"] = "Asia/Jakarta"
+    weekend: list[Literal["saturday", "sunday"]] = Field(
+        description="Days of the week that are never working days."
+    )
+    days_off: list[DayOffView] = Field(
+        description="Every other day that is not a working day, in date order (a holiday on a "
+        "weekend is listed too)."
+    )
 
 
 class KbliList(BaseModel):

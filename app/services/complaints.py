@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.bus.registry import AdapterRegistry
@@ -281,7 +281,10 @@ async def search(
     agency: str | None,
     cursor: str | None,
     limit: int,
+    overdue: bool | None = None,
 ) -> ComplaintPage:
+    """`overdue` is decided in the query, not after it: a counter looking for late complaints
+    is shown, and has disclosed to it, only those, not every open complaint of its agency."""
     if caller.subject_nik is not None:
         refuse_other_citizen(caller, nik or caller.subject_nik, operation="complaint.search")
         nik = caller.subject_nik
@@ -292,6 +295,9 @@ async def search(
         query = query.where(ComplaintRecord.status == status.value)
     if agency:
         query = query.where(ComplaintRecord.agency == agency)
+    if overdue is not None:
+        late = deadlines.overdue_clause(now())
+        query = query.where(late if overdue else not_(late))
     if cursor:
         at, complaint_id = decode_cursor(cursor)
         query = query.where(

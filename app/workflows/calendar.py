@@ -3,6 +3,7 @@ public holidays and collective leave (cuti bersama), from the maintained `holida
 (its `public` and `government` categories for Indonesia), not a hand list."""
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,27 @@ def _holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays(
         "ID", years=[year, year + 1], categories=(holidays.PUBLIC, holidays.GOVERNMENT)
     )
+
+
+@dataclass(frozen=True)
+class DayOff:
+    day: dt.date
+    name_id: str
+    name_en: str
+    collective_leave: bool
+
+
+def days_off(year: int) -> list[DayOff]:
+    """The year's public holidays and collective leave, with their names: the calendar every
+    deadline here is counted on, for a frontend to count the same way."""
+    both = (holidays.PUBLIC, holidays.GOVERNMENT)
+    named_id = holidays.country_holidays("ID", years=year, categories=both, language="id")
+    named_en = holidays.country_holidays("ID", years=year, categories=both, language="en_US")
+    leave = holidays.country_holidays("ID", years=year, categories=(holidays.GOVERNMENT,))
+    return [
+        DayOff(day, named_id[day], named_en.get(day, named_id[day]), day in leave)
+        for day in sorted(named_id)
+    ]
 
 
 def is_working_day(day: dt.date) -> bool:

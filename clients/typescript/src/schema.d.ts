@@ -533,6 +533,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reference/working-calendar/{year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The working-day calendar deadlines are counted on
+         * @description Every deadline in this API (a service request's `sla_deadline`, a complaint's stages, a permit's verification) counts working days in Asia/Jakarta: Monday to Friday, without national public holidays and collective leave (cuti bersama). This is that calendar, so a frontend can say how many working days are left and count exactly as the gateway does. It changes only when the government sets a year's days off.
+         */
+        get: operations["working_calendar_v1_reference_working_calendar__year__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reports/performance": {
         parameters: {
             query?: never;
@@ -2265,6 +2285,24 @@ export interface components {
              * Format: int64
              */
             version: number;
+        };
+        /** DayOffView */
+        DayOffView: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /**
+             * Kind
+             * @description `collective_leave`: cuti bersama, set each year by joint ministerial decree; government offices close as on a public holiday.
+             * @enum {string}
+             */
+            kind: "public_holiday" | "collective_leave";
+            /** Name En */
+            name_en: string;
+            /** Name Id */
+            name_id: string;
         };
         /**
          * DeclaredFetch
@@ -4603,6 +4641,33 @@ export interface components {
              */
             version: number;
         };
+        /**
+         * WorkingCalendar
+         * @description The calendar every deadline of the API counts working days on.
+         */
+        WorkingCalendar: {
+            /**
+             * Days Off
+             * @description Every other day that is not a working day, in date order (a holiday on a weekend is listed too).
+             */
+            days_off: components["schemas"]["DayOffView"][];
+            /**
+             * Timezone
+             * @default Asia/Jakarta
+             * @constant
+             */
+            timezone?: "Asia/Jakarta";
+            /**
+             * Weekend
+             * @description Days of the week that are never working days.
+             */
+            weekend: ("saturday" | "sunday")[];
+            /**
+             * Year
+             * Format: int64
+             */
+            year: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -6172,6 +6237,8 @@ export interface operations {
                 status?: components["schemas"]["ComplaintStatus"] | null;
                 /** @description The agency now responsible. */
                 agency?: string | null;
+                /** @description Only complaints whose current stage's deadline has passed (`true`), or only those still in time or closed (`false`). */
+                overdue?: boolean | null;
                 cursor?: string | null;
                 limit?: number;
             };
@@ -8417,6 +8484,58 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["AgencyTimeoutProblem"];
+                };
+            };
+        };
+    };
+    working_calendar_v1_reference_working_calendar__year__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The calendar year. */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkingCalendar"];
+                };
+            };
+            /** @description `validation-error`: A parameter or field is malformed; `errors` names each one. No agency was called. */
+            422: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
+                };
+            };
+            /** @description `internal-error`: An unexpected fault in the gateway; it is logged under the request id. */
+            500: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Language": components["headers"]["Content-Language"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    traceparent: components["headers"]["traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
                 };
             };
         };
