@@ -1,6 +1,7 @@
 /**
  * The complaints the counter's agency holds whose current stage ran past its deadline, with
- * both stage deadlines, found a bounded number of pages at a time. Listing complaints uses
+ * both stage deadlines, a page at a time. The gateway picks the late ones (`overdue=true`), so
+ * only they are read and only they enter citizens' access logs. Listing complaints uses
  * citizens' data (each one shown is recorded in that citizen's access log), so the officer
  * states a purpose here too, and nothing is read until they ask.
  */
@@ -11,7 +12,6 @@ import type { Lang, Translate } from "../lib/i18n.js";
 import { ErrorSummary, focusById } from "./fields.js";
 import { formatDate, formatDateTime, stageKey } from "./format.js";
 import { composePurpose, problemText, type PurposeDraft, type PurposeField } from "./lookup.js";
-import { scanOverdue, START, type OpenStage, type ScanPosition } from "./overdue.js";
 import { PurposeFields, purposeFieldId } from "./PurposeFields.js";
 import { agencyName } from "./sources.js";
 import type { CounterKey } from "./strings.js";
@@ -19,9 +19,7 @@ import type { CounterKey } from "./strings.js";
 type Complaint = Schemas["Complaint"];
 
 const ID = "overdue";
-const PAGE_SIZE = 50;
-const WANT = 10;
-const MAX_PAGES = 5;
+const PAGE_SIZE = 20;
 const PURPOSE_FIELDS: readonly PurposeField[] = ["purpose", "purposeOther", "queue"];
 
 /** Both stage deadlines, the one the complaint is in now in bold. */
@@ -59,43 +57,42 @@ export function OverdueComplaints({
   const [draft, setDraft] = useState<PurposeDraft>({ choice: "purposeOverdue", other: "", queue: "" });
   const [errors, setErrors] = useState<Partial<Record<PurposeField, string>>>({});
   const [found, setFound] = useState<Complaint[] | undefined>(undefined);
-  const [position, setPosition] = useState<ScanPosition>(START);
+  /** Where the next page starts; null once the last page is read. */
+  const [cursor, setCursor] = useState<string | null>(null);
   const [purpose, setPurpose] = useState("");
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<string | undefined>(undefined);
   const inFlight = useRef(false);
   const results = useRef<HTMLElement>(null);
-  /** Counts fresh scans (not "load more"); each one moves focus to what it found. */
-  const [scans, setScans] = useState(0);
+  /** Counts fresh reads (not "load more"); each one moves focus to what it found. */
+  const [freshReads, setFreshReads] = useState(0);
   const name = agencyName(agency, t);
 
   useEffect(() => {
-    if (scans > 0) results.current?.focus();
-  }, [scans]);
+    if (freshReads > 0) results.current?.focus();
+  }, [freshReads]);
   const keepResults = (element: HTMLElement | null) => {
     results.current = element;
   };
 
-  const read = async (from: ScanPosition, stated: string, before: Complaint[]) => {
+  const read = async (from: string | null, stated: string, before: Complaint[]) => {
     if (inFlight.current) return;
     inFlight.current = true;
     setBusy(true);
     setFailure(undefined);
     try {
-      const fetchPage = (stage: OpenStage, cursor: string | null) =>
-        call(
-          api.GET("/v1/complaints", {
-            params: { query: { agency, status: stage, cursor, limit: PAGE_SIZE }, header: { "x-purpose": stated } },
-          }),
-        );
-      const result = await scanOverdue(fetchPage, from, WANT, MAX_PAGES);
+      const page = await call(
+        api.GET("/v1/complaints", {
+          params: { query: { agency, overdue: true, cursor: from, limit: PAGE_SIZE }, header: { "x-purpose": stated } },
+        }),
+      );
       const seen = new Set(before.map((c) => c.id));
-      const all = [...before, ...result.found.filter((c) => !seen.has(c.id))];
+      const all = [...before, ...page.items.filter((c) => !seen.has(c.id))];
       setFound(all);
-      setPosition(result.next);
+      setCursor(page.next_cursor);
       setPurpose(stated);
       announce(all.length === 0 ? t("overdueEmpty", { agency: name }) : t("overdueFound", { count: all.length }));
-      if (before.length === 0) setScans((n) => n + 1);
+      if (before.length === 0) setFreshReads((n) => n + 1);
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) onSignedOut();
       setFailure(errorMessage(err, lang));
@@ -117,7 +114,7 @@ export function OverdueComplaints({
       return;
     }
     setErrors({});
-    void read(START, checked.value, []);
+    void read(null, checked.value, []);
   };
 
   const summary = PURPOSE_FIELDS.flatMap((f) => {
@@ -196,13 +193,13 @@ export function OverdueComplaints({
               </table>
             </div>
           )}
-          {position !== null ? (
+          {cursor !== null ? (
             <div class="actions">
               <button
                 type="button"
                 class="button--secondary"
                 aria-disabled={busy ? "true" : undefined}
-                onClick={() => void read(position, purpose, found)}
+                onClick={() => void read(cursor, purpose, found)}
               >
                 {t("overdueMore")}
               </button>
