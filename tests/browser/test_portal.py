@@ -4,6 +4,7 @@ and answered, a parent acting for a child and the child's access log saying so. 
 what a person sees (roles and accessible names, in Bahasa Indonesia, the default), and the
 screenshots the README shows are taken here."""
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,9 +13,11 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from app.workflows.calendar import is_working_day, jakarta_today
 from simulators.stack import Stack
 from simulators.world import personas
 from tests.browser.conftest import screenshot, session_of, sign_in_at_provider, sign_in_citizen
+from tests.browser.test_counter import in_indonesian
 
 pytestmark = pytest.mark.e2e
 
@@ -65,6 +68,17 @@ def h1(page: Page, name: str | re.Pattern[str]) -> None:
     expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
 
 
+def deadline_as_shown(deadline: dt.date) -> str:
+    """A deadline as the portal writes it, with the working days left counted on the gateway's
+    own calendar (weekends, public holidays and collective leave skipped)."""
+    today = jakarta_today(dt.datetime.now(dt.UTC))
+    left = sum(
+        is_working_day(today + dt.timedelta(days=n)) for n in range(1, (deadline - today).days + 1)
+    )
+    counted = f"{left} hari kerja lagi" if left > 0 else "hari ini hari kerja terakhir"
+    return f"{in_indonesian(deadline)} ({counted})"
+
+
 def test_a_signed_in_citizen_sees_their_profile_with_their_vehicles(page: Page) -> None:
     citizen = DEMO["several_vehicles_overdue"]
     page.goto("/")
@@ -105,6 +119,11 @@ def test_a_citizen_renews_vehicle_tax_pays_and_gets_a_receipt(page: Page) -> Non
     h1(page, "Perpanjangan pajak kendaraan")
     status = page.get_by_role("status").filter(has_text="Status:")
     expect(status).to_have_text(re.compile("Menunggu pembayaran"), timeout=SLOW_MS)
+    request_id = page.url.rsplit("/", 1)[-1]
+    request = page.request.get(f"/api/v1/service-requests/{request_id}").json()
+    term = page.locator("dt", has_text="Batas waktu layanan")
+    due = term.locator("xpath=following-sibling::dd[1]")
+    expect(due).to_have_text(deadline_as_shown(dt.date.fromisoformat(request["sla_deadline"])))
     payment = page.get_by_role("region", name="Pembayaran")
     expect(payment.get_by_text(re.compile(r"^Rp [\d.]+$"))).to_be_visible()
     amount = payment.get_by_text(re.compile(r"^Rp [\d.]+$")).inner_text()

@@ -8,7 +8,6 @@ import {
   jakartaToday,
   maskNik,
   parseCalendarDate,
-  workingDaysUntil,
 } from "../src/lib/format.js";
 
 describe("rupiah", () => {
@@ -47,31 +46,22 @@ describe("dates in Asia/Jakarta", () => {
   });
 });
 
-describe("working-day deadlines", () => {
-  it("skips the weekend", () => {
-    // Friday 5 December 2025 to Monday 8 December: one working day.
-    assert.equal(workingDaysUntil("2025-12-05", "2025-12-08"), 1);
-    assert.equal(workingDaysUntil("2025-12-08", "2025-12-15"), 5);
-    assert.equal(workingDaysUntil("2025-12-08", "2025-12-08"), 0);
-  });
-
-  it("counts a passed deadline as negative working days", () => {
-    assert.equal(workingDaysUntil("2025-12-08", "2025-12-05"), -1);
-    assert.equal(workingDaysUntil("2025-12-15", "2025-12-08"), -5);
-  });
-
-  it("skips the public holidays it is told of", () => {
-    // Christmas 2025 is a Thursday.
-    assert.equal(workingDaysUntil("2025-12-24", "2025-12-26"), 2);
-    assert.equal(workingDaysUntil("2025-12-24", "2025-12-26", new Set(["2025-12-25"])), 1);
-  });
-
+describe("deadlines", () => {
   it("says how many working days are left, or how late, next to the date", () => {
-    const monday = new Date("2025-12-08T03:00:00Z");
-    assert.equal(formatDeadline("2025-12-10", monday, "id"), "Rabu, 10 Desember 2025 (2 hari kerja lagi)");
-    assert.equal(formatDeadline("2025-12-09", monday, "en"), "Tuesday, 9 December 2025 (1 working day left)");
-    assert.equal(formatDeadline("2025-12-08", monday, "id"), "Senin, 8 Desember 2025 (hari ini hari kerja terakhir)");
-    assert.equal(formatDeadline("2025-12-04", monday, "en"), "Thursday, 4 December 2025 (2 working days late)");
+    assert.equal(formatDeadline("2025-12-10", "id", { kind: "left", days: 2 }), "Rabu, 10 Desember 2025 (2 hari kerja lagi)");
+    assert.equal(formatDeadline("2025-12-09", "en", { kind: "left", days: 1 }), "Tuesday, 9 December 2025 (1 working day left)");
+    assert.equal(formatDeadline("2025-12-08", "id", { kind: "lastDay" }), "Senin, 8 Desember 2025 (hari ini hari kerja terakhir)");
+    assert.equal(formatDeadline("2025-12-04", "en", { kind: "late", days: 2 }), "Thursday, 4 December 2025 (2 working days late)");
+    assert.equal(formatDeadline("2025-12-04", "id", { kind: "late", days: 2 }), "Kamis, 4 Desember 2025 (terlambat 2 hari kerja)");
+  });
+
+  it("says a deadline passed over a weekend has passed, not that it is zero days late", () => {
+    assert.equal(formatDeadline("2025-12-05", "id", { kind: "late", days: 0 }), "Jumat, 5 Desember 2025 (tenggat sudah lewat)");
+    assert.equal(formatDeadline("2025-12-05", "en", { kind: "late", days: 0 }), "Friday, 5 December 2025 (past the deadline)");
+  });
+
+  it("shows the date alone while the working days are not known", () => {
+    assert.equal(formatDeadline("2025-12-10", "id", undefined), "Rabu, 10 Desember 2025");
   });
 });
 

@@ -3,6 +3,7 @@
  * clock is a parameter), so the unit tests pin them. Dates are shown in Asia/Jakarta, where
  * every deadline of the service standard is counted, whatever the browser's own zone.
  */
+import type { Standing } from "./calendar.js";
 import type { Lang } from "./i18n.js";
 
 export const ZONE = "Asia/Jakarta";
@@ -59,54 +60,39 @@ export function jakartaToday(now: Date): string {
   return parts;
 }
 
-function isWeekend(date: Date): boolean {
-  const day = date.getUTCDay();
-  return day === 0 || day === 6;
-}
-
-/**
- * Working days from `today` (exclusive) to `deadline` (inclusive): Monday to Friday, without
- * the given public holidays. The gateway knows the holiday calendar and this page does not,
- * so callers pass what they know; with none, a holiday in between is counted as a working day.
- * Negative when the deadline has passed (how many working days ago).
- */
-export function workingDaysUntil(today: string, deadline: string, holidays: ReadonlySet<string> = new Set()): number {
-  const from = parseCalendarDate(today);
-  const to = parseCalendarDate(deadline);
-  if (from === null || to === null) return 0;
-  return to >= from ? countWorkingDays(from, to, holidays) : -countWorkingDays(to, from, holidays);
-}
-
-/** Working days d with after < d <= upTo. */
-function countWorkingDays(after: Date, upTo: Date, holidays: ReadonlySet<string>): number {
-  let count = 0;
-  const cursor = new Date(after);
-  while (cursor < upTo) {
-    cursor.setUTCDate(cursor.getUTCDate() + 1);
-    if (!isWeekend(cursor) && !holidays.has(cursor.toISOString().slice(0, 10))) count += 1;
-  }
-  return count;
-}
-
-const deadlineText: Record<Lang, { today: string; left: (n: number) => string; late: (n: number) => string }> = {
+const deadlineText: Record<Lang, { today: string; passed: string; left: (n: number) => string; late: (n: number) => string }> = {
   id: {
     today: "hari ini hari kerja terakhir",
+    passed: "tenggat sudah lewat",
     left: (n) => `${n} hari kerja lagi`,
     late: (n) => `terlambat ${n} hari kerja`,
   },
   en: {
     today: "today is the last working day",
+    passed: "past the deadline",
     left: (n) => `${n} working ${n === 1 ? "day" : "days"} left`,
     late: (n) => `${n} working ${n === 1 ? "day" : "days"} late`,
   },
 };
 
-/** `Senin, 8 Desember 2025 (3 hari kerja lagi)`: the date and where today stands against it. */
-export function formatDeadline(deadline: string, now: Date, lang: Lang): string {
-  const days = workingDaysUntil(jakartaToday(now), deadline);
+/**
+ * `Senin, 8 Desember 2025 (3 hari kerja lagi)`: the date and where today stands against it,
+ * counted on the gateway's calendar (`lib/calendar.ts`); the date alone when no standing is
+ * known yet, since a count without the holidays could be wrong.
+ */
+export function formatDeadline(deadline: string, lang: Lang, standing: Standing | undefined): string {
+  const date = formatDate(deadline, lang, { weekday: true });
+  if (standing === undefined) return date;
   const words = deadlineText[lang];
-  const relative = days > 0 ? words.left(days) : days === 0 ? words.today : words.late(-days);
-  return `${formatDate(deadline, lang, { weekday: true })} (${relative})`;
+  const relative =
+    standing.kind === "left"
+      ? words.left(standing.days)
+      : standing.kind === "lastDay"
+        ? words.today
+        : standing.days === 0
+          ? words.passed
+          : words.late(standing.days);
+  return `${date} (${relative})`;
 }
 
 /** A NIK with its middle masked, as the gateway shows other people's: `3374********0001`. */

@@ -6,14 +6,14 @@ import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import { api, call, errorMessage, idempotencyKey, type Schemas } from "../lib/api.js";
 import { agencyName } from "../lib/agencies.js";
-import { formatDateTime, formatDeadline } from "../lib/format.js";
+import { formatDateTime } from "../lib/format.js";
 import { useAsync } from "../lib/hooks.js";
 import { useLang, useT } from "../lib/i18n.js";
 import { Link, navigate, useLocation } from "../lib/router.js";
 import { COMPLAINT_STATUS_KEY, HISTORY_KIND_KEY } from "./model.js";
 import { portalStrings } from "./strings.js";
 import { useSubject } from "./subject.js";
-import { Async, ErrorBox, Fact } from "./ui.js";
+import { Async, Deadline, ErrorBox, Fact } from "./ui.js";
 
 /** How often an open complaint is read again while its page is open. */
 const POLL_MS = 5000;
@@ -199,7 +199,7 @@ function ComplaintView({ complaint }: { complaint: Schemas["Complaint"] }): JSX.
             <span class="code">{complaint.agency_reference}</span>
           </Fact>
         )}
-        {complaint.deadline !== null && <Fact term={t("complaintDeadline")}>{formatDeadline(complaint.deadline, new Date(), lang)}</Fact>}
+        {complaint.deadline !== null && <Fact term={t("complaintDeadline")}><Deadline date={complaint.deadline} /></Fact>}
         <Fact term={t("submittedAt")}>{formatDateTime(complaint.filed_at, lang)}</Fact>
       </dl>
       <section class="card" aria-labelledby="answer-title">

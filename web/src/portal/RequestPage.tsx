@@ -8,14 +8,14 @@ import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import { api, call, errorMessage, idempotencyKey, type Schemas } from "../lib/api.js";
 import { agencyName } from "../lib/agencies.js";
-import { formatDate, formatDateTime, formatDeadline, formatRupiah } from "../lib/format.js";
+import { formatDate, formatDateTime, formatRupiah } from "../lib/format.js";
 import { useAsync } from "../lib/hooks.js";
 import { useLang, useT } from "../lib/i18n.js";
 import { Link } from "../lib/router.js";
 import { REQUEST_STATUS_KEY, requestSettled, SERVICE_KEY, STEP_STATE_KEY, stepLabel } from "./model.js";
 import { portalStrings } from "./strings.js";
 import { SurveyForm } from "./SurveyForm.js";
-import { Async, ErrorBox, Fact } from "./ui.js";
+import { Async, Deadline, ErrorBox, Fact } from "./ui.js";
 
 type Request = Schemas["ServiceRequest"];
 
@@ -61,7 +61,7 @@ function RequestView({ request, onPaid }: { request: Request; onPaid: () => void
         </Fact>
         <Fact term={t("submittedAt")}>{formatDateTime(request.submitted_at, lang)}</Fact>
         {!requestSettled(request.status) && (
-          <Fact term={t("requestDeadline")}>{formatDeadline(request.sla_deadline, new Date(), lang)}</Fact>
+          <Fact term={t("requestDeadline")}><Deadline date={request.sla_deadline} /></Fact>
         )}
       </dl>
       {request.service === "vehicle-tax-renewal" && request.status === "awaiting_payment" && request.payment !== null && (

@@ -1,10 +1,12 @@
 /**
- * Small pieces every portal page uses: the loading line, an error with a retry, and the
- * switch that renders one of the three states of `useAsync`.
+ * Small pieces every portal page uses: the loading line, an error with a retry, the switch
+ * that renders one of the three states of `useAsync`, and a deadline in working days.
  */
 import type { ComponentChildren, JSX } from "preact";
+import { useDeadlineStanding } from "../lib/calendar.js";
+import { formatDeadline } from "../lib/format.js";
 import type { Loaded } from "../lib/hooks.js";
-import { useT } from "../lib/i18n.js";
+import { useLang, useT } from "../lib/i18n.js";
 import { portalStrings } from "./strings.js";
 
 export function Loading(): JSX.Element {
@@ -53,4 +55,10 @@ export function Fact({ term, children }: { term: string; children: ComponentChil
       <dd>{children}</dd>
     </>
   );
+}
+
+/** A deadline's date and the working days left or late, once the gateway's calendar is here. */
+export function Deadline({ date }: { date: string }): JSX.Element {
+  const { lang } = useLang();
+  return <>{formatDeadline(date, lang, useDeadlineStanding(date))}</>;
 }
