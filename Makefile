@@ -23,7 +23,7 @@ run: install web
 
 test: install web chromium
 	cd web && npm test --silent
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 lint: install $(WEB_DEPS)
 	$(VENV)/bin/ruff check .

@@ -7,13 +7,17 @@ counts what reached each agency, so tests can prove that bad input called nobody
 
 import asyncio
 import gc
+import itertools
 import logging
 import os
+import re
+import shutil
 import tempfile
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
+from inspect import isasyncgenfunction, isgeneratorfunction
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +25,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
-from sqlalchemy import insert, inspect, text
+from sqlalchemy import insert, inspect, make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.audit.chain import GENESIS
@@ -29,7 +33,7 @@ from app.auth.scopes import ClientKind, Scope
 from app.auth.tokens import TokenClaims
 from app.bus.registry import InstanceSpec
 from app.config import AgencyEndpoint, Settings
-from app.db.migrate import downgrade
+from app.db.migrate import downgrade, upgrade
 from app.db.models import AuditChainHead, Base
 from app.main import create_app
 from app.observability import log_handler
@@ -54,7 +58,26 @@ SIMULATOR_FACTORIES = {
 }
 # A second vehicle-tax backend, for moving an agency to a new endpoint.
 SPARE_VEHICLE_TAX = "http://vehicle-tax-b.test"
-EXTERNAL_DATABASE = os.environ.get("DATABASE_URL")
+RUN_DATABASE = os.environ.get("DATABASE_URL")
+"""The database server the run was pointed at (CI's PostgreSQL), if any."""
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _of_this_worker(url: str | None) -> str | None:
+    """Under pytest-xdist every worker has a database of its own on the same server, named after
+    the run's and the worker (`satupintu_ci_gw0`): each test empties the tables it starts from,
+    which on one shared database would pull rows from under another worker's test."""
+    if not url or not XDIST_WORKER:
+        return url
+    parsed = make_url(url)
+    database = f"{parsed.database}_{XDIST_WORKER}"
+    return parsed.set(database=database).render_as_string(hide_password=False)
+
+
+EXTERNAL_DATABASE = _of_this_worker(RUN_DATABASE)
+if EXTERNAL_DATABASE:
+    # Tests, and the processes they start, that read the variable get this worker's database.
+    os.environ["DATABASE_URL"] = EXTERNAL_DATABASE
 GATEWAY_URL = "http://gateway.test"
 RUN_SECRETS_ENV = fresh_secrets()
 """This run's secrets by variable name, for gateways started as processes: on a shared
@@ -131,20 +154,126 @@ def socket_agencies() -> Iterator[SocketAgencies]:
         yield started
 
 
+def _in_a_thread(work: Callable[..., Any] | Coroutine[Any, Any, Any], *args: Any) -> None:
+    """Run blocking work or a coroutine on a thread of its own, so that it has its own event
+    loop whoever calls it: a sync fixture, a hook, or a fixture of an async test."""
+    with ThreadPoolExecutor(1) as pool:
+        if callable(work):
+            pool.submit(work, *args).result()
+        else:
+            pool.submit(asyncio.run, work).result()
+
+
+async def _recreate_database(url: str, *, create: bool) -> None:
+    """Drop this worker's database (and make it again when `create`), connected through the
+    run's own database, the one the server is known to have."""
+    assert RUN_DATABASE is not None
+    name = make_url(url).database
+    server = make_url(RUN_DATABASE)
+    engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if create:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await engine.dispose()
+
+
+def _worker_database() -> str | None:
+    """This xdist worker's database on the run's server, when it has one of its own (a SQLite
+    file, per worker too, needs no making)."""
+    if EXTERNAL_DATABASE is None or EXTERNAL_DATABASE == RUN_DATABASE:
+        return None
+    return None if make_url(EXTERNAL_DATABASE).get_backend_name() == "sqlite" else EXTERNAL_DATABASE
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """An xdist worker's database exists before any fixture (the browser tests' session stack
+    among them) reaches for it; it is made empty, whatever an earlier run left."""
+    if database := _worker_database():
+        _in_a_thread(_recreate_database(database, create=True))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if database := _worker_database():
+        _in_a_thread(_recreate_database(database, create=False))
+
+
+def _xdist_group(item: pytest.Function) -> str | None:
+    """Which tests must run on one xdist worker: those sharing a fixture that outlives a test
+    and is costly to make (a stack of processes, a browser, an installed example), which every
+    worker running one of them would otherwise make again. A module's shared fixtures group
+    its tests; a session fixture groups the tests of its directory when it holds something
+    to tear down (the browser tests' stack), not when it only computes a value (a simulated
+    world, built in milliseconds). This file's shared fixtures are cheap, made per worker."""
+    group = None
+    for name in item.fixturenames:
+        for definition in item._fixtureinfo.name2fixturedefs.get(name, ()):
+            if not definition.baseid or definition.func.__module__ == __name__:
+                continue  # a plugin's, or this file's
+            if definition.scope in {"module", "class"}:
+                group = f"module:{item.nodeid.partition('::')[0]}"
+            elif definition.scope in {"session", "package"} and (
+                isgeneratorfunction(definition.func) or isasyncgenfunction(definition.func)
+            ):
+                return f"session:{definition.baseid}"
+    return group
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `--dist loadgroup` (pyproject's addopts) the rest of the tests go one by one to
+    whichever worker is free."""
+    for item in items:
+        if isinstance(item, pytest.Function) and (group := _xdist_group(item)):
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 LOG_CAPTURE = Path(tempfile.gettempdir()) / f"satupintu-test-logs-{os.getpid()}.jsonl"
+UNMASKED_NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
 
 
 @pytest.fixture(scope="session", autouse=True)
 def captured_logs() -> Iterator[Path]:
-    """Every log line of the run, through the gateway's own production handler, so a test can
-    prove no NIK leaves unmasked (`tests/test_zz_log_privacy.py`)."""
+    """Every log line of the run (of this worker, under xdist), through the gateway's own
+    production handler, so a test can prove no NIK leaves unmasked
+    (`tests/test_zz_log_privacy.py`). The same check runs on the whole capture when the
+    session ends, so that lines logged after that test ran, or by another xdist worker's
+    tests, are held to it too: a leak fails the run in this fixture's teardown."""
     with LOG_CAPTURE.open("w", encoding="utf-8") as stream:
         handler = log_handler(stream, "json")
         handler.name = "test-capture"
         logging.getLogger().addHandler(handler)
         yield LOG_CAPTURE
         logging.getLogger().removeHandler(handler)
+    leaks = [
+        line
+        for line in LOG_CAPTURE.read_text(encoding="utf-8").splitlines()
+        if UNMASKED_NIK.search(line)
+    ]
     LOG_CAPTURE.unlink(missing_ok=True)
+    assert leaks == [], f"an unmasked NIK was logged during the run: {leaks[:5]}"
+
+
+FULL_COLLECTION_EVERY = 10
+"""Tests between two full garbage collections of the test process (see `_young_heap`)."""
+
+
+@pytest.fixture(scope="session")
+def _test_numbers() -> Iterator[int]:
+    return itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _young_heap(_test_numbers: Iterator[int]) -> None:
+    """Every gateway start collects the whole heap before freezing it (`app.heap`). In the
+    test process that heap holds the whole suite, every module and collected case, some
+    600,000 objects: a third to half a second a start, the largest single cost of the run.
+    Frozen here first, the start's collection walks only what this test has made; the
+    gateway's stop unfreezes everything again. Frozen with it is the garbage of the tests just
+    before, so every tenth test collects fully first: the run's memory stays bounded, and no
+    test sees a heap other than one a running gateway has."""
+    if next(_test_numbers) % FULL_COLLECTION_EVERY == 0:
+        gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture
@@ -165,21 +294,32 @@ def _fresh_external_database() -> None:
 def _empty_tables(database_url: str) -> None:
     """Every test on the shared server starts from empty tables, as each SQLite test starts
     from a new file: no leftover complaint for a courier to pick up, no tampered audit chain,
-    no rows another test's counts would include."""
+    no rows another test's counts would include, and sequences from 1 again. DELETE, children
+    first, rather than TRUNCATE: on tables this small it takes a tenth of the time (20 against
+    200 ms a test), TRUNCATE's cost being its new files per table, not the rows."""
 
     async def empty() -> None:
         engine = create_async_engine(database_url)
         async with engine.begin() as conn:
             existing = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
-            tables = [t.name for t in Base.metadata.sorted_tables if t.name in existing]
-            if tables:
-                await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name in existing]
+            sequences = await conn.scalars(
+                text(
+                    "SELECT quote_ident(sequencename) FROM pg_sequences"
+                    " WHERE schemaname = current_schema()"
+                )
+            )
+            statements = [f"DELETE FROM {table}" for table in tables]
+            statements += [f"ALTER SEQUENCE {sequence} RESTART" for sequence in sequences]
+            if statements:  # one round trip: asyncpg sends a script without arguments as is
+                driver = (await conn.get_raw_connection()).driver_connection
+                assert driver is not None
+                await driver.execute("; ".join(statements))
             if AuditChainHead.__tablename__ in existing:
                 await conn.execute(insert(AuditChainHead).values(id=1, seq=0, hash=GENESIS))
         await engine.dispose()
 
-    with ThreadPoolExecutor(1) as pool:  # a loop of its own, whoever calls the fixture
-        pool.submit(asyncio.run, empty()).result()
+    _in_a_thread(empty())
 
 
 @contextmanager
@@ -202,12 +342,23 @@ def started_stack(directory: Path, *, agencies: bool = True) -> Iterator[Stack]:
         yield started
 
 
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database at the newest revision, migrated once a run. Each test starts from a
+    copy, which the gateway finds current, instead of running every migration again (a fifth
+    of a second a test); tests/test_migrations.py still runs them down and up from nothing."""
+    path = tmp_path_factory.mktemp("migrated") / "gateway.db"
+    _in_a_thread(upgrade, f"sqlite+aiosqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def database_url(tmp_path, _fresh_external_database) -> str:
+def database_url(tmp_path, _fresh_external_database, _migrated_sqlite) -> str:
     if EXTERNAL_DATABASE:
         url = Settings(database_url=EXTERNAL_DATABASE).database_url
         _empty_tables(url)
         return url
+    shutil.copyfile(_migrated_sqlite, tmp_path / "gateway.db")
     return f"sqlite+aiosqlite:///{tmp_path}/gateway.db"
 
 

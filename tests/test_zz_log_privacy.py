@@ -1,5 +1,6 @@
 """No NIK appears unmasked in the logs. Named to run last, so that it reads the log lines of
-the whole run, captured through the gateway's production handler."""
+the whole run (of its worker, under `pytest -n`), captured through the gateway's production
+handler; `captured_logs` checks the whole capture of every worker again when its session ends."""
 
 import json
 import logging
