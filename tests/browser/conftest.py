@@ -9,6 +9,7 @@ pages: the NIK, the demo PIN, then consent."""
 
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -37,7 +38,12 @@ from simulators.stack import (
 from tests.conftest import EXTERNAL_DATABASE, RUN_SECRETS_ENV, _empty_tables
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path("docs/screenshots")
+SCREENSHOTS = Path(
+    os.environ.get("SATUPINTU_SCREENSHOTS")
+    or Path(tempfile.gettempdir()) / f"satupintu-screenshots-{os.getpid()}"
+)
+"""Where the tests put their screenshots: the README's (`docs/screenshots`) only when asked
+(`make screenshots`), so an ordinary test run never rewrites committed files."""
 DESKTOP = ViewportSize(width=1280, height=800)
 PHONE = ViewportSize(width=360, height=740)
 #: What the web app is built from; the build is redone when any of it is newer than its output.
@@ -169,7 +175,7 @@ def act_for(page: Page, parent_nik: str, child_nik: str, return_to: str = "/") -
 
 
 def screenshot(page: Page, name: str, *, phone: bool = False) -> Path:
-    """`docs/screenshots/<name>.png` of the page at 1280x800 (or 360 px wide, `phone`)."""
+    """`<name>.png` in `SCREENSHOTS` of the page at 1280x800 (or 360 px wide, `phone`)."""
     page.set_viewport_size(PHONE if phone else DESKTOP)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
