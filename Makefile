@@ -8,7 +8,7 @@ CLIENT_DEPS := $(CLIENT)/node_modules/.package-lock.json
 SPECTRAL_DEPS := openapi/node_modules/.package-lock.json
 WEB_DEPS := web/node_modules/.package-lock.json
 
-.PHONY: install run test lint format openapi openapi-check spectral client web chromium bench clean
+.PHONY: install run test lint format openapi openapi-check spectral client web chromium screenshots bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,10 @@ $(WEB_DEPS): web/package-lock.json
 
 web: $(WEB_DEPS)
 	cd web && npm run --silent build
+
+# The README's screenshots, re-taken by the browser tests that drive the app through each flow.
+screenshots: install web chromium
+	SATUPINTU_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest tests/browser -p no:xdist
 
 # The browser tests drive Debian's Chromium. Where it is missing and this is Debian as root (a
 # fresh CI machine), it is installed; elsewhere the browser tests skip and say how to get it.
