@@ -23,7 +23,7 @@ run: install web
 
 test: install web chromium
 	cd web && npm test --silent
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n $${PYTEST_WORKERS:-auto}
 
 lint: install $(WEB_DEPS)
 	$(VENV)/bin/ruff check .
