@@ -21,6 +21,21 @@ DEMO_PRODUCT_SCOPES = frozenset({"health_insurance:read", "land_certificates:rea
 """The scopes of the demo's declared data products (`declarations/*.json`), so the demo
 clients read them as soon as the products are registered; until then they release nothing."""
 
+COUNTER_SCOPES = frozenset(
+    {
+        Scope.IDENTITY_READ,
+        Scope.VEHICLES_READ,
+        Scope.BUSINESSES_READ,
+        Scope.REQUESTS_READ,
+        Scope.REQUESTS_WRITE,
+        Scope.COMPLAINTS_READ,
+        Scope.COMPLAINTS_WRITE,
+    }
+)
+"""What a public service mall counter does for the citizen at the desk: look them up, start
+and follow their service requests and complaints; no family cards, no administration, no
+reports."""
+
 DEMO_CLIENTS = (
     DemoClient(
         "demo-officer",
@@ -32,40 +47,10 @@ DEMO_CLIENTS = (
         "demo-portal",
         "Demo citizen portal",
         ClientKind.PORTAL,
-        frozenset(
-            {
-                Scope.IDENTITY_READ,
-                Scope.IDENTITY_FULL,
-                Scope.FAMILY_READ,
-                Scope.VEHICLES_READ,
-                Scope.BUSINESSES_READ,
-                Scope.REQUESTS_READ,
-                Scope.REQUESTS_WRITE,
-                Scope.COMPLAINTS_READ,
-                Scope.COMPLAINTS_WRITE,
-                *DEMO_PRODUCT_SCOPES,
-            }
-        ),
+        # The citizen's own portal also shows the whole identity record and the family card.
+        COUNTER_SCOPES | {Scope.IDENTITY_FULL, Scope.FAMILY_READ} | DEMO_PRODUCT_SCOPES,
     ),
-    DemoClient(
-        "demo-counter",
-        "Demo MPP counter console",
-        ClientKind.OFFICER,
-        # What a public service mall counter does for the citizen at the desk: look them up,
-        # start and follow their service requests and complaints; no family cards, no
-        # administration, no reports.
-        frozenset(
-            {
-                Scope.IDENTITY_READ,
-                Scope.VEHICLES_READ,
-                Scope.BUSINESSES_READ,
-                Scope.REQUESTS_READ,
-                Scope.REQUESTS_WRITE,
-                Scope.COMPLAINTS_READ,
-                Scope.COMPLAINTS_WRITE,
-            }
-        ),
-    ),
+    DemoClient("demo-counter", "Demo MPP counter console", ClientKind.OFFICER, COUNTER_SCOPES),
 )
 
 
