@@ -165,6 +165,21 @@ export function createApp(deps: Dependencies): App {
       return;
     }
     const existing = current(request);
+    // A new id on every sign-in, so an id planted before it is worth nothing after.
+    const startSession = (role: Session["role"], own: Session["own"], expiresAt: number) => {
+      if (existing !== undefined) sessions.delete(existing.id);
+      const session: Session = {
+        id: newId(),
+        role,
+        nik: signedIn.nik,
+        name: signedIn.name,
+        own,
+        actingFor: null,
+        expiresAt,
+      };
+      sessions.set(session.id, session);
+      redirect(response, started.returnTo, [unbind, sessionCookie(session)]);
+    };
     if (started.role === "officer") {
       if (!config.counterOfficers.has(signedIn.nik)) {
         const text = DENIED_OFFICER[started.lang];
@@ -182,18 +197,7 @@ export function createApp(deps: Dependencies): App {
         back(error.error);
         return;
       }
-      if (existing !== undefined) sessions.delete(existing.id);
-      const session: Session = {
-        id: newId(),
-        role: "officer",
-        nik: signedIn.nik,
-        name: signedIn.name,
-        own: null,
-        actingFor: null,
-        expiresAt: now() + OFFICER_SESSION_MS,
-      };
-      sessions.set(session.id, session);
-      redirect(response, started.returnTo, [unbind, sessionCookie(session)]);
+      startSession("officer", null, now() + OFFICER_SESSION_MS);
       return;
     }
     if (started.actFor !== null) {
@@ -223,19 +227,7 @@ export function createApp(deps: Dependencies): App {
       back(error.error);
       return;
     }
-    // A new id on every sign-in, so an id planted before it is worth nothing after.
-    if (existing !== undefined) sessions.delete(existing.id);
-    const session: Session = {
-      id: newId(),
-      role: "citizen",
-      nik: signedIn.nik,
-      name: signedIn.name,
-      own: grant,
-      actingFor: null,
-      expiresAt: grant.expiresAt,
-    };
-    sessions.set(session.id, session);
-    redirect(response, started.returnTo, [unbind, sessionCookie(session)]);
+    startSession("citizen", grant, grant.expiresAt);
   };
 
   const refusedWrite = (request: IncomingMessage, response: ServerResponse): boolean => {

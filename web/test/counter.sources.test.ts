@@ -29,6 +29,9 @@ test("an agency that did not answer is named in plain words with the part that i
 test("agencies have names a citizen knows, and an unknown code stays visible", () => {
   assert.equal(agencyName("bapenda_31", id), "Bapenda DKI Jakarta (SAMSAT)");
   assert.equal(agencyName("bapenda_35", en), "Bapenda Jawa Timur (SAMSAT)");
+  assert.equal(agencyName("bapenda_99", en), "Bapenda of province 99 (SAMSAT)");
+  assert.equal(agencyName("vehicle_tax", id), "Bapenda (SAMSAT)");
+  assert.equal(agencyName("civil_registry", en), "Civil registry (Dukcapil)");
   assert.equal(agencyName("kantah_3174", en), "Land office 3174");
   assert.equal(agencyName("ministry_of_magic", id), "ministry_of_magic");
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  addressLine,
   formatDate,
   formatDateTime,
   formatDeadline,
@@ -69,5 +70,21 @@ describe("NIK masking", () => {
   it("keeps the region and the serial, hides the birth date", () => {
     assert.equal(maskNik("3374091203840001"), "3374********0001");
     assert.equal(maskNik("123"), "123");
+  });
+});
+
+describe("addresses", () => {
+  it("read on one line as on a KTP, by the regions' names", () => {
+    const region = (code: string, name: string) => ({ code, name });
+    const address = {
+      street: "Jl. Pemuda No. 12",
+      rt: "003",
+      rw: "007",
+      village: region("3374091001", "Sekayu"),
+      district: region("337409", "Semarang Tengah"),
+      regency: region("3374", "Kota Semarang"),
+      province: region("33", "Jawa Tengah"),
+    };
+    assert.equal(addressLine(address), "Jl. Pemuda No. 12, RT 003/RW 007, Sekayu, Semarang Tengah, Kota Semarang, Jawa Tengah");
   });
 });

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { agencyName, agencyPart } from "../src/lib/agencies.js";
 import { matchPath } from "../src/lib/router.js";
 import { loginUrl, parseSession } from "../src/lib/session.js";
 
@@ -49,20 +48,5 @@ describe("routes", () => {
     assert.equal(matchPath("/permohonan/:id", "/permohonan"), null);
     assert.equal(matchPath("/permohonan/:id", "/pengaduan/1"), null);
     assert.deepEqual(matchPath("/counter/*", "/counter/a/b"), {});
-  });
-});
-
-describe("agency names", () => {
-  it("name a provincial tax office by its province", () => {
-    assert.equal(agencyName("bapenda_31", "id"), "Bapenda DKI Jakarta");
-    assert.equal(agencyName("bapenda_35", "en"), "Bapenda Jawa Timur");
-    assert.equal(agencyPart("bapenda_33"), "vehicles");
-  });
-
-  it("name national agencies and land offices, and show an unknown code as itself", () => {
-    assert.equal(agencyName("civil_registry", "en"), "Dukcapil (civil registry)");
-    assert.equal(agencyName("kantah_3273", "id"), "Kantor Pertanahan Kota Bandung");
-    assert.equal(agencyName("new_agency", "id"), "new_agency");
-    assert.equal(agencyPart("investment_licensing"), "businesses");
   });
 });

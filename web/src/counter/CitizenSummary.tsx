@@ -6,24 +6,13 @@
  */
 import type { VNode } from "preact";
 import type { Schemas } from "../lib/api.js";
+import { addressLine } from "../lib/format.js";
 import type { Lang, Translate } from "../lib/i18n.js";
 import { formatDate, formatRupiah } from "./format.js";
 import { silentSources, withheldParts } from "./sources.js";
 import type { CounterKey } from "./strings.js";
 
 type Profile = Schemas["CitizenProfile"];
-
-function addressLine(address: Schemas["Address"], t: Translate<CounterKey>): string {
-  return t("addressLine", {
-    street: address.street,
-    rt: address.rt,
-    rw: address.rw,
-    village: address.village.name,
-    district: address.district.name,
-    regency: address.regency.name,
-    province: address.province.name,
-  });
-}
 
 function taxText(tax: Schemas["TaxAssessment"], t: Translate<CounterKey>, lang: Lang): string {
   if (tax.status === "paid") return t("taxPaid", { date: formatDate(tax.due_date, lang) });
@@ -125,7 +114,7 @@ export function CitizenSummary({ profile, t, lang }: { profile: Profile; t: Tran
         <dt>{t("nameTerm")}</dt>
         <dd>{name}</dd>
         <dt>{t("addressTerm")}</dt>
-        <dd>{addressLine(identity.address, t)}</dd>
+        <dd>{addressLine(identity.address)}</dd>
         <dt>{t("lifeTerm")}</dt>
         <dd>
           {identity.deceased

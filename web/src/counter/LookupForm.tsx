@@ -7,7 +7,7 @@ import type { VNode } from "preact";
 import { useState } from "preact/hooks";
 import { api, ApiError, call, errorMessage, type Schemas } from "../lib/api.js";
 import { useLang, type Translate } from "../lib/i18n.js";
-import { ErrorSummary, focusById, TextField } from "./fields.js";
+import { ErrorSummary, focusById, SubmitButton, TextField } from "./fields.js";
 import { checkLookup, formFieldOf, problemText, type LookupDraft, type LookupField } from "./lookup.js";
 import { PurposeFields, purposeFieldId } from "./PurposeFields.js";
 import type { CounterKey } from "./strings.js";
@@ -134,11 +134,7 @@ export function LookupForm({
             {failure}
           </p>
         )}
-        <div class="actions">
-          <button type="submit" aria-disabled={busy ? "true" : undefined}>
-            {busy ? t("lookupBusy") : t("lookupSubmit")}
-          </button>
-        </div>
+        <SubmitButton busy={busy} label={t("lookupSubmit")} busyLabel={t("lookupBusy")} />
       </form>
     </section>
   );

@@ -9,7 +9,7 @@ import type { VNode } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, call, errorMessage, type Schemas } from "../lib/api.js";
 import type { Lang, Translate } from "../lib/i18n.js";
-import { ErrorSummary, focusById } from "./fields.js";
+import { ErrorSummary, focusById, SubmitButton } from "./fields.js";
 import { formatDate, formatDateTime, stageKey } from "./format.js";
 import { composePurpose, problemText, type PurposeDraft, type PurposeField } from "./lookup.js";
 import { PurposeFields, purposeFieldId } from "./PurposeFields.js";
@@ -131,11 +131,7 @@ export function OverdueComplaints({
       <form noValidate onSubmit={onSubmit} class="card">
         <ErrorSummary title={t("errorSummary")} problems={summary} />
         <PurposeFields idPrefix={ID} draft={draft} onChange={setDraft} errors={errors} t={t} />
-        <div class="actions">
-          <button type="submit" aria-disabled={busy ? "true" : undefined}>
-            {busy ? t("overdueBusy") : t("overdueShow")}
-          </button>
-        </div>
+        <SubmitButton busy={busy} label={t("overdueShow")} busyLabel={t("overdueBusy")} />
       </form>
       {failure !== undefined && (
         <p class="alert alert--error" role="alert">

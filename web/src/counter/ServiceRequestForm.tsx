@@ -9,7 +9,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, ApiError, call, errorMessage, idempotencyKey, type Schemas } from "../lib/api.js";
 import type { Lang, Translate } from "../lib/i18n.js";
 import { SubmissionKeys } from "./drafts.js";
-import { ErrorSummary, focusById, SelectField, TextField } from "./fields.js";
+import { ErrorSummary, focusById, SelectField, SubmitButton, TextField } from "./fields.js";
 import { formatDate, formatDateTime, formatRupiah, statusKey } from "./format.js";
 import { formFieldOf, problemText } from "./lookup.js";
 import {
@@ -308,11 +308,7 @@ export function ServiceRequestForm({
             {failure}
           </p>
         )}
-        <div class="actions">
-          <button type="submit" aria-disabled={busy ? "true" : undefined}>
-            {busy ? t("submitBusy") : t("submitRequest")}
-          </button>
-        </div>
+        <SubmitButton busy={busy} label={t("submitRequest")} busyLabel={t("submitBusy")} />
       </form>
     </section>
   );

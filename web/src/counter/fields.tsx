@@ -118,6 +118,21 @@ export function ErrorSummary({ title, problems }: { title: string; problems: rea
   );
 }
 
+/**
+ * A form's submit button. While the form is busy it says so and is only `aria-disabled`, not
+ * `disabled`, so focus stays on it and a screen reader hears the busy label; the form's submit
+ * handler ignores a press meanwhile.
+ */
+export function SubmitButton({ busy, label, busyLabel }: { busy: boolean; label: string; busyLabel: string }): VNode {
+  return (
+    <div class="actions">
+      <button type="submit" aria-disabled={busy ? "true" : undefined}>
+        {busy ? busyLabel : label}
+      </button>
+    </div>
+  );
+}
+
 /** Moves focus to the element with this id, if it is on the page. */
 export function focusById(id: string): void {
   const element = document.getElementById(id);

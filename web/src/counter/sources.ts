@@ -3,65 +3,29 @@
  * and which part of the profile is missing because of it, and which parts the counter's
  * permissions do not release at all (the profile's `sources` and `withheld`).
  */
+import { readAgencyCode } from "../lib/agencies.js";
 import type { Params, Translate } from "../lib/i18n.js";
 import type { Schemas } from "../lib/api.js";
 import type { CounterKey } from "./strings.js";
 
-/** Province names of the tax offices (Kemendagri codes), for the agency's plain name. */
-const PROVINCES: Readonly<Record<string, string>> = {
-  "11": "Aceh",
-  "12": "Sumatera Utara",
-  "13": "Sumatera Barat",
-  "14": "Riau",
-  "15": "Jambi",
-  "16": "Sumatera Selatan",
-  "17": "Bengkulu",
-  "18": "Lampung",
-  "19": "Kepulauan Bangka Belitung",
-  "21": "Kepulauan Riau",
-  "31": "DKI Jakarta",
-  "32": "Jawa Barat",
-  "33": "Jawa Tengah",
-  "34": "DI Yogyakarta",
-  "35": "Jawa Timur",
-  "36": "Banten",
-  "51": "Bali",
-  "52": "Nusa Tenggara Barat",
-  "53": "Nusa Tenggara Timur",
-  "61": "Kalimantan Barat",
-  "62": "Kalimantan Tengah",
-  "63": "Kalimantan Selatan",
-  "64": "Kalimantan Timur",
-  "65": "Kalimantan Utara",
-  "71": "Sulawesi Utara",
-  "72": "Sulawesi Tengah",
-  "73": "Sulawesi Selatan",
-  "74": "Sulawesi Tenggara",
-  "75": "Gorontalo",
-  "76": "Sulawesi Barat",
-  "81": "Maluku",
-  "82": "Maluku Utara",
-  "91": "Papua",
-  "92": "Papua Barat",
-  "93": "Papua Selatan",
-  "94": "Papua Tengah",
-  "95": "Papua Pegunungan",
-  "96": "Papua Barat Daya",
-};
+const NATIONAL_KEYS: ReadonlyMap<string, CounterKey> = new Map<string, CounterKey>([
+  ["civil_registry", "agencyCivilRegistry"],
+  ["investment_licensing", "agencyLicensing"],
+  ["vehicle_tax", "agencyVehicleTax"],
+  ["bpjs_kesehatan", "agencyHealth"],
+]);
 
-/** An agency instance's plain name ("Bapenda DKI Jakarta (SAMSAT)"), its code when unknown. */
+/** An agency instance's plain name at the counter ("Bapenda DKI Jakarta (SAMSAT)"), its code when unknown. */
 export function agencyName(code: string, t: Translate<CounterKey>): string {
-  if (code === "civil_registry") return t("agencyCivilRegistry");
-  if (code === "investment_licensing") return t("agencyLicensing");
-  if (code === "vehicle_tax") return t("agencyVehicleTax");
-  if (code === "bpjs_kesehatan") return t("agencyHealth");
-  const office = /^bapenda_(\d{2})$/.exec(code);
-  if (office !== null) {
-    const province = PROVINCES[office[1] as string];
-    return province === undefined ? t("agencyTaxOfficeUnknown", { code: office[1] as string }) : t("agencyTaxOffice", { province });
+  const national = NATIONAL_KEYS.get(code);
+  if (national !== undefined) return t(national);
+  const agency = readAgencyCode(code);
+  if (agency.kind === "taxOffice") {
+    return agency.provinceName === undefined
+      ? t("agencyTaxOfficeUnknown", { code: agency.province })
+      : t("agencyTaxOffice", { province: agency.provinceName });
   }
-  const land = /^kantah_(\d{4})$/.exec(code);
-  if (land !== null) return t("agencyLand", { code: land[1] as string });
+  if (agency.kind === "landOffice") return t("agencyLand", { code: agency.regency });
   return code;
 }
 

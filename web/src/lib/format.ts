@@ -3,12 +3,19 @@
  * clock is a parameter), so the unit tests pin them. Dates are shown in Asia/Jakarta, where
  * every deadline of the service standard is counted, whatever the browser's own zone.
  */
+import type { Schemas } from "./api.js";
 import type { Standing } from "./calendar.js";
 import type { Lang } from "./i18n.js";
 
 export const ZONE = "Asia/Jakarta";
 
 const LOCALE: Record<Lang, string> = { id: "id-ID", en: "en-GB" };
+
+/** An address on one line, as on a KTP; it reads the same in both languages. */
+export function addressLine(address: Schemas["Address"]): string {
+  const { street, rt, rw, village, district, regency, province } = address;
+  return `${street}, RT ${rt}/RW ${rw}, ${village.name}, ${district.name}, ${regency.name}, ${province.name}`;
+}
 
 /** Whole rupiah as Indonesians write it: `Rp 3.450.000` (English: `Rp 3,450,000`). */
 export function formatRupiah(amount: number, lang: Lang): string {

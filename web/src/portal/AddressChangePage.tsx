@@ -5,11 +5,11 @@
  */
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
-import { api, ApiError, call, errorMessage, idempotencyKey } from "../lib/api.js";
+import { api, call } from "../lib/api.js";
+import { addressLine } from "../lib/format.js";
 import { useAsync } from "../lib/hooks.js";
-import { useLang, useT } from "../lib/i18n.js";
-import { navigate } from "../lib/router.js";
-import { addressLine } from "./model.js";
+import { useT } from "../lib/i18n.js";
+import { useFiling } from "./filing.js";
 import { portalStrings, type PortalKey } from "./strings.js";
 import { useSubject } from "./subject.js";
 import { ErrorBox } from "./ui.js";
@@ -35,7 +35,6 @@ export function addressErrors(fields: Fields): FieldErrors {
 
 export function AddressChangePage(): JSX.Element {
   const t = useT(portalStrings);
-  const { lang } = useLang();
   const subject = useSubject();
   const current = useAsync(
     () => call(api.GET("/v1/citizens/{nik}", { params: { path: { nik: subject.nik }, query: { include: ["family"] } } })),
@@ -43,9 +42,7 @@ export function AddressChangePage(): JSX.Element {
   );
   const [fields, setFields] = useState<Fields>({ street: "", rt: "", rw: "", village_code: "" });
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [key] = useState(idempotencyKey);
+  const { busy, error, file } = useFiling();
 
   const set = (name: keyof Fields) => (event: Event) =>
     setFields((prev) => ({ ...prev, [name]: (event.currentTarget as HTMLInputElement).value }));
@@ -59,20 +56,7 @@ export function AddressChangePage(): JSX.Element {
       document.getElementById(`address-${first}`)?.focus();
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
-      const created = await call(
-        api.POST("/v1/service-requests", {
-          params: { header: { "idempotency-key": key } },
-          body: { service: "address-change", nik: subject.nik, data: { ...fields, street: fields.street.trim() } },
-        }),
-      );
-      navigate(`/permohonan/${encodeURIComponent(created.id)}`);
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : errorMessage(err, lang));
-      setBusy(false);
-    }
+    await file({ service: "address-change", nik: subject.nik, data: { ...fields, street: fields.street.trim() } });
   };
 
   const field = (name: keyof Fields, label: PortalKey, hint?: PortalKey, inputMode?: "numeric" | "decimal") => {
@@ -112,7 +96,7 @@ export function AddressChangePage(): JSX.Element {
       <h1>{t("addressTitle")}</h1>
       <p>{t("addressIntro")}</p>
       {current.result.state === "ready" && (
-        <p class="muted">{t("addressCurrent", { address: addressLine(current.result.data.identity.address, t) })}</p>
+        <p class="muted">{t("addressCurrent", { address: addressLine(current.result.data.identity.address) })}</p>
       )}
       <form onSubmit={submit} noValidate>
         {field("street", "street")}

@@ -5,12 +5,12 @@
 import type { JSX } from "preact";
 import { api, call, type Schemas } from "../lib/api.js";
 import { agencyName } from "../lib/agencies.js";
-import { formatDate, formatRupiah, jakartaToday } from "../lib/format.js";
+import { addressLine, formatDate, formatRupiah, jakartaToday } from "../lib/format.js";
 import { useAsync } from "../lib/hooks.js";
 import { useLang, useT } from "../lib/i18n.js";
 import { Link } from "../lib/router.js";
 import { startActingFor } from "../lib/session.js";
-import { actableChildren, addressLine, missingFor, missingSources, RELATIONSHIP_KEY, type MissingSource } from "./model.js";
+import { actableChildren, missingFor, missingSources, RELATIONSHIP_KEY, type MissingSource } from "./model.js";
 import { portalStrings } from "./strings.js";
 import { useSubject } from "./subject.js";
 import { Async, Fact } from "./ui.js";
@@ -64,7 +64,7 @@ function Identity({ identity }: { identity: Schemas["Identity"] }): JSX.Element 
       <dl class="facts">
         <Fact term={t("fullName")}>{identity.full_name}</Fact>
         <Fact term={t("nik")}>{identity.nik}</Fact>
-        <Fact term={t("address")}>{addressLine(identity.address, t)}</Fact>
+        <Fact term={t("address")}>{addressLine(identity.address)}</Fact>
       </dl>
       {identity.deceased && <p class="alert alert--info">{t("deceased")}</p>}
     </section>

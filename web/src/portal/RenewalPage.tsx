@@ -4,11 +4,12 @@
  */
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
-import { api, call, errorMessage, idempotencyKey, type Schemas } from "../lib/api.js";
+import { api, call, type Schemas } from "../lib/api.js";
 import { formatRupiah } from "../lib/format.js";
 import { useAsync } from "../lib/hooks.js";
 import { useLang, useT } from "../lib/i18n.js";
-import { navigate, useLocation } from "../lib/router.js";
+import { useLocation } from "../lib/router.js";
+import { useFiling } from "./filing.js";
 import { missingSources } from "./model.js";
 import { portalStrings } from "./strings.js";
 import { useSubject } from "./subject.js";
@@ -40,27 +41,12 @@ function RenewalForm({ vehicles }: { vehicles: Schemas["CitizenVehicles"] }): JS
   const renewable = vehicles.items.filter((v) => !v.blocked);
   const wanted = query.get("plat");
   const [plate, setPlate] = useState(renewable.find((v) => v.plate_number === wanted)?.plate_number ?? renewable[0]?.plate_number ?? "");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [key] = useState(idempotencyKey);
+  const { busy, error, file } = useFiling();
   const missing = missingSources(vehicles.sources, lang);
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const created = await call(
-        api.POST("/v1/service-requests", {
-          params: { header: { "idempotency-key": key } },
-          body: { service: "vehicle-tax-renewal", nik: subject.nik, data: { plate_number: plate } },
-        }),
-      );
-      navigate(`/permohonan/${encodeURIComponent(created.id)}`);
-    } catch (err) {
-      setError(errorMessage(err, lang));
-      setBusy(false);
-    }
+    await file({ service: "vehicle-tax-renewal", nik: subject.nik, data: { plate_number: plate } });
   };
 
   return (

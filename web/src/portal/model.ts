@@ -249,19 +249,6 @@ export function completeSurvey(
   return { ok: true, answers: answers as Schemas["SurveyAnswers"] };
 }
 
-/** An address on one line, as on a KTP. */
-export function addressLine(address: Schemas["Address"], t: Translate<PortalKey>): string {
-  return t("addressLine", {
-    street: address.street,
-    rt: address.rt,
-    rw: address.rw,
-    village: address.village.name,
-    district: address.district.name,
-    regency: address.regency.name,
-    province: address.province.name,
-  });
-}
-
 /** The end of a chosen day in Jakarta, as the instant a mandate expires. */
 export function endOfJakartaDay(isoDate: string): string {
   return `${isoDate}T23:59:59+07:00`;
