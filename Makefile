@@ -74,7 +74,7 @@ web: $(WEB_DEPS)
 
 # The README's screenshots, re-taken by the browser tests that drive the app through each flow.
 screenshots: install web chromium
-	SATUPINTU_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest tests/browser -p no:xdist
+	SATUPINTU_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest tests/browser -n 0
 
 # The browser tests drive Debian's Chromium. Where it is missing and this is Debian as root (a
 # fresh CI machine), it is installed; elsewhere the browser tests skip and say how to get it.
