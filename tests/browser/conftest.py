@@ -71,9 +71,11 @@ def build_web() -> None:
     subprocess.run(["npm", "run", "--silent", "build"], cwd=WEB_DIR, check=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The whole system as `make run` starts it, with the web app, on free ports."""
+    """The whole system as `make run` starts it, with the web app, on free ports. It lives no
+    longer than the browser tests: on a shared database (CI's PostgreSQL) its gateway's worker
+    would otherwise go on claiming the service requests of every later test."""
     build_web()
     directory = tmp_path_factory.mktemp("web")
     if EXTERNAL_DATABASE:
