@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -387,3 +388,32 @@ async def test_a_registration_that_would_not_work_is_refused_and_nothing_changes
     engine = admin_gateway.app.state.engine
     async with engine.connect() as conn:
         assert (await conn.execute(select(AgencySettingChange))).all() == []
+
+
+async def test_a_watcher_round_that_read_before_a_removal_does_not_bring_it_back(
+    admin_gateway, monkeypatch
+):
+    """The watcher reads the table, an administrator removes the instance in this process
+    meanwhile, then the watcher would apply what it read: it must not put Bali back."""
+    from app.services import agencies as agency_service
+
+    assert (await admin_gateway.post("/v1/agencies", json=_bali())).status_code == 201
+    admin = admin_gateway.app.state.agency_admin
+    watcher = agency_service.EndpointWatcher(
+        admin.sessions, admin.registry, admin.secrets, admin.configured, interval_s=60
+    )
+    read_before_removal = agency_service.effective_instances
+
+    async def removed_while_reading(*args: Any, **kwargs: Any) -> Any:
+        wanted = await read_before_removal(*args, **kwargs)
+        assert "bapenda_51" in wanted
+        assert (await admin_gateway.delete("/v1/agencies/bapenda_51")).status_code == 204
+        return wanted
+
+    monkeypatch.setattr(agency_service, "effective_instances", removed_while_reading)
+    await watcher.sync()
+    monkeypatch.setattr(agency_service, "effective_instances", read_before_removal)
+
+    assert admin.registry.agency("bapenda_51") is None
+    again = await admin_gateway.post("/v1/agencies", json=_bali())
+    assert again.status_code == 201, again.text

@@ -137,6 +137,9 @@ class AdapterRegistry:
         self._agencies: dict[str, Agency] = {}
         self._providers: dict[tuple[str, type], list[Provider[Any]]] = {}
         self._routes: dict[tuple[str, type, tuple[str, ...]], list[Provider[Any]]] = {}
+        self.generation = 0
+        """Counts every change of the instances, so one who read the wanted state elsewhere
+        can tell whether it changed here meanwhile, and not apply a stale picture over it."""
         for spec in instances:
             if spec.kind in kinds:
                 self.configure(spec)
@@ -202,6 +205,7 @@ class AdapterRegistry:
             self._forget_routes()
 
     def _forget_routes(self) -> None:
+        self.generation += 1
         self._providers.clear()
         self._routes.clear()
 

@@ -372,11 +372,16 @@ class EndpointWatcher:
         )
 
     async def sync(self) -> None:
+        """An administrator's change in this process, made while the table was being read,
+        makes what was read stale: it is then not applied, and the next round reads again."""
+        before = self._registry.generation
         async with self._sessions() as session:
             latest = await session.scalar(select(func.max(AgencySettingRecord.updated_at)))
         if latest is None or latest == self._seen:
             return
         wanted = await effective_instances(self._sessions, self._secrets, self._configured)
+        if self._registry.generation != before:
+            return
         for agency in self._registry.agencies():
             if agency.code not in wanted and agency.spec.product is None:
                 self._registry.remove(agency.code)
