@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.services import idempotency, service_requests
+from app.workflows.engine import Engine
 from tests.service_request_helpers import submit, wait_for
 
 
@@ -67,3 +68,25 @@ async def test_a_request_that_never_settles_is_a_conflict_to_retry(
     races_lost[0] = 0
     again = await gateway.post(f"/v1/service-requests/{request['id']}/cancel")
     assert again.status_code == 202, again.text
+
+
+async def test_a_worker_that_loses_a_run_of_races_still_moves_the_request_on(
+    gateway, personas, monkeypatch
+):
+    """The worker's own writes lose too (to a citizen's cancel or payment). After twelve lost
+    races in a row it must carry on, not leave the request until its 30 s lease expires."""
+    remaining = [12]
+    load = Engine._load
+
+    async def losing_load(self: Engine, *args: Any, **kwargs: Any) -> Any:
+        if remaining[0] > 0:
+            remaining[0] -= 1
+            raise StaleDataError("the citizen changed the row first")
+        return await load(self, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "_load", losing_load)
+
+    request = await _awaiting_payment(gateway, personas)
+
+    assert remaining[0] == 0
+    assert all(step["attempts"] <= 1 for step in request["steps"]), request["steps"]

@@ -9,19 +9,13 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
-from tenacity import (
-    AsyncRetrying,
-    RetryError,
-    retry_if_exception_type,
-    stop_after_delay,
-    wait_random_exponential,
-)
+from tenacity import RetryError
 
 from app.agencies.endpoint_policy import EndpointPolicy, EndpointRefused
 from app.auth.delegation import may_request
 from app.bus.registry import AdapterRegistry, NotServed
 from app.db.models import ServiceRequestRecord
+from app.db.version_races import PATIENCE_S, retry_version_races
 from app.problems import ProblemError, ProblemKind
 from app.schemas.identifiers import check_nik
 from app.schemas.problem import FieldError
@@ -53,9 +47,8 @@ from app.workflows.definitions import (
 )
 from app.workflows.engine import add_event, new_step, now, step_agency
 
-CHANGE_PATIENCE_S = 5.0
-"""How long a citizen's change keeps trying against a request a worker is busy with: longer
-than a worker takes to settle one step, well inside a client's usual timeout."""
+CHANGE_PATIENCE_S = PATIENCE_S
+"""How long a citizen's change keeps trying against a request a worker is busy with."""
 
 
 @dataclass(frozen=True)
@@ -305,11 +298,7 @@ async def _change(
         return 202, view(request).model_dump(mode="json")
 
     try:
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type(StaleDataError),
-            wait=wait_random_exponential(multiplier=0.01, max=0.25),
-            stop=stop_after_delay(CHANGE_PATIENCE_S),
-        ):
+        async for attempt in retry_version_races(CHANGE_PATIENCE_S):
             with attempt:
                 _, answer = await idempotency.once(
                     requests.sessions, caller, key, action, authorise=authorise, effect=effect

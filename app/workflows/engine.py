@@ -19,12 +19,13 @@ from typing import Any, TypeVar, cast
 import httpx
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
+from tenacity import RetryError
 
 from app.adapters.base import AgencyError, AgencyNotFound, AgencyRejected, Capability
 from app.agencies.jurisdiction import describe_regions
 from app.bus.registry import AdapterRegistry, NotServed, Provider
 from app.db.models import RequestEventRecord, RequestStepRecord, ServiceRequestRecord
+from app.db.version_races import PATIENCE_S, retry_version_races
 from app.schemas.service_requests import FINAL_STATUSES, RequestStatus, ServiceCode, StepState
 from app.schemas.sources import SourceStatus
 from app.services.agency_calls import AgencyCallLog, failure_status
@@ -149,6 +150,8 @@ class Engine:
         self._registry = registry
         self.worker_id = worker_id
         self.lease_s = lease_s
+        # Losing version races for longer than a third of the lease would risk the lease.
+        self._race_patience_s = min(PATIENCE_S, lease_s / 3)
         self._step_pause_s = step_pause_s
         self._retry_base_s = retry_base_s
 
@@ -189,15 +192,16 @@ class Engine:
         return request
 
     async def _start_next_step(self, request_id: str) -> _Claimed | None:
-        for _ in range(5):
-            try:
-                async with self._sessions.begin() as session:
-                    request = await self._load(session, request_id)
-                    if request is None:
-                        return None
-                    return self._mark_next_running(request)
-            except StaleDataError:
-                continue
+        try:
+            async for attempt in retry_version_races(self._race_patience_s):
+                with attempt:
+                    async with self._sessions.begin() as session:
+                        request = await self._load(session, request_id)
+                        if request is None:
+                            return None
+                        return self._mark_next_running(request)
+        except RetryError:
+            log.warning("request %s kept changing; left until its lease expires", request_id)
         return None
 
     def _mark_next_running(self, request: ServiceRequestRecord) -> _Claimed | None:
@@ -322,16 +326,18 @@ class Engine:
         self, request_id: str, claimed: _Claimed, outcome: Outcome | Exception
     ) -> bool:
         """Persist what the agency said. Returns whether to go on with the next step."""
-        for conflict in range(5):
-            try:
-                async with self._sessions.begin() as session:
-                    request = await self._load(session, request_id)
-                    if request is None:
-                        return False
-                    step = next(s for s in request.steps if s.position == claimed.step_position)
-                    return self._apply(request, step, outcome, changed_meanwhile=conflict > 0)
-            except StaleDataError:
-                continue
+        try:
+            async for attempt in retry_version_races(self._race_patience_s):
+                with attempt:
+                    async with self._sessions.begin() as session:
+                        request = await self._load(session, request_id)
+                        if request is None:
+                            return False
+                        step = next(s for s in request.steps if s.position == claimed.step_position)
+                        changed_meanwhile = attempt.retry_state.attempt_number > 1
+                        return self._apply(request, step, outcome, changed_meanwhile)
+        except RetryError:
+            log.warning("request %s kept changing; its outcome waits for a retry", request_id)
         return False
 
     def _apply(
