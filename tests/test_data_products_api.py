@@ -16,6 +16,8 @@ from app.db.models import DataProductVersion
 from app.main import create_app
 from app.products.declaration import ProductDeclaration
 from app.products.declared_adapter import validate_declaration
+from app.products.store import ProductStore
+from app.products.watcher import ProductWatcher
 from tests.conftest import (
     AGENCY_HOSTS,
     SIMULATOR_FACTORIES,
@@ -445,3 +447,30 @@ async def test_the_documented_example_is_a_declaration_the_engine_accepts(admin)
     declared = ProductDeclaration.model_validate(example["value"])
 
     assert validate_declaration(declared) == []
+
+
+async def test_a_watcher_round_that_read_before_a_removal_does_not_bring_it_back(
+    app, admin, monkeypatch
+):
+    """The watcher reads the store, an administrator removes the product in this process
+    meanwhile, then the watcher would apply what it read: the product must stay removed, and
+    its agency code free for the next declaration."""
+    await _register(admin)
+    store = app.state.product_store
+    watcher = ProductWatcher(store, interval_s=60)
+    read_before_removal = ProductStore.every
+
+    async def removed_while_reading(self: ProductStore) -> Any:
+        active = await read_before_removal(self)
+        assert [v.name for v in active] == ["health_insurance"]
+        assert (await admin.delete("/v1/data-products/health_insurance")).status_code == 204
+        return active
+
+    monkeypatch.setattr(ProductStore, "every", removed_while_reading)
+    await watcher.sync()
+    monkeypatch.setattr(ProductStore, "every", read_before_removal)
+
+    assert store.catalog.get("health_insurance") is None
+    assert store.registry.agency("bpjs_kesehatan") is None
+    again = await admin.put("/v1/data-products/health_insurance", json=declaration())
+    assert again.status_code == 201, again.text

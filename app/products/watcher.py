@@ -26,11 +26,17 @@ class ProductWatcher:
         )
 
     async def sync(self) -> None:
-        latest = await self._store.latest_change()
+        """A change made in this process while the store was being read makes what was read
+        stale (applying it would bring back a product just removed): it is then not applied,
+        and the next round reads again."""
+        store = self._store
+        before = store.registry.generation
+        latest = await store.latest_change()
         if latest is None or latest == self._seen:
             return
-        store = self._store
         active = {version.name: version for version in await store.every()}
+        if store.registry.generation != before:
+            return
         for product in store.catalog.products():
             if product.name not in active:
                 wiring.withdraw(product.name, store.registry, store.catalog)
