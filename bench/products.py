@@ -64,6 +64,11 @@ HAND_WRITTEN = "hand-written (example package)"
 DECLARED = "declared (`declarations/health_insurance.json`)"
 NAMED = "adapter named by a declaration, records checked"
 REPLAYED = "replayed, no HTTP"
+#: Why the replayed rows carry no target, printed under them wherever they are shown.
+NOT_THE_TARGET = (
+    "The replayed rows are not the target: CPU per call, as issue #17 states it, includes the "
+    "HTTP exchange, and they leave it out to show where the adapter's own work goes."
+)
 
 
 class Recorder:
@@ -263,9 +268,14 @@ def ratios_of(results: list[Measured]) -> dict[str, float]:
 def rows(results: list[Measured]) -> list[str]:
     hand = {m.mode: m.cpu_ms for m in results if m.label == HAND_WRITTEN}
     return [
-        f"| {m.mode} | {m.label} | {m.calls:,} | {m.cpu_ms:.3f} | {m.cpu_ms / hand[m.mode]:.2f} |"
+        f"| {_mode_cell(m.mode)} | {m.label} | {m.calls:,} | {m.cpu_ms:.3f} | "
+        f"{m.cpu_ms / hand[m.mode]:.2f} |"
         for m in results
     ]
+
+
+def _mode_cell(mode: str) -> str:
+    return f"{mode} (not the target)" if mode == REPLAYED else mode
 
 
 def section(table: list[str], calls: int, concurrency: int) -> list[str]:
@@ -287,6 +297,8 @@ def section(table: list[str], calls: int, concurrency: int) -> list[str]:
         "| mode | adapter | calls | CPU ms / call | ratio to hand-written |",
         "|---|---|---|---|---|",
         *table,
+        "",
+        NOT_THE_TARGET,
     ]
 
 
@@ -298,6 +310,14 @@ def targets(ratios: Mapping[str, float]) -> list[tuple[str, float, bool]]:
     ]
 
 
+def missed(checks: list[tuple[str, float, bool]]) -> list[str]:
+    """One line per target not met, naming it and what was measured: the reason a bench run
+    fails, so that a slower gateway cannot pass unnoticed."""
+    return [
+        f"target missed: {name} (measured {value:.2f})" for name, value, met in checks if not met
+    ]
+
+
 def main(
     calls: Annotated[int, typer.Option(help="Timed calls per adapter and mode.")] = 2000,
     concurrency: Annotated[int, typer.Option(help="Calls in flight at once.")] = CONCURRENCY,
@@ -306,8 +326,12 @@ def main(
     typer.echo("\n".join(section(rows(results), calls, concurrency)))
     typer.echo("")
     typer.echo("| target | measured | met |\n|---|---|---|")
-    for name, value, met in targets(ratios_of(results)):
+    checks = targets(ratios_of(results))
+    for name, value, met in checks:
         typer.echo(f"| {name} | {value:.2f} | {'yes' if met else 'no'} |")
+    if reasons := missed(checks):
+        typer.echo("\n".join(reasons), err=True)
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":
