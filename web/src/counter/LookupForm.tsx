@@ -7,7 +7,7 @@ import type { VNode } from "preact";
 import { useState } from "preact/hooks";
 import { api, ApiError, call, errorMessage, type Schemas } from "../lib/api.js";
 import { useLang, type Translate } from "../lib/i18n.js";
-import { ErrorSummary, focusById, SubmitButton, TextField } from "./fields.js";
+import { ErrorSummary, focusFirstProblem, problemsInOrder, SubmitButton, TextField } from "../lib/fields.js";
 import { checkLookup, formFieldOf, problemText, type LookupDraft, type LookupField } from "./lookup.js";
 import { PurposeFields, purposeFieldId } from "./PurposeFields.js";
 import type { CounterKey } from "./strings.js";
@@ -52,8 +52,7 @@ export function LookupForm({
 
   const showErrors = (found: Partial<Record<LookupField, string>>) => {
     setErrors(found);
-    const first = FIELDS.find((f) => found[f] !== undefined);
-    if (first !== undefined) focusById(fieldId(first));
+    focusFirstProblem(FIELDS, found, fieldId);
   };
 
   const onSubmit = async (event: Event) => {
@@ -97,10 +96,7 @@ export function LookupForm({
     }
   };
 
-  const summary = FIELDS.flatMap((f) => {
-    const text = errors[f];
-    return text === undefined ? [] : [{ id: fieldId(f), text }];
-  });
+  const summary = problemsInOrder(FIELDS, errors, fieldId);
 
   return (
     <section aria-labelledby={`${ID}-heading`}>

@@ -9,7 +9,7 @@ import type { VNode } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, call, errorMessage, type Schemas } from "../lib/api.js";
 import type { Lang, Translate } from "../lib/i18n.js";
-import { ErrorSummary, focusById, SubmitButton } from "./fields.js";
+import { ErrorSummary, focusFirstProblem, problemsInOrder, SubmitButton } from "../lib/fields.js";
 import { formatDate, formatDateTime, stageKey } from "./format.js";
 import { composePurpose, problemText, type PurposeDraft, type PurposeField } from "./lookup.js";
 import { PurposeFields, purposeFieldId } from "./PurposeFields.js";
@@ -21,6 +21,7 @@ type Complaint = Schemas["Complaint"];
 const ID = "overdue";
 const PAGE_SIZE = 20;
 const PURPOSE_FIELDS: readonly PurposeField[] = ["purpose", "purposeOther", "queue"];
+const fieldId = (field: PurposeField) => purposeFieldId(ID, field);
 
 /** Both stage deadlines, the one the complaint is in now in bold. */
 function StageDeadlines({ complaint, t, lang }: { complaint: Complaint; t: Translate<CounterKey>; lang: Lang }): VNode {
@@ -109,18 +110,14 @@ export function OverdueComplaints({
       const byField: Partial<Record<PurposeField, string>> = {};
       for (const problem of checked.errors) byField[problem.field] ??= problemText(problem, t);
       setErrors(byField);
-      const first = PURPOSE_FIELDS.find((f) => byField[f] !== undefined);
-      if (first !== undefined) focusById(purposeFieldId(ID, first));
+      focusFirstProblem(PURPOSE_FIELDS, byField, fieldId);
       return;
     }
     setErrors({});
     void read(null, checked.value, []);
   };
 
-  const summary = PURPOSE_FIELDS.flatMap((f) => {
-    const text = errors[f];
-    return text === undefined ? [] : [{ id: purposeFieldId(ID, f), text }];
-  });
+  const summary = problemsInOrder(PURPOSE_FIELDS, errors, fieldId);
 
   return (
     <section aria-labelledby={`${ID}-heading`}>

@@ -5,7 +5,7 @@
  */
 import type { VNode } from "preact";
 import type { Translate } from "../lib/i18n.js";
-import { SelectField, TextField } from "./fields.js";
+import { SelectField, TextField } from "../lib/fields.js";
 import { isPurposeChoice, PURPOSE_CHOICES, type PurposeDraft, type PurposeField } from "./lookup.js";
 import type { CounterKey } from "./strings.js";
 

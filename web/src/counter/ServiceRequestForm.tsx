@@ -9,7 +9,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, ApiError, call, errorMessage, idempotencyKey, type Schemas } from "../lib/api.js";
 import type { Lang, Translate } from "../lib/i18n.js";
 import { SubmissionKeys } from "./drafts.js";
-import { ErrorSummary, focusById, SelectField, SubmitButton, TextField } from "./fields.js";
+import { ErrorSummary, focusFirstProblem, problemsInOrder, SelectField, SubmitButton, TextField } from "../lib/fields.js";
 import { formatDate, formatDateTime, formatRupiah, statusKey } from "./format.js";
 import { formFieldOf, problemText } from "./lookup.js";
 import {
@@ -25,6 +25,8 @@ import type { CounterKey } from "./strings.js";
 const ID = "request";
 const OTHER_PLATE = "__other__";
 const ALL_FIELDS: readonly ServiceField[] = ["plate_number", "street", "rt", "rw", "village_code", "business_name", "kbli"];
+/** The form's controls in the order they are shown: the service first, then its fields. */
+const FORM_ORDER: readonly (ServiceField | "service")[] = ["service", ...ALL_FIELDS];
 
 export type ServiceRequest = Schemas["ServiceRequest"];
 export type ServiceView = Schemas["ServiceView"];
@@ -36,7 +38,7 @@ export function serviceName(code: string, services: readonly ServiceView[], lang
   return lang === "id" ? found.name_id : found.name_en;
 }
 
-function fieldId(field: ServiceField): string {
+function fieldId(field: ServiceField | "service"): string {
   return `${ID}-${field.replace(/_/g, "-")}`;
 }
 
@@ -186,11 +188,7 @@ export function ServiceRequestForm({
 
   const showErrors = (found: Partial<Record<ServiceField | "service", string>>) => {
     setErrors(found);
-    if (found.service !== undefined) focusById(`${ID}-service`);
-    else {
-      const first = ALL_FIELDS.find((f) => found[f] !== undefined);
-      if (first !== undefined) focusById(fieldId(first));
-    }
+    focusFirstProblem(FORM_ORDER, found, fieldId);
   };
 
   const onSubmit = async (event: Event) => {
@@ -244,10 +242,7 @@ export function ServiceRequestForm({
   };
 
   const chosen = offered.find((s) => s.code === service);
-  const summary = (["service", ...ALL_FIELDS] as const).flatMap((f) => {
-    const text = errors[f];
-    return text === undefined ? [] : [{ id: f === "service" ? `${ID}-service` : fieldId(f), text }];
-  });
+  const summary = problemsInOrder(FORM_ORDER, errors, fieldId);
 
   return (
     <section aria-labelledby={`${ID}-heading`}>
@@ -262,7 +257,7 @@ export function ServiceRequestForm({
       <form noValidate onSubmit={onSubmit} class="card">
         <ErrorSummary title={t("errorSummary")} problems={summary} />
         <SelectField
-          id={`${ID}-service`}
+          id={fieldId("service")}
           label={t("serviceLabel")}
           hint={chosen === undefined ? undefined : t("serviceStandard", { days: chosen.working_days, fee: chosen.fee })}
           error={errors.service}

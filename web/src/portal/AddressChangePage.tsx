@@ -6,6 +6,7 @@
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import { api, call } from "../lib/api.js";
+import { focusFirstProblem, inWords, TextField } from "../lib/fields.js";
 import { addressLine } from "../lib/format.js";
 import { useAsync } from "../lib/hooks.js";
 import { useT } from "../lib/i18n.js";
@@ -33,6 +34,16 @@ export function addressErrors(fields: Fields): FieldErrors {
   return errors;
 }
 
+/** The form's fields in the order they are shown. */
+const FIELDS: ReadonlyArray<{ name: keyof Fields; label: PortalKey; hint?: PortalKey; inputMode?: "numeric" | "decimal" }> = [
+  { name: "street", label: "street" },
+  { name: "rt", label: "rt", hint: "rtHint", inputMode: "numeric" },
+  { name: "rw", label: "rw", hint: "rtHint", inputMode: "numeric" },
+  { name: "village_code", label: "villageCode", hint: "villageHint", inputMode: "decimal" },
+];
+const ORDER = FIELDS.map((f) => f.name);
+const fieldId = (name: keyof Fields) => `address-${name}`;
+
 export function AddressChangePage(): JSX.Element {
   const t = useT(portalStrings);
   const subject = useSubject();
@@ -44,53 +55,15 @@ export function AddressChangePage(): JSX.Element {
   const [errors, setErrors] = useState<FieldErrors>({});
   const { busy, error, file } = useFiling();
 
-  const set = (name: keyof Fields) => (event: Event) =>
-    setFields((prev) => ({ ...prev, [name]: (event.currentTarget as HTMLInputElement).value }));
-
   const submit = async (event: Event) => {
     event.preventDefault();
     const found = addressErrors(fields);
     setErrors(found);
-    if (Object.keys(found).length > 0) {
-      const first = Object.keys(found)[0];
-      document.getElementById(`address-${first}`)?.focus();
-      return;
-    }
+    if (focusFirstProblem(ORDER, found, fieldId)) return;
     await file({ service: "address-change", nik: subject.nik, data: { ...fields, street: fields.street.trim() } });
   };
 
-  const field = (name: keyof Fields, label: PortalKey, hint?: PortalKey, inputMode?: "numeric" | "decimal") => {
-    const id = `address-${name}`;
-    const problem = errors[name];
-    const described = [hint !== undefined ? `${id}-hint` : "", problem !== undefined ? `${id}-error` : ""].filter(Boolean).join(" ");
-    return (
-      <div class="field">
-        <label for={id}>{t(label)}</label>
-        {hint !== undefined && (
-          <span class="hint" id={`${id}-hint`}>
-            {t(hint)}
-          </span>
-        )}
-        {problem !== undefined && (
-          <span class="field-error" id={`${id}-error`}>
-            {t(problem)}
-          </span>
-        )}
-        <input
-          id={id}
-          name={name}
-          value={fields[name]}
-          onInput={set(name)}
-          required
-          aria-invalid={problem !== undefined ? "true" : undefined}
-          aria-describedby={described === "" ? undefined : described}
-          inputMode={inputMode}
-          autoComplete={name === "street" ? "street-address" : "off"}
-        />
-      </div>
-    );
-  };
-
+  const shown = inWords(errors, t);
   return (
     <>
       <h1>{t("addressTitle")}</h1>
@@ -99,10 +72,20 @@ export function AddressChangePage(): JSX.Element {
         <p class="muted">{t("addressCurrent", { address: addressLine(current.result.data.identity.address) })}</p>
       )}
       <form onSubmit={submit} noValidate>
-        {field("street", "street")}
-        {field("rt", "rt", "rtHint", "numeric")}
-        {field("rw", "rw", "rtHint", "numeric")}
-        {field("village_code", "villageCode", "villageHint", "decimal")}
+        {FIELDS.map(({ name, label, hint, inputMode }) => (
+          <TextField
+            key={name}
+            id={fieldId(name)}
+            label={t(label)}
+            hint={hint === undefined ? undefined : t(hint)}
+            error={shown[name]}
+            required
+            value={fields[name]}
+            onInput={(value) => setFields((prev) => ({ ...prev, [name]: value }))}
+            inputMode={inputMode}
+            autoComplete={name === "street" ? "street-address" : "off"}
+          />
+        ))}
         {error !== null && <ErrorBox message={error} />}
         <button type="submit" disabled={busy}>
           {busy ? t("submitting") : t("addressSubmit")}

@@ -6,12 +6,13 @@ import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import { api, call, errorMessage, idempotencyKey, type Schemas } from "../lib/api.js";
 import { agencyName } from "../lib/agencies.js";
+import { focusFirstProblem, inWords, SelectField, TextAreaField, TextField } from "../lib/fields.js";
 import { formatDateTime } from "../lib/format.js";
 import { useAsync } from "../lib/hooks.js";
 import { useLang, useT } from "../lib/i18n.js";
 import { Link, navigate, useLocation } from "../lib/router.js";
 import { COMPLAINT_STATUS_KEY, HISTORY_KIND_KEY } from "./model.js";
-import { portalStrings } from "./strings.js";
+import { portalStrings, type PortalKey } from "./strings.js";
 import { useSubject } from "./subject.js";
 import { Async, Deadline, ErrorBox, Fact } from "./ui.js";
 
@@ -58,6 +59,10 @@ export function ComplaintsPage(): JSX.Element {
   );
 }
 
+type ComplaintField = "subject" | "description";
+const COMPLAINT_FIELDS: readonly ComplaintField[] = ["subject", "description"];
+const complaintFieldId = (field: ComplaintField) => `complaint-${field}`;
+
 export function NewComplaintPage(): JSX.Element {
   const t = useT(portalStrings);
   const { lang } = useLang();
@@ -68,19 +73,18 @@ export function NewComplaintPage(): JSX.Element {
   const [subjectText, setSubjectText] = useState("");
   const [description, setDescription] = useState("");
   const [service, setService] = useState("");
-  const [missing, setMissing] = useState<{ subject: boolean; description: boolean }>({ subject: false, description: false });
+  const [errors, setErrors] = useState<Partial<Record<ComplaintField, PortalKey>>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [key] = useState(idempotencyKey);
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    const empty = { subject: subjectText.trim() === "", description: description.trim() === "" };
-    setMissing(empty);
-    if (empty.subject || empty.description) {
-      document.getElementById(empty.subject ? "complaint-subject" : "complaint-description")?.focus();
-      return;
-    }
+    const found: Partial<Record<ComplaintField, PortalKey>> = {};
+    if (subjectText.trim() === "") found.subject = "fieldRequired";
+    if (description.trim() === "") found.description = "fieldRequired";
+    setErrors(found);
+    if (focusFirstProblem(COMPLAINT_FIELDS, found, complaintFieldId)) return;
     setBusy(true);
     setError(null);
     try {
@@ -103,6 +107,7 @@ export function NewComplaintPage(): JSX.Element {
     }
   };
 
+  const shown = inWords(errors, t);
   const serviceItems: Schemas["ServiceView"][] = services.result.state === "ready" ? services.result.data.items : [];
 
   return (
@@ -110,54 +115,33 @@ export function NewComplaintPage(): JSX.Element {
       <h1>{t("complaintNewTitle")}</h1>
       {requestId !== null && <p class="muted">{t("complaintRequest", { id: requestId })}</p>}
       <form onSubmit={submit} noValidate>
-        <div class="field">
-          <label for="complaint-subject">{t("complaintSubject")}</label>
-          {missing.subject && (
-            <span class="field-error" id="complaint-subject-error">
-              {t("fieldRequired")}
-            </span>
-          )}
-          <input
-            id="complaint-subject"
-            value={subjectText}
-            maxLength={200}
-            required
-            aria-invalid={missing.subject ? "true" : undefined}
-            aria-describedby={missing.subject ? "complaint-subject-error" : undefined}
-            onInput={(e) => setSubjectText((e.currentTarget as HTMLInputElement).value)}
-          />
-        </div>
-        <div class="field">
-          <label for="complaint-description">{t("complaintDescription")}</label>
-          <span class="hint" id="complaint-description-hint">
-            {t("complaintDescriptionHint")}
-          </span>
-          {missing.description && (
-            <span class="field-error" id="complaint-description-error">
-              {t("fieldRequired")}
-            </span>
-          )}
-          <textarea
-            id="complaint-description"
-            value={description}
-            required
-            aria-invalid={missing.description ? "true" : undefined}
-            aria-describedby={`complaint-description-hint${missing.description ? " complaint-description-error" : ""}`}
-            onInput={(e) => setDescription((e.currentTarget as HTMLTextAreaElement).value)}
-          />
-        </div>
+        <TextField
+          id={complaintFieldId("subject")}
+          label={t("complaintSubject")}
+          error={shown.subject}
+          required
+          maxLength={200}
+          value={subjectText}
+          onInput={setSubjectText}
+        />
+        <TextAreaField
+          id={complaintFieldId("description")}
+          label={t("complaintDescription")}
+          hint={t("complaintDescriptionHint")}
+          error={shown.description}
+          required
+          value={description}
+          onInput={setDescription}
+        />
         {requestId === null && (
-          <div class="field">
-            <label for="complaint-service">{t("complaintService")}</label>
-            <select id="complaint-service" value={service} onChange={(e) => setService((e.currentTarget as HTMLSelectElement).value)}>
-              <option value="">{t("complaintServiceNone")}</option>
-              {serviceItems.map((s) => (
-                <option key={s.code} value={s.code}>
-                  {lang === "id" ? s.name_id : s.name_en}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField id="complaint-service" label={t("complaintService")} value={service} onChange={setService}>
+            <option value="">{t("complaintServiceNone")}</option>
+            {serviceItems.map((s) => (
+              <option key={s.code} value={s.code}>
+                {lang === "id" ? s.name_id : s.name_en}
+              </option>
+            ))}
+          </SelectField>
         )}
         {error !== null && <ErrorBox message={error} />}
         <button type="submit" disabled={busy}>

@@ -6,12 +6,13 @@
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import { api, call, errorMessage, type Schemas } from "../lib/api.js";
+import { ChoiceGroup, focusFirstProblem, inWords, TextField } from "../lib/fields.js";
 import { formatDateTime, jakartaToday, parseCalendarDate } from "../lib/format.js";
 import { useAsync } from "../lib/hooks.js";
 import { useLang, useT } from "../lib/i18n.js";
 import { startActingFor } from "../lib/session.js";
 import { endOfJakartaDay, MANDATE_STATUS_KEY, SCOPE_KEY } from "./model.js";
-import { portalStrings } from "./strings.js";
+import { portalStrings, type PortalKey } from "./strings.js";
 import { useSubject } from "./subject.js";
 import { Async, ErrorBox, Fact } from "./ui.js";
 
@@ -133,6 +134,10 @@ function MandateList({
   );
 }
 
+type GrantField = "grantee" | "purpose" | "scopes" | "expires";
+const GRANT_FIELDS: readonly GrantField[] = ["grantee", "purpose", "scopes", "expires"];
+const grantFieldId = (field: GrantField) => `mandate-${field}`;
+
 function GrantForm({ onGranted }: { onGranted: () => void }): JSX.Element {
   const t = useT(portalStrings);
   const { lang } = useLang();
@@ -142,24 +147,19 @@ function GrantForm({ onGranted }: { onGranted: () => void }): JSX.Element {
   const [purpose, setPurpose] = useState("");
   const [scopes, setScopes] = useState<Scope[]>(["identity:read", "vehicles:read", "requests:read", "requests:write"]);
   const [expires, setExpires] = useState(monthAhead(today));
-  const [invalid, setInvalid] = useState<{ grantee?: boolean; purpose?: boolean; scopes?: boolean; expires?: boolean }>({});
+  const [errors, setErrors] = useState<Partial<Record<GrantField, PortalKey>>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    const found = {
-      grantee: !/^\d{16}$/.test(grantee),
-      purpose: purpose.trim() === "",
-      scopes: scopes.length === 0,
-      expires: !(expires > today && expires <= latest),
-    };
-    setInvalid(found);
-    const first = (["grantee", "purpose", "scopes", "expires"] as const).find((k) => found[k]);
-    if (first !== undefined) {
-      document.getElementById(`mandate-${first}`)?.focus();
-      return;
-    }
+    const found: Partial<Record<GrantField, PortalKey>> = {};
+    if (!/^\d{16}$/.test(grantee)) found.grantee = "mandateFieldNik";
+    if (purpose.trim() === "") found.purpose = "fieldRequired";
+    if (scopes.length === 0) found.scopes = "mandateScopesMissing";
+    if (!(expires > today && expires <= latest)) found.expires = "mandateExpiresInvalid";
+    setErrors(found);
+    if (focusFirstProblem(GRANT_FIELDS, found, grantFieldId)) return;
     setBusy(true);
     setError(null);
     try {
@@ -178,6 +178,7 @@ function GrantForm({ onGranted }: { onGranted: () => void }): JSX.Element {
     }
   };
 
+  const shown = inWords(errors, t);
   const toggle = (scope: Scope) =>
     setScopes((prev) => (prev.includes(scope) ? prev.filter((s) => s !== scope) : [...prev, scope]));
 
@@ -185,81 +186,45 @@ function GrantForm({ onGranted }: { onGranted: () => void }): JSX.Element {
     <section class="card" aria-labelledby="mandate-new">
       <h2 id="mandate-new">{t("mandateNewTitle")}</h2>
       <form onSubmit={submit} noValidate>
-        <div class="field">
-          <label for="mandate-grantee">{t("mandateGrantee")}</label>
-          <span class="hint" id="mandate-grantee-hint">
-            {t("mandateGranteeHint")}
-          </span>
-          {invalid.grantee === true && (
-            <span class="field-error" id="mandate-grantee-error">
-              {t("mandateFieldNik")}
-            </span>
-          )}
-          <input
-            id="mandate-grantee"
-            value={grantee}
-            inputMode="numeric"
-            maxLength={16}
-            autoComplete="off"
-            aria-invalid={invalid.grantee === true ? "true" : undefined}
-            aria-describedby={`mandate-grantee-hint${invalid.grantee === true ? " mandate-grantee-error" : ""}`}
-            onInput={(e) => setGrantee((e.currentTarget as HTMLInputElement).value.replace(/\s/g, ""))}
-          />
-        </div>
-        <div class="field">
-          <label for="mandate-purpose">{t("mandatePurpose")}</label>
-          <span class="hint" id="mandate-purpose-hint">
-            {t("mandatePurposeHint")}
-          </span>
-          {invalid.purpose === true && (
-            <span class="field-error" id="mandate-purpose-error">
-              {t("fieldRequired")}
-            </span>
-          )}
-          <input
-            id="mandate-purpose"
-            value={purpose}
-            maxLength={200}
-            aria-invalid={invalid.purpose === true ? "true" : undefined}
-            aria-describedby={`mandate-purpose-hint${invalid.purpose === true ? " mandate-purpose-error" : ""}`}
-            onInput={(e) => setPurpose((e.currentTarget as HTMLInputElement).value)}
-          />
-        </div>
-        <fieldset id="mandate-scopes" tabIndex={-1} aria-describedby={invalid.scopes === true ? "mandate-scopes-error" : undefined}>
-          <legend>{t("mandateScopesLegend")}</legend>
-          {invalid.scopes === true && (
-            <span class="field-error" id="mandate-scopes-error">
-              {t("mandateScopesMissing")}
-            </span>
-          )}
+        <TextField
+          id={grantFieldId("grantee")}
+          label={t("mandateGrantee")}
+          hint={t("mandateGranteeHint")}
+          error={shown.grantee}
+          inputMode="numeric"
+          maxLength={16}
+          autoComplete="off"
+          value={grantee}
+          onInput={(value) => setGrantee(value.replace(/\s/g, ""))}
+        />
+        <TextField
+          id={grantFieldId("purpose")}
+          label={t("mandatePurpose")}
+          hint={t("mandatePurposeHint")}
+          error={shown.purpose}
+          maxLength={200}
+          value={purpose}
+          onInput={setPurpose}
+        />
+        <ChoiceGroup id={grantFieldId("scopes")} legend={t("mandateScopesLegend")} error={shown.scopes}>
           {SCOPES.map((scope) => (
             <label class="choice" key={scope}>
               <input type="checkbox" checked={scopes.includes(scope)} onChange={() => toggle(scope)} />
               {t(SCOPE_KEY[scope])}
             </label>
           ))}
-        </fieldset>
-        <div class="field">
-          <label for="mandate-expires">{t("mandateExpiresLabel")}</label>
-          <span class="hint" id="mandate-expires-hint">
-            {t("mandateExpiresHint")}
-          </span>
-          {invalid.expires === true && (
-            <span class="field-error" id="mandate-expires-error">
-              {t("mandateExpiresInvalid")}
-            </span>
-          )}
-          <input
-            id="mandate-expires"
-            type="date"
-            value={expires}
-            min={today}
-            max={latest}
-            aria-invalid={invalid.expires === true ? "true" : undefined}
-            aria-describedby={`mandate-expires-hint${invalid.expires === true ? " mandate-expires-error" : ""}`}
-            onInput={(e) => setExpires((e.currentTarget as HTMLInputElement).value)}
-          />
-        </div>
+        </ChoiceGroup>
+        <TextField
+          id={grantFieldId("expires")}
+          type="date"
+          label={t("mandateExpiresLabel")}
+          hint={t("mandateExpiresHint")}
+          error={shown.expires}
+          min={today}
+          max={latest}
+          value={expires}
+          onInput={setExpires}
+        />
         {error !== null && <ErrorBox message={error} />}
         <button type="submit" disabled={busy}>
           {busy ? t("submitting") : t("mandateGrant")}
