@@ -432,6 +432,19 @@ class DataProductRecord(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
 
 
+class DataProductClaim(Base):
+    """What a product taking traffic holds alone: its scope (`kind` "scope") and each source's
+    agency code (`kind` "agency"). The primary key makes two products holding the same one
+    impossible, whichever process stored them and however close together; the rows change in
+    the transaction that changes the product's active version."""
+
+    __tablename__ = "data_product_claims"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    product: Mapped[str] = mapped_column(String(40), index=True)
+
+
 class Mandate(Base):
     """A citizen's mandate (kuasa): the grantor lets the grantee act for them within `scopes`
     until `expires_at`, or until withdrawn. Rows are never deleted, so who could act for whom,

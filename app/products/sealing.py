@@ -6,11 +6,16 @@ A stored declaration is the declaration's JSON with each inline secret replaced 
 `{"sealed": ...}`; a `secret_ref` stays as it is, since it names an environment variable, not
 a secret. An administrator changing one field of a declaration should not have to send every
 credential again, so a secret left out (neither `value` nor `secret_ref`) keeps the one the
-previous version stored for the same source and the same kind of credential.
+previous version stored for the same source and the same kind of credential, as long as the
+source's `base_url` keeps its origin (scheme, host and port). A secret was given for the host
+it was sent with: kept across a change of origin, it would let whoever may change a
+declaration send an agency's credential to any host the URL policy allows, without knowing it.
 """
 
 from collections.abc import Iterator
 from typing import Any
+
+import httpx
 
 from app.agencies.secrets import SecretBox
 from app.products.declaration import ProductDeclaration
@@ -29,8 +34,20 @@ def _secrets(auth: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
             yield name, value
 
 
-def _previous_sealed(previous: Stored | None) -> dict[tuple[str, str, str], str]:
-    """Sealed secrets of the previous version by (source code, auth type, member)."""
+def origin(base_url: str) -> str:
+    """`scheme://host:port`, the port written out even when it is the scheme's default, so
+    that two spellings of one origin compare equal."""
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL:
+        return base_url
+    port = url.port or {"http": 80, "https": 443}.get(url.scheme)
+    return f"{url.scheme}://{url.host}:{port}"
+
+
+def _previous_sealed(previous: Stored | None) -> dict[tuple[str, str, str], tuple[str, str]]:
+    """Sealed secrets of the previous version by (source code, auth type, member), each with
+    the origin it was sent to."""
     if previous is None:
         return {}
     found = {}
@@ -38,25 +55,59 @@ def _previous_sealed(previous: Stored | None) -> dict[tuple[str, str, str], str]
         auth = source["auth"]
         for name, secret in _secrets(auth):
             if SEALED in secret:
-                found[(source["agency"]["code"], auth["type"], name)] = secret[SEALED]
+                key = (source["agency"]["code"], auth["type"], name)
+                found[key] = (secret[SEALED], origin(source["base_url"]))
+    return found
+
+
+def _left_out(declaration: ProductDeclaration) -> Iterator[tuple[int, str, str]]:
+    """(source index, auth type, member) of every secret given neither way."""
+    for index, source in enumerate(declaration.sources):
+        for name in SECRET_FIELDS:
+            secret = getattr(source.auth, name, None)
+            if secret is not None and secret.value is None and secret.secret_ref is None:
+                yield index, source.auth.type, name
+
+
+def moved_secrets(
+    declaration: ProductDeclaration, previous: Stored | None
+) -> list[tuple[str, str]]:
+    """(field, message) for each secret left out that the previous version stored for
+    another origin than the source's `base_url` now has: it is not kept, and must be given
+    again."""
+    kept = _previous_sealed(previous)
+    found = []
+    for index, auth_type, name in _left_out(declaration):
+        source = declaration.sources[index]
+        earlier = kept.get((source.agency.code, auth_type, name))
+        now = origin(source.base_url)
+        if earlier is not None and earlier[1] != now:
+            found.append(
+                (
+                    f"sources.{index}.auth.{name}",
+                    f"the stored secret was given for {earlier[1]} and base_url now points "
+                    f"at {now}: give `value` or `secret_ref` again",
+                )
+            )
     return found
 
 
 def seal(declaration: ProductDeclaration, box: SecretBox, previous: Stored | None) -> Stored:
-    """The declaration as stored. A secret left out that no earlier version stored stays
-    empty, for the store's check of missing credentials to name."""
+    """The declaration as stored. A secret left out that no earlier version stored for the
+    source's origin stays empty, for the store's check of missing credentials to name."""
     stored = declaration.model_dump(mode="json", by_alias=True)
     kept = _previous_sealed(previous)
     for source, dumped in zip(declaration.sources, stored["sources"], strict=True):
         auth = dumped["auth"]
         for name, _ in _secrets(auth):
             secret = getattr(source.auth, name)
+            earlier = kept.get((source.agency.code, auth["type"], name))
             if secret.value is not None:
                 auth[name] = {SEALED: box.seal(secret.value.get_secret_value())}
             elif secret.secret_ref is not None:
                 auth[name] = {"secret_ref": secret.secret_ref}
-            elif (sealed := kept.get((source.agency.code, auth["type"], name))) is not None:
-                auth[name] = {SEALED: sealed}
+            elif earlier is not None and earlier[1] == origin(source.base_url):
+                auth[name] = {SEALED: earlier[0]}
             else:
                 auth[name] = {}
     return stored

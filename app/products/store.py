@@ -7,13 +7,19 @@ and schema; installed adapter kinds; the agency URL policy; secrets that exist),
 conflicts with what is already on the bus (agency codes, scopes), then the conformance suite
 against every source's live backend. Every process other than the one that took the change
 follows it through `ProductWatcher` within the refresh interval.
+
+What a product holds alone, its scope and its sources' agency codes, is claimed in the
+database (`DataProductClaim`) in the transaction that stores the version: another process
+that has not yet followed a change, or a registration running its conformance suite beside
+this one, cannot take them too. The checks against this process's bus come first only
+because they name the conflict before the backends are called.
 """
 
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,7 +28,12 @@ from app.agencies.endpoint_policy import EndpointPolicy, EndpointRefused
 from app.agencies.secrets import SecretBox
 from app.auth.scopes import Scope
 from app.bus.registry import AdapterRegistry
-from app.db.models import DataProductRecord, DataProductVersion
+from app.db.models import (
+    AgencySettingRecord,
+    DataProductClaim,
+    DataProductRecord,
+    DataProductVersion,
+)
 from app.http_client import AgencyHttp
 from app.problems import ProblemError, ProblemKind
 from app.products import wiring
@@ -30,9 +41,22 @@ from app.products.catalog import DataProduct, ProductCatalog
 from app.products.conformance import builder, check_declaration
 from app.products.declaration import AdapterFetch, ProductDeclaration
 from app.products.declared_adapter import declared_kind, validate_declaration
-from app.products.sealing import Stored, seal, unseal
+from app.products.sealing import Stored, moved_secrets, seal, unseal
 from app.products.secrets import SecretResolver
 from app.schemas.problem import FieldError
+
+#: What a stored declaration claims: (kind, value, the field that declares it).
+Claim = tuple[str, str, str]
+
+
+def _claims(stored: Stored) -> list[Claim]:
+    return [
+        ("scope", stored["scope"], "scope"),
+        *(
+            ("agency", source["agency"]["code"], f"sources.{index}.agency.code")
+            for index, source in enumerate(stored["sources"])
+        ),
+    ]
 
 
 class Change:
@@ -109,7 +133,8 @@ class ProductStore:
                 [_body_error("name", f"must be the name in the path, {name!r}")],
             )
         active = await self._active(name)
-        stored = seal(declaration, self.box, active.declaration if active else None)
+        previous = active.declaration if active else None
+        stored = seal(declaration, self.box, previous)
         complete = unseal(stored, self.box)
         if (
             active
@@ -120,13 +145,14 @@ class ProductStore:
             # A PUT repeated (a deployment applying its files on every start) is no change:
             # no new version, no conformance run against the backends.
             return Registration(active, created=False, stored=False, checks=[])
-        await self._admit(complete)
+        await self._admit(complete, stored, moved_secrets(declaration, previous))
         change = Change.UPDATED if active else Change.REGISTERED
         return await self._commit(author, complete, stored, change, None, dry_run)
 
     async def rollback(self, author: str, name: str, version: int) -> Registration:
         """A new version equal to an old one, admitted as any new version is: the bus and
-        the backends may have changed since."""
+        the backends may have changed since. Its secrets are the ones that version stored,
+        each given (or kept) for that version's own `base_url` origin."""
         history = await self.versions(name)
         target = next((v for v in history if v.version == version), None)
         if target is None or target.declaration is None:
@@ -135,7 +161,7 @@ class ProductStore:
                 f"{name!r} has no version {version} with a declaration",
             )
         declaration = unseal(target.declaration, self.box)
-        await self._admit(declaration)
+        await self._admit(declaration, target.declaration)
         return await self._commit(
             author, declaration, target.declaration, Change.ROLLED_BACK, version, dry_run=False
         )
@@ -213,18 +239,23 @@ class ProductStore:
             )
         return StoredVersion.of(row) if row else None
 
-    async def _admit(self, declaration: ProductDeclaration) -> None:
+    async def _admit(
+        self,
+        declaration: ProductDeclaration,
+        stored: Stored,
+        moved: Sequence[tuple[str, str]] = (),
+    ) -> None:
         """Refuses, naming every field, what cannot be registered as it stands (422), then a
         URL the policy refuses (422 `endpoint-refused`, as for an agency's endpoint), then what
         is taken by another product or agency (409). `declaration` has the secrets an
-        earlier version stored put back, so only those never given are missing."""
+        earlier version stored put back, so only those never given, or `moved` (stored for
+        another origin), are missing."""
+        missing = dict(self.secrets.missing(declaration))
+        missing.update(moved)
         errors = [
             *(
                 _body_error(field, message)
-                for field, message in [
-                    *validate_declaration(declaration),
-                    *self.secrets.missing(declaration),
-                ]
+                for field, message in [*validate_declaration(declaration), *missing.items()]
             ),
             *self._adapter_errors(declaration),
         ]
@@ -233,7 +264,9 @@ class ProductStore:
         refused = await self._url_errors(declaration)
         if refused:
             raise _invalid(ProblemKind.ENDPOINT_REFUSED, refused)
-        conflicts = self._conflicts(declaration)
+        async with self.sessions() as session:
+            taken = await _taken(session, declaration.name, _claims(stored))
+        conflicts = _by_field([*self._conflicts(declaration), *taken])
         if conflicts:
             raise _invalid(ProblemKind.PRODUCT_CONFLICT, conflicts)
 
@@ -261,6 +294,9 @@ class ProductStore:
         return errors
 
     def _conflicts(self, declaration: ProductDeclaration) -> list[FieldError]:
+        """What this process's bus has taken: a built-in scope, a configured agency, or a
+        product this process knows of that another process may have removed meanwhile (then
+        refused until this process follows the removal, rather than replacing its instance)."""
         conflicts = []
         if declaration.scope in {scope.value for scope in Scope}:
             conflicts.append(_body_error("scope", f"{declaration.scope} is a built-in scope"))
@@ -340,8 +376,10 @@ class ProductStore:
         rolled_back_from: int | None,
         author: str,
     ) -> StoredVersion:
-        """Appends the version and points the product at it in one transaction; two changes
-        racing for the same version number fail one of them on the unique key."""
+        """Appends the version, points the product at it and moves its claims to the ones
+        the version makes, in one transaction. Two changes racing for the same version number
+        fail one of them on the unique key; two products racing for a claim, one of them on
+        the claim's key (409 `product-conflict`, naming the field)."""
         at = dt.datetime.now(dt.UTC)
         version = await self._next_version(name)
         row = DataProductVersion(
@@ -353,16 +391,95 @@ class ProductStore:
             author=author,
             created_at=at,
         )
+        claims = [] if stored is None else _claims(stored)
         try:
             async with self.sessions.begin() as session:
+                taken = await _taken(session, name, claims)
+                if taken:
+                    raise _invalid(ProblemKind.PRODUCT_CONFLICT, _by_field(taken))
+                await session.execute(
+                    delete(DataProductClaim).where(DataProductClaim.product == name)
+                )
+                if claims:
+                    # In one order everywhere, so two products racing for two of the same
+                    # claims wait for each other instead of deadlocking.
+                    await session.execute(
+                        insert(DataProductClaim),
+                        [
+                            {"kind": kind, "value": value, "product": name}
+                            for kind, value, _ in sorted(claims)
+                        ],
+                    )
                 session.add(row)
                 record = await session.get(DataProductRecord, name) or DataProductRecord(name=name)
                 record.active_version = None if stored is None else version
                 record.updated_at = at
                 session.add(record)
         except IntegrityError as exc:
+            async with self.sessions() as session:
+                taken = await _taken(session, name, claims)
+            if taken:
+                raise _invalid(ProblemKind.PRODUCT_CONFLICT, _by_field(taken)) from exc
             raise ProblemError(
                 ProblemKind.CONFLICT,
                 f"{name!r} was changed by someone else meanwhile; send the change again",
             ) from exc
         return StoredVersion.of(row)
+
+
+def _by_field(errors: Sequence[FieldError]) -> list[FieldError]:
+    """One error per field, the first found: this process's bus and the database often
+    name the same conflict."""
+    first: dict[str, FieldError] = {}
+    for error in errors:
+        first.setdefault(error.field, error)
+    return list(first.values())
+
+
+async def _taken(session: AsyncSession, name: str, claims: Sequence[Claim]) -> list[FieldError]:
+    """The claims another product holds, or agency codes an instance registered through the
+    agency admin API holds, as read in `session`: the database, whatever this process has
+    followed so far."""
+    if not claims:
+        return []
+    held = {
+        (kind, value): product
+        for kind, value, product in (
+            await session.execute(
+                select(
+                    DataProductClaim.kind, DataProductClaim.value, DataProductClaim.product
+                ).where(
+                    DataProductClaim.value.in_({value for _, value, _ in claims}),
+                    DataProductClaim.product != name,
+                )
+            )
+        ).all()
+    }
+    codes = {value for kind, value, _ in claims if kind == "agency"}
+    registered = set(
+        (
+            await session.scalars(
+                select(AgencySettingRecord.code).where(
+                    AgencySettingRecord.code.in_(codes),
+                    AgencySettingRecord.kind.is_not(None),
+                    AgencySettingRecord.removed.is_(False),
+                )
+            )
+        ).all()
+    )
+    errors = []
+    for kind, value, field in claims:
+        owner = held.get((kind, value))
+        if owner is not None and kind == "scope":
+            errors.append(_body_error(field, f"{value} is data product {owner!r}'s"))
+        elif owner is not None:
+            errors.append(
+                _body_error(field, f"{value!r} is on the bus already as data product {owner!r}'s")
+            )
+        elif kind == "agency" and value in registered:
+            errors.append(
+                _body_error(
+                    field, f"{value!r} is on the bus already as an agency registered at run time"
+                )
+            )
+    return errors
