@@ -9,6 +9,7 @@ import {
   jakartaToday,
   maskNik,
   parseCalendarDate,
+  requestSettled,
 } from "../src/lib/format.js";
 
 describe("rupiah", () => {
@@ -63,6 +64,17 @@ describe("deadlines", () => {
 
   it("shows the date alone while the working days are not known", () => {
     assert.equal(formatDeadline("2025-12-10", "id", undefined), "Rabu, 10 Desember 2025");
+  });
+});
+
+describe("request progress", () => {
+  it("is settled once nothing will change by itself", () => {
+    assert.ok(requestSettled("completed"));
+    assert.ok(requestSettled("rejected"));
+    assert.ok(requestSettled("failed"));
+    assert.ok(requestSettled("cancelled"));
+    assert.ok(!requestSettled("awaiting_payment"));
+    assert.ok(!requestSettled("in_progress"));
   });
 });
 

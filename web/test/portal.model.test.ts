@@ -9,7 +9,6 @@ import {
   missingFor,
   missingSources,
   releasedText,
-  requestSettled,
   SURVEY_ELEMENTS,
 } from "../src/portal/model.js";
 import { addressErrors } from "../src/portal/AddressChangePage.js";
@@ -91,15 +90,6 @@ describe("survey", () => {
     assert.deepEqual(completeSurvey(all), { ok: true, answers: all });
     assert.deepEqual(completeSurvey({ requirements: 3 }), { ok: false, missing: 8 });
     assert.deepEqual(completeSurvey({ ...all, fee: 5 }), { ok: false, missing: 1 });
-  });
-});
-
-describe("request progress", () => {
-  it("stops polling once nothing will change by itself", () => {
-    assert.ok(requestSettled("completed"));
-    assert.ok(requestSettled("cancelled"));
-    assert.ok(!requestSettled("awaiting_payment"));
-    assert.ok(!requestSettled("in_progress"));
   });
 });
 

@@ -6,18 +6,17 @@
  */
 import type { VNode } from "preact";
 import type { Schemas } from "../lib/api.js";
-import { addressLine } from "../lib/format.js";
+import { addressLine, formatDate, formatRupiah } from "../lib/format.js";
 import type { Lang, Translate } from "../lib/i18n.js";
-import { formatDate, formatRupiah } from "./format.js";
 import { silentSources, withheldParts } from "./sources.js";
 import type { CounterKey } from "./strings.js";
 
 type Profile = Schemas["CitizenProfile"];
 
 function taxText(tax: Schemas["TaxAssessment"], t: Translate<CounterKey>, lang: Lang): string {
-  if (tax.status === "paid") return t("taxPaid", { date: formatDate(tax.due_date, lang) });
+  if (tax.status === "paid") return t("taxPaid", { date: formatDate(tax.due_date, lang, { weekday: true }) });
   if (tax.status === "due") return t("taxDue");
-  return t("taxOverdue", { months: tax.months_overdue, date: formatDate(tax.due_date, lang) });
+  return t("taxOverdue", { months: tax.months_overdue, date: formatDate(tax.due_date, lang, { weekday: true }) });
 }
 
 function Vehicles({ vehicles, name, t, lang }: { vehicles: Schemas["Vehicle"][]; name: string; t: Translate<CounterKey>; lang: Lang }): VNode {
@@ -48,7 +47,7 @@ function Vehicles({ vehicles, name, t, lang }: { vehicles: Schemas["Vehicle"][];
                 )}
               </td>
               <td>{taxText(v.tax, t, lang)}</td>
-              <td>{formatRupiah(v.tax.total)}</td>
+              <td>{formatRupiah(v.tax.total, lang)}</td>
             </tr>
           ))}
         </tbody>
@@ -77,7 +76,7 @@ function Businesses({ businesses, name, t, lang }: { businesses: Schemas["Busine
               <th scope="row">{b.name}</th>
               <td>{b.nib}</td>
               <td>{b.activities.map((a) => `${a.kbli} ${a.title}`).join("; ")}</td>
-              <td>{formatDate(b.registered_on, lang)}</td>
+              <td>{formatDate(b.registered_on, lang, { weekday: true })}</td>
             </tr>
           ))}
         </tbody>
@@ -119,7 +118,7 @@ export function CitizenSummary({ profile, t, lang }: { profile: Profile; t: Tran
         <dd>
           {identity.deceased
             ? identity.date_of_death
-              ? t("deceasedOn", { date: formatDate(identity.date_of_death, lang) })
+              ? t("deceasedOn", { date: formatDate(identity.date_of_death, lang, { weekday: true }) })
               : t("deceased")
             : t("alive")}
         </dd>

@@ -10,7 +10,8 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, call, errorMessage, type Schemas } from "../lib/api.js";
 import type { Lang, Translate } from "../lib/i18n.js";
 import { ErrorSummary, focusFirstProblem, problemsInOrder, SubmitButton } from "../lib/fields.js";
-import { formatDate, formatDateTime, stageKey } from "./format.js";
+import { formatDate, formatDateTime } from "../lib/format.js";
+import { stageKey } from "./format.js";
 import { composePurpose, problemText, type PurposeDraft, type PurposeField } from "./lookup.js";
 import { PurposeFields, purposeFieldId } from "./PurposeFields.js";
 import { agencyName } from "./sources.js";
@@ -26,8 +27,8 @@ const fieldId = (field: PurposeField) => purposeFieldId(ID, field);
 /** Both stage deadlines, the one the complaint is in now in bold. */
 function StageDeadlines({ complaint, t, lang }: { complaint: Complaint; t: Translate<CounterKey>; lang: Lang }): VNode {
   const { verification, follow_up } = complaint.stage_deadlines;
-  const handOver = t("stageDeadlineVerification", { date: formatDate(verification, lang) });
-  const answer = follow_up === null ? undefined : t("stageDeadlineFollowUp", { date: formatDate(follow_up, lang) });
+  const handOver = t("stageDeadlineVerification", { date: formatDate(verification, lang, { weekday: true }) });
+  const answer = follow_up === null ? undefined : t("stageDeadlineFollowUp", { date: formatDate(follow_up, lang, { weekday: true }) });
   const inVerification = complaint.status === "verified";
   return (
     <>

@@ -7,7 +7,8 @@ import type { VNode } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, call, errorMessage } from "../lib/api.js";
 import type { Lang, Translate } from "../lib/i18n.js";
-import { deadlineState, formatDate, formatDateTime, formatRupiah, jakartaToday, statusKey, type DeadlineState } from "./format.js";
+import { formatDate, formatDateTime, formatRupiah, jakartaToday } from "../lib/format.js";
+import { deadlineState, statusKey, type DeadlineState } from "./format.js";
 import { serviceName, type ServiceRequest, type ServiceView } from "./ServiceRequestForm.js";
 import type { CounterKey } from "./strings.js";
 
@@ -21,7 +22,7 @@ const STATE_KEYS: Readonly<Record<Exclude<DeadlineState, "open">, CounterKey>> =
 
 function Deadline({ request, services, t, lang, today }: { request: ServiceRequest; services: readonly ServiceView[]; t: Translate<CounterKey>; lang: Lang; today: string }): VNode {
   const days = services.find((s) => s.code === request.service)?.working_days;
-  const date = formatDate(request.sla_deadline, lang);
+  const date = formatDate(request.sla_deadline, lang, { weekday: true });
   const state = deadlineState(request.sla_deadline, request.status, today);
   return (
     <>
@@ -134,7 +135,7 @@ export function RequestList({
                     {r.payment !== null && (
                       <>
                         <br />
-                        {t("paymentTerm")}: <span class="code">{r.payment.payment_code}</span>, {formatRupiah(r.payment.amount)}
+                        {t("paymentTerm")}: <span class="code">{r.payment.payment_code}</span>, {formatRupiah(r.payment.amount, lang)}
                       </>
                     )}
                   </td>

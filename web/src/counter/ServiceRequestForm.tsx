@@ -10,7 +10,8 @@ import { api, ApiError, call, errorMessage, idempotencyKey, type Schemas } from 
 import type { Lang, Translate } from "../lib/i18n.js";
 import { SubmissionKeys } from "./drafts.js";
 import { ErrorSummary, focusFirstProblem, problemsInOrder, SelectField, SubmitButton, TextField } from "../lib/fields.js";
-import { formatDate, formatDateTime, formatRupiah, statusKey } from "./format.js";
+import { formatDate, formatDateTime, formatRupiah } from "../lib/format.js";
+import { statusKey } from "./format.js";
 import { formFieldOf, problemText } from "./lookup.js";
 import {
   buildSubmission,
@@ -115,7 +116,7 @@ function Result({ request, services, t, lang }: { request: ServiceRequest; servi
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [request.id]);
   const days = services.find((s) => s.code === request.service)?.working_days;
-  const deadline = formatDate(request.sla_deadline, lang);
+  const deadline = formatDate(request.sla_deadline, lang, { weekday: true });
   return (
     <div class="alert alert--success" aria-labelledby={`${ID}-result`} role="group">
       <h3 id={`${ID}-result`} tabIndex={-1} ref={heading}>
@@ -134,7 +135,7 @@ function Result({ request, services, t, lang }: { request: ServiceRequest; servi
             <dd>
               {t("paymentLine", {
                 code: request.payment.payment_code,
-                amount: formatRupiah(request.payment.amount),
+                amount: formatRupiah(request.payment.amount, lang),
                 until: formatDateTime(request.payment.valid_until, lang),
               })}
             </dd>

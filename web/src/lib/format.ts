@@ -102,6 +102,14 @@ export function formatDeadline(deadline: string, lang: Lang, standing: Standing 
   return `${date} (${relative})`;
 }
 
+/**
+ * Statuses after which a request no longer changes by itself: its deadline no longer runs,
+ * and a page following it stops polling.
+ */
+export function requestSettled(status: Schemas["RequestStatus"]): boolean {
+  return status === "completed" || status === "rejected" || status === "failed" || status === "cancelled";
+}
+
 /** A NIK with its middle masked, as the gateway shows other people's: `3374********0001`. */
 export function maskNik(nik: string): string {
   return nik.length === 16 ? `${nik.slice(0, 4)}********${nik.slice(12)}` : nik;

@@ -169,11 +169,6 @@ export function releasedText(released: readonly string[], t: Translate<PortalKey
   }).join(", ");
 }
 
-/** Statuses after which a request no longer changes by itself, so polling stops. */
-export function requestSettled(status: Schemas["RequestStatus"]): boolean {
-  return status === "completed" || status === "rejected" || status === "failed" || status === "cancelled";
-}
-
 /** Indonesian law's age of majority for the civil registry (UU 24/2013: 17, or married). */
 export const AGE_OF_MAJORITY = 17;
 
