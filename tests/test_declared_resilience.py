@@ -59,8 +59,6 @@ def member() -> None:
 def _declared(base_url: str, timeout_ms: int) -> DataProduct:
     """The BPJS-like membership, fetched from `base_url` by declaration alone."""
     body = declaration(
-        specific_category="health",
-        processing_basis="public_task",
         fetch={
             "request": {"path": "/records/{key}"},
             "response": {
