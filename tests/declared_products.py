@@ -105,9 +105,10 @@ def declaration(
     subject: str | None = None,
     jurisdictions: dict[str, list[str]] | None = None,
     schema: dict[str, Any] | None = None,
+    specific_category: str | None = None,
 ) -> ProductDeclaration:
     """A valid declaration whose sources (agency code: base URL) are fetched by the test
-    adapter."""
+    adapter: general personal data, or specific of `specific_category`."""
     return ProductDeclaration.model_validate(
         {
             "name": name,
@@ -122,7 +123,9 @@ def declaration(
             },
             "subject": subject,
             "scope": f"{name}:read",
-            "classification": "specific",
+            "classification": "general" if specific_category is None else "specific",
+            "specific_category": specific_category,
+            "processing_basis": "public_task",
             "legal_basis": ["UU 27/2022"],
             "fetch": {"adapter": "test_product_source"},
             "sources": [

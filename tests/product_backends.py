@@ -51,6 +51,8 @@ def declaration(**changes: Any) -> dict[str, Any]:
         },
         "scope": "health_insurance:read",
         "classification": "specific",
+        "specific_category": "health",
+        "processing_basis": "public_task",
         "legal_basis": ["UU 24/2011 tentang BPJS"],
         "fetch": {
             "request": {"path": "/peserta/{key}"},

@@ -188,6 +188,8 @@ def health_insurance(url: str, **changes: Any) -> dict[str, Any]:
         },
         "scope": "health_insurance:read",
         "classification": "specific",
+        "specific_category": "health",
+        "processing_basis": "public_task",
         "legal_basis": ["UU 24/2011 tentang BPJS"],
         "complaint_topics": ["bpjs", "kartu kis"],
         "services": [
@@ -276,6 +278,7 @@ def land_certificates(url: str, **changes: Any) -> dict[str, Any]:
         },
         "scope": "land_certificates:read",
         "classification": "general",
+        "processing_basis": "public_task",
         "legal_basis": ["PP 18/2021"],
         "fetch": {
             "request": {"path": "/sertipikat", "query": {"nik": "{key}"}},

@@ -16,8 +16,11 @@ FAMILY_NIK = "3374091203840001"
 MEMBERSHIP = {"number": "0001234567890", "nik": FAMILY_NIK, "class": "1"}
 CENTRAL_JAVA_LAND = [{"number": "11.01.33.74.1.00017", "nik": FAMILY_NIK}]
 JAKARTA_LAND = [{"number": "09.05.31.71.1.00230", "nik": FAMILY_NIK}]
-BACKENDS = {"bpjs": Backend(), "bpn_33": Backend(), "bpn_31": Backend()}
-PRODUCT_SCOPES = frozenset({"health_insurance:read", "land_certificates:read"})
+IMMUNISATIONS = [{"number": "BCG-2019-0001", "nik": FAMILY_NIK}]
+BACKENDS = {"bpjs": Backend(), "bpn_33": Backend(), "bpn_31": Backend(), "kemenkes": Backend()}
+PRODUCT_SCOPES = frozenset(
+    {"health_insurance:read", "land_certificates:read", "immunisations:read"}
+)
 EVERY_SCOPE = frozenset(Scope) | PRODUCT_SCOPES
 
 
@@ -29,9 +32,11 @@ def backends() -> Iterator[SocketAgencies]:
 
 @pytest.fixture
 async def app(gateway_app: FastAPI, backends: SocketAgencies) -> FastAPI:
-    """The test gateway with two products: a membership (`one`, one national source) and
-    land certificates (`many`, a land office in Central Java and one in Jakarta)."""
+    """The test gateway with three products by NIK: a membership (`one`, one national
+    source), land certificates (`many`, a land office in Central Java and one in Jakarta), and
+    immunisations (specific personal data: health)."""
     BACKENDS["bpjs"].reset({FAMILY_NIK: MEMBERSHIP})
+    BACKENDS["kemenkes"].reset({FAMILY_NIK: IMMUNISATIONS})
     BACKENDS["bpn_33"].reset({FAMILY_NIK: CENTRAL_JAVA_LAND})
     BACKENDS["bpn_31"].reset({FAMILY_NIK: JAKARTA_LAND})
     services = gateway_app.state.services
@@ -59,6 +64,16 @@ async def app(gateway_app: FastAPI, backends: SocketAgencies) -> FastAPI:
             {"bpjs_kis": backends.urls["bpjs"]},
             key={"kind": "own", "name": "card_number", "pattern": "^[0-9]{13}$"},
             subject="nik",
+        ),
+    )
+    register(
+        registry,
+        catalog,
+        declaration(
+            "immunisations",
+            {"kemenkes": backends.urls["kemenkes"]},
+            cardinality="many",
+            specific_category="health",
         ),
     )
     return gateway_app
@@ -180,3 +195,22 @@ async def test_a_removed_products_scope_releases_nothing(app):
     assert "health_insurance" not in response.json()
     assert BACKENDS["bpjs"].asked == []
     assert named.status_code == 422
+
+
+async def test_specific_personal_data_comes_only_when_named(app):
+    """A client asking for everything it may see is not sent health data it did not ask for:
+    the product's agency is not even asked."""
+    async with client_of(app, await credentials(app, EVERY_SCOPE)) as client:
+        default = await client.get(f"/v1/citizens/{FAMILY_NIK}")
+        asked = BACKENDS["kemenkes"].asked.copy()
+        named = await client.get(f"/v1/citizens/{FAMILY_NIK}?include=immunisations")
+
+    assert default.status_code == 200, default.text
+    assert default.json()["immunisations"] is None
+    assert "kemenkes" not in default.json()["sources"]
+    assert default.json()["health_insurance"] == MEMBERSHIP
+    assert asked == []
+    assert named.status_code == 200, named.text
+    assert named.json()["immunisations"] == IMMUNISATIONS
+    assert named.json()["sources"]["kemenkes"]["status"] == "ok"
+    assert BACKENDS["kemenkes"].asked == [FAMILY_NIK]

@@ -2,12 +2,16 @@
 before any agency is asked, routed like the built-in reads, and each record released only to
 whoever may see the citizen it is about."""
 
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from app.auth.scopes import ClientKind, Scope
+from app.db.models import AccessRecord
 from tests.conftest import client_of, credentials
 from tests.declared_products import Backend, declaration, register
 from tests.socket_agencies import SocketAgencies
@@ -17,8 +21,16 @@ OTHER_NIK = "3174101704820001"
 MEMBERSHIP = {"number": "0001234567890", "nik": FAMILY_NIK}
 OTHER_CARD = "0009876543210"
 INSURED_VEHICLE = {"number": "JR-33-0001", "nik": FAMILY_NIK}
+FAMILY_CARD = "AB1234"
 BACKENDS = {"bpjs": Backend(), "jr_31": Backend(), "jr_33": Backend()}
-SCOPES = {"health_insurance:read", "kis_cards:read", "road_insurance:read"}
+SCOPES = {
+    "health_insurance:read",
+    "kis_cards:read",
+    "road_insurance:read",
+    "kis_joined:read",
+    "family_cards:read",
+    "repeated_keys:read",
+}
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +81,48 @@ def app(gateway_app: FastAPI, backends: SocketAgencies) -> FastAPI:
             jurisdictions={"jasa_raharja_31": ["31"], "jasa_raharja_33": ["33"]},
         ),
     )
+    register(
+        registry,
+        catalog,
+        declaration(
+            "kis_joined",
+            {"bpjs_joined": backends.urls["bpjs"]},
+            key={"kind": "own", "name": "card_number", "pattern": "^[0-9]{13}$"},
+            subject="join('', nik)",  # fails on every record: `nik` is a string, not an array
+        ),
+    )
+    register(
+        registry,
+        catalog,
+        declaration(
+            "family_cards",
+            {"dukcapil_a": backends.urls["bpjs"], "dukcapil_b": backends.urls["jr_31"]},
+            cardinality="many",
+            key={"kind": "own", "name": "family_card", "pattern": "^[A-Z]{2}[0-9]{4}$"},
+            subject="nik",
+        ),
+    )
+    register(
+        registry,
+        catalog,
+        declaration(
+            "repeated_keys",
+            {"repeated_office": backends.urls["jr_33"]},
+            key={"kind": "own", "name": "repeated", "pattern": "^(a|aa)+$"},
+            subject="nik",
+        ),
+    )
     return gateway_app
+
+
+async def _recorded(app: FastAPI, response: Any) -> list[tuple[str | None, str, int]]:
+    """The access records of one answer: subject, outcome and the status sent."""
+    query = select(AccessRecord.subject_nik, AccessRecord.outcome, AccessRecord.http_status)
+    async with app.state.engine.connect() as conn:
+        rows = await conn.execute(
+            query.where(AccessRecord.request_id == response.headers["x-request-id"])
+        )
+        return [tuple(row) for row in rows]
 
 
 def _asked() -> dict[str, list[str]]:
@@ -195,3 +248,59 @@ async def test_a_kiosk_is_bound_like_a_portal(app):
         response = await client.get("/v1/data-products/road_insurance/records/H1524Z")
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("subject_nik", [None, FAMILY_NIK], ids=["officer", "portal"])
+async def test_a_record_whose_subject_fails_is_never_released_and_the_read_is_logged(
+    app, subject_nik
+):
+    """The subject is evaluated on what the agency sent, which conformance never saw: a
+    mapping failing on it is that source's bad reply, not the gateway's 500."""
+    headers = await credentials(app, SCOPES, subject_nik=subject_nik)
+    async with client_of(app, headers) as client:
+        response = await client.get(f"/v1/data-products/kis_joined/records/{MEMBERSHIP['number']}")
+
+    assert response.status_code == 502, response.text
+    assert response.json()["type"].endswith("/agency-bad-reply")
+    assert response.json()["sources"]["bpjs_joined"]["status"] == "error"
+    assert FAMILY_NIK not in response.text
+    assert await _recorded(app, response) == [(None, "failed", 502)]
+
+
+@pytest.mark.parametrize(
+    "named",
+    ["3174101704820001999", "not a nik", 3174101704820001, None],
+    ids=["too long", "text", "number", "null"],
+)
+async def test_a_source_whose_record_names_no_citizen_fails_alone(app, named):
+    """Such a record can be neither checked against a portal's citizen nor logged against
+    one, so it is withheld even from an officer, and the other office's records still come."""
+    BACKENDS["bpjs"].records[FAMILY_CARD] = [{"number": FAMILY_CARD, "nik": FAMILY_NIK}]
+    BACKENDS["jr_31"].records[FAMILY_CARD] = [{"number": "AB1234-B", "nik": named}]
+    async with client_of(app, await credentials(app, SCOPES)) as client:
+        response = await client.get(f"/v1/data-products/family_cards/records/{FAMILY_CARD}")
+
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["records"] == [{"number": FAMILY_CARD, "nik": FAMILY_NIK}]
+    assert body["complete"] is False
+    assert body["sources"]["dukcapil_a"]["status"] == "ok"
+    assert body["sources"]["dukcapil_b"]["status"] == "error"
+    assert "`subject` gives no 16-digit NIK" in body["sources"]["dukcapil_b"]["detail"]
+    assert await _recorded(app, response) == [(FAMILY_NIK, "partial", 200)]
+
+
+async def test_an_own_key_pattern_cannot_hold_a_worker(app):
+    """`^(a|aa)+$` backtracks exponentially in Python's `re` (seconds at 35 characters,
+    doubling with each one); the key is checked in time linear in its length."""
+    async with client_of(app, await credentials(app, SCOPES)) as client:
+        started = time.perf_counter()
+        refused = await client.get(f"/v1/data-products/repeated_keys/records/{'a' * 37}b")
+        elapsed = time.perf_counter() - started
+        accepted = await client.get(f"/v1/data-products/repeated_keys/records/{'a' * 37}")
+
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["key"]
+    assert elapsed < 1.0
+    assert accepted.status_code == 404
+    assert _asked() == {"jr_33": ["a" * 37]}

@@ -10,8 +10,10 @@ by `secret_ref` and read from the gateway's own environment
 """
 
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
+import re2  # type: ignore[import-untyped]
 from pydantic import (
     AfterValidator,
     Field,
@@ -86,6 +88,26 @@ class KeyKind(StrEnum):
     OWN = "own"
 
 
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+
+
+@lru_cache(maxsize=256)
+def own_key_pattern(pattern: str) -> Any:
+    """An own key's pattern compiled by RE2, whose matching takes time linear in the key: the
+    pattern is an agency administrator's, the key a caller's, and a backtracking engine would
+    let a pattern like `^(a|aa)+$` hold a worker for minutes on one 128-character key.
+    `ValueError` for what RE2 cannot compile (backreferences, lookaround)."""
+    try:
+        return re2.compile(pattern, options=_RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
+        raise ValueError(
+            f"RE2 cannot compile the pattern ({reason}); backreferences and lookaround are "
+            "not supported"
+        ) from exc
+
+
 class ProductKey(StrictModel):
     kind: KeyKind
     name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")] | None = Field(
@@ -94,9 +116,17 @@ class ProductKey(StrictModel):
     pattern: Annotated[str, StringConstraints(max_length=512)] | None = Field(
         default=None,
         description="For an own key: a regular expression every value must match in full "
-        "(ASCII only).",
+        "(ASCII only), in the RE2 syntax: no backreferences or lookaround, so that matching "
+        "takes time linear in the key.",
     )
     example: SingleLineText | None = Field(default=None, max_length=64)
+
+    @field_validator("pattern")
+    @classmethod
+    def _linear_time(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            own_key_pattern(pattern)
+        return pattern
 
     @model_validator(mode="after")
     def _own_is_described(self) -> "ProductKey":
@@ -117,11 +147,41 @@ class Cardinality(StrEnum):
 
 
 class Classification(StrEnum):
-    """UU 27/2022 Pasal 4: general personal data, or specific (health, biometric, criminal
-    records, children's data, financial data), which needs stricter handling."""
+    """UU 27/2022 Pasal 4: general personal data, or specific (its kind in
+    `specific_category`), which needs stricter handling: a specific product is no part of a
+    citizen's profile unless the client names it in `include`."""
 
     GENERAL = "general"
     SPECIFIC = "specific"
+
+
+class SpecificCategory(StrEnum):
+    """The kind of specific personal data, UU 27/2022 Pasal 4 ayat (2): a. health data and
+    information; b. biometric; c. genetic; d. criminal records; e. children's data; f. personal
+    financial data; g. other data as a regulation provides (`other`, cited in
+    `legal_basis`)."""
+
+    HEALTH = "health"
+    BIOMETRIC = "biometric"
+    GENETIC = "genetic"
+    CRIMINAL_RECORDS = "criminal_records"
+    CHILDREN = "children"
+    FINANCIAL = "financial"
+    OTHER = "other"
+
+
+class ProcessingBasis(StrEnum):
+    """The lawful basis of the processing, UU 27/2022 Pasal 20 ayat (2): a. the subject's
+    explicit consent; b. a contract the subject is party to; c. the controller's legal
+    obligation; d. the subject's vital interest; e. a task in the public interest, a public
+    service or the controller's authority under law; f. another legitimate interest."""
+
+    CONSENT = "consent"
+    CONTRACT = "contract"
+    LEGAL_OBLIGATION = "legal_obligation"
+    VITAL_INTEREST = "vital_interest"
+    PUBLIC_TASK = "public_task"
+    LEGITIMATE_INTEREST = "legitimate_interest"
 
 
 class Secret(StrictModel):
@@ -349,7 +409,19 @@ class ProductDeclaration(StrictModel):
     )
     scope: ScopeName
     classification: Classification
-    legal_basis: list[Sentence] = Field(min_length=1, max_length=16)
+    specific_category: SpecificCategory | None = Field(
+        default=None,
+        validate_default=True,
+        description="For `specific` data, and only for it: which kind of UU 27/2022 Pasal 4 "
+        "ayat (2) it is.",
+    )
+    processing_basis: ProcessingBasis = Field(
+        description="The lawful basis the agency processes and shares it on, one of UU 27/2022 "
+        "Pasal 20 ayat (2); `legal_basis` cites the laws behind it."
+    )
+    legal_basis: list[Sentence] = Field(
+        min_length=1, max_length=16, description="The laws that let the agency share it."
+    )
     complaint_topics: list[
         Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9 -]{1,59}$")]
     ] = Field(default_factory=list, max_length=64)
@@ -373,6 +445,18 @@ class ProductDeclaration(StrictModel):
         if subject is None and key is not None and key.kind is not KeyKind.NIK:
             raise ValueError("a product not keyed by NIK needs `subject`")
         return subject
+
+    @field_validator("specific_category")
+    @classmethod
+    def _category_of_specific(
+        cls, category: SpecificCategory | None, info: ValidationInfo
+    ) -> SpecificCategory | None:
+        classification = info.data.get("classification")
+        if classification is Classification.SPECIFIC and category is None:
+            raise ValueError("specific personal data needs its UU 27/2022 Pasal 4(2) category")
+        if classification is Classification.GENERAL and category is not None:
+            raise ValueError("only specific personal data has a category")
+        return category
 
     @field_validator("complaints")
     @classmethod

@@ -111,9 +111,15 @@ class RecordCheck:
         self._validator = _validator(schema)
 
     def _one(self, record: Any, where: str) -> None:
-        if self._validator.is_valid(record):
-            return
-        error = next(iter(self._validator.iter_errors(record)))
+        try:
+            if self._validator.is_valid(record):
+                return
+            error = next(iter(self._validator.iter_errors(record)))
+        except ValueError as exc:
+            # The validator cannot take the value at all: nested past its recursion limit
+            # (a few hundred levels of an agency's JSON), or, from an adapter's code, a
+            # value JSON has no form for. Either way the agency's answer cannot be released.
+            raise AgencyReplyError(f"{where} cannot be checked against the schema: {exc}") from exc
         raise AgencyReplyError(
             f"{where} does not fit the product's schema: "
             f"{_path(list(error.instance_path))}: {_mismatch(error)}"

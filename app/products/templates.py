@@ -8,6 +8,7 @@ what does not depend on the values (constant headers and query parameters, wheth
 Content-Type is given) is settled then: a request is only the substitutions and string joins.
 """
 
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,9 @@ from app.products.mapping import DeclarationInvalid
 Values = Mapping[str, str | None]
 
 _XML_ENTITIES = {'"': "&quot;", "'": "&apos;"}
+#: A field name is a token (RFC 9110 section 5.1 and 5.6.2): a name with a space, a colon or a
+#: line break would be refused by the HTTP client on every read, or split one header into two.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 #: Headers the gateway or its HTTP client set (credentials from the declaration's `auth`, the
 #: request id and trace, framing): a template that set them would override or smuggle.
 GATEWAY_HEADERS = frozenset(
@@ -245,6 +249,12 @@ def compile_template(
     if "?" in template.path or "#" in template.path:
         raise DeclarationInvalid(f"{field}.path", "put the query in `query`, not the path")
     for name, value in template.headers.items():
+        if _TOKEN.fullmatch(name) is None:
+            raise DeclarationInvalid(
+                f"{field}.headers",
+                f"header name {name!r} is not an HTTP token (RFC 9110): letters, digits and "
+                "!#$%&'*+-.^_`|~ only",
+            )
         if name.lower() in GATEWAY_HEADERS:
             raise DeclarationInvalid(
                 f"{field}.headers.{name}", "the gateway sets this header itself"

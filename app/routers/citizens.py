@@ -94,8 +94,10 @@ async def get_citizen(
                 "or comma-separated in one value (`include=vehicles,family`): "
                 "`family`, `vehicles`, `businesses`, and the name of each registered data "
                 "product found by NIK (`health_insurance`). Default: every part the client's "
-                "scopes release; naming one they do not release is refused (403), a name that "
-                "is no part is refused (422), and so is a data product found by another key."
+                "scopes release, except data products of specific personal data (UU 27/2022 "
+                "Pasal 4), which come only by name; naming one they do not release is refused "
+                "(403), a name that is no part is refused (422), and so is a data product "
+                "found by another key."
             ),
             examples=[["vehicles", "businesses"]],
         ),

@@ -55,6 +55,8 @@ _EXAMPLE_DECLARATION: dict[str, Any] = {
     },
     "scope": "health_insurance:read",
     "classification": "specific",
+    "specific_category": "health",
+    "processing_basis": "public_task",
     "legal_basis": ["UU 24/2011 tentang BPJS", "Perpres 82/2018 tentang Jaminan Kesehatan"],
     "fetch": {
         "request": {"method": "GET", "path": "/peserta/nik/{key}"},

@@ -11,8 +11,10 @@ from app.agencies.conformance import CheckResult
 from app.products.declaration import (
     Cardinality,
     Classification,
+    ProcessingBasis,
     ProductKey,
     ServiceDeclaration,
+    SpecificCategory,
 )
 from app.products.sealing import shown
 from app.products.store import Registration, StoredVersion
@@ -40,8 +42,17 @@ class DataProductSummary(BaseModel):
         alias="schema", description="JSON Schema (2020-12) of one record."
     )
     scope: str = Field(description="The scope a client needs to read its records.")
-    classification: Classification
-    legal_basis: list[str]
+    classification: Classification = Field(
+        description="UU 27/2022 Pasal 4. A `specific` product is part of a citizen's profile "
+        "only when named in `include`."
+    )
+    specific_category: SpecificCategory | None = Field(
+        default=None, description="For specific data: its kind, UU 27/2022 Pasal 4 ayat (2)."
+    )
+    processing_basis: ProcessingBasis = Field(
+        description="The lawful basis of the processing, UU 27/2022 Pasal 20 ayat (2)."
+    )
+    legal_basis: list[str] = Field(description="The laws that let the agency share it.")
     complaint_topics: list[str]
     services: list[ServiceDeclaration]
     sources: list[ProductSourceView]
@@ -72,6 +83,8 @@ _CONTRACT = frozenset(
         "schema",
         "scope",
         "classification",
+        "specific_category",
+        "processing_basis",
         "legal_basis",
         "complaint_topics",
         "services",

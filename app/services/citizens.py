@@ -24,7 +24,7 @@ from app.bus.bus import Bus
 from app.bus.calls import CallResult, Deadline
 from app.problems import ProblemKind
 from app.products.catalog import DataProduct
-from app.products.declaration import Cardinality
+from app.products.declaration import Cardinality, Classification
 from app.schemas.business import Business
 from app.schemas.citizen import Family
 from app.schemas.responses import CitizenBusinesses, CitizenProfile, CitizenVehicles, ProfilePart
@@ -113,10 +113,23 @@ def _answered(call: CallResult[Any], declared: Mapping[str, DataProduct]) -> boo
     )
 
 
+def _specific(declared: Mapping[str, DataProduct]) -> frozenset[str]:
+    """Products of specific personal data (UU 27/2022 Pasal 4(2): health, biometric, ...):
+    part of a profile only when the client names them in `include`, so a client that asks for
+    "everything it may see" is not sent a citizen's health or financial data it did not ask
+    for (data minimisation)."""
+    return frozenset(
+        name
+        for name, product in declared.items()
+        if product.declaration.classification is Classification.SPECIFIC
+    )
+
+
 async def get_profile(
     services: Services, caller: Caller, nik: str, include: list[str] | None
 ) -> CitizenProfile:
-    """`include` as the client sent it; none means every part the caller may see."""
+    """`include` as the client sent it; none means every part the caller may see, except
+    specific personal data, which only comes by name."""
     started = time.perf_counter()
     every = {p.name: p for p in services.products.products()}
     declared = {name: p for name, p in every.items() if p.keyed_by_nik}
@@ -124,6 +137,8 @@ async def get_profile(
     refuse_other_citizen(caller, nik, operation="citizen.profile", started=started)
     scopes = part_scopes(declared.values())
     parts = released_parts(caller, asked, scopes)
+    if asked is None:
+        parts -= _specific(declared)
     bus, deadline = services.bus, Deadline(services.request_deadline_ms)
 
     identity_task = asyncio.create_task(

@@ -6,22 +6,27 @@ key to every source at once. Who may see the records is decided by the citizen t
 about: the key itself when it is the NIK (decided before any agency is asked, as for the
 profile), otherwise each record's declared `subject`, so a portal acting for one citizen
 never receives another's record and is answered as if there were none.
+
+A record's subject is taken as part of its source's answer: a record whose `subject` fails on
+it, is cut off, or gives no NIK cannot be checked against the caller nor logged against a
+citizen, so that source's answer is a bad reply (`error`), like a record that does not fit the
+schema, and the read is answered and logged with the other sources' records, or as a 502.
 """
 
 import datetime as dt
 import re
 import time
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from app.adapters.base import ProductSource
+from app.adapters.base import AgencyReplyError, ProductSource
 from app.agencies.jurisdiction import plate_regions
 from app.bus.calls import CallResult, Deadline
 from app.bus.registry import NotServed
 from app.problems import ProblemError, ProblemKind
 from app.products.catalog import DataProduct
-from app.products.declaration import Cardinality, KeyKind, ProductKey
-from app.products.mapping import Expression, compile_expression
+from app.products.declaration import Cardinality, KeyKind, ProductKey, own_key_pattern
+from app.products.mapping import Expression, MappingCutOff, compile_expression
 from app.schemas.business import NIB_SCHEMA
 from app.schemas.identifiers import check_nik, normalise_plate
 from app.schemas.problem import FieldError
@@ -65,7 +70,7 @@ def _canonical(key: ProductKey, value: str) -> str:
             raise ValueError(f"NIB must be 13 digits, got {value!r}")
         return value
     assert key.pattern is not None  # an own key always has one (ProductKey's validator)
-    if not value.isascii() or re.fullmatch(key.pattern, value, re.ASCII) is None:
+    if not value.isascii() or own_key_pattern(key.pattern).fullmatch(value) is None:
         raise ValueError(f"{key.name} must match {key.pattern}, got {value!r}")
     return value
 
@@ -75,30 +80,66 @@ def _subject_expression(text: str) -> Expression:
     return compile_expression(text, "subject")
 
 
-def subject_of(product: DataProduct, key: str, record: Any) -> str | None:
-    """The NIK of the citizen a record is about: the key of a NIK-keyed product, otherwise
-    what the declared `subject` gives (None when it gives no string)."""
-    if product.keyed_by_nik:
-        return key
+class _Found(NamedTuple):
+    """One source's records, each beside the NIK of the citizen it is about."""
+
+    records: list[Any]
+    subjects: list[str]
+
+
+def _is_nik(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == 16 and value.isascii() and value.isdigit()
+
+
+def subject_of(product: DataProduct, record: Any, where: str) -> str:
+    """The NIK the declared `subject` gives for a record; `AgencyReplyError` when it fails on
+    the record, is cut off, or gives anything but a NIK."""
     expression = product.declaration.subject
-    if expression is None:
-        return None
-    subject = _subject_expression(expression).evaluate(record)
-    return subject if isinstance(subject, str) else None
+    assert expression is not None  # needed unless keyed by NIK (ProductDeclaration)
+    try:
+        subject = _subject_expression(expression).evaluate(record)
+    except AgencyReplyError as exc:
+        # The mapping's own message may quote the record (another citizen's NIK, for a
+        # portal); a cut-off names only the limit. Same class, so the bus treats it alike.
+        reason = str(exc) if isinstance(exc, MappingCutOff) else "it failed on the record"
+        raise type(exc)(f"{where}: `subject` gives no NIK: {reason}") from exc
+    if not _is_nik(subject):
+        raise AgencyReplyError(
+            f"{where}: `subject` gives no 16-digit NIK, so the record cannot be checked "
+            "against the caller"
+        )
+    return str(subject)
+
+
+def _about(product: DataProduct, key: str, value: Any) -> _Found:
+    """A source's answer with the subject of each record, or `AgencyReplyError` for the
+    whole answer if any record's subject cannot be told."""
+    if product.declaration.cardinality is Cardinality.ONE:
+        records = [] if value is None else [value]
+    elif isinstance(value, list):
+        records = value
+    else:
+        raise AgencyReplyError(f"a `many` product needs a list, got {type(value).__name__}")
+    if product.keyed_by_nik:
+        return _Found(records, [key] * len(records))
+    return _Found(
+        records,
+        [subject_of(product, record, f"record {i}") for i, record in enumerate(records)],
+    )
 
 
 async def _ask(
     services: Services, caller: Caller, product: DataProduct, key: str
-) -> list[CallResult[Any]]:
+) -> list[CallResult[_Found]]:
     name, bus = product.name, services.bus
     deadline = Deadline(services.request_deadline_ms)
 
-    async def fetch(source: ProductSource) -> Any:
-        return await source.fetch_product(name, key)
+    async def fetch(source: ProductSource) -> _Found:
+        return _about(product, key, await source.fetch_product(name, key))
 
     if product.declaration.key.kind is KeyKind.PLATE_NUMBER:
         try:
-            call: CallResult[Any] = await bus.call(
+            call: CallResult[_Found] = await bus.call(
                 product.capability,
                 ProductSource,
                 name,
@@ -115,12 +156,15 @@ async def _ask(
     )
 
 
-def _records(product: DataProduct, calls: list[CallResult[Any]]) -> list[Any]:
-    """Every record the sources that answered gave, as one list (a `one` product's first)."""
+def _records(product: DataProduct, calls: list[CallResult[_Found]]) -> tuple[list[Any], list[str]]:
+    """Every record the sources that answered gave, as one list (a `one` product's first),
+    and the subject of each."""
     found = [c.value for c in calls if c.status is SourceStatus.OK and c.value is not None]
+    records = [record for each in found for record in each.records]
+    subjects = [subject for each in found for subject in each.subjects]
     if product.declaration.cardinality is Cardinality.ONE:
-        return found[:1]
-    return [record for records in found for record in records]
+        return records[:1], subjects[:1]
+    return records, subjects
 
 
 async def read_records(
@@ -140,7 +184,7 @@ async def read_records(
             started=started,
         )
     calls = await _ask(services, caller, product, key)
-    records = _records(product, calls)
+    records, subjects = _records(product, calls)
     failed = [c for c in calls if c.status not in (SourceStatus.OK, SourceStatus.NOT_FOUND)]
     if not records:
         nik = key if product.keyed_by_nik else None
@@ -175,7 +219,6 @@ async def read_records(
                 for code, report in combine_sources(calls).items()
             },
         )
-    subjects = [subject_of(product, key, record) for record in records]
     if caller.subject_nik is not None:
         mine = [r for r, s in zip(records, subjects, strict=True) if s == caller.subject_nik]
         if not mine:
@@ -183,7 +226,7 @@ async def read_records(
                 caller,
                 ProblemKind.PRODUCT_RECORD_NOT_FOUND,
                 _NO_RECORD,
-                subject_nik=next((s for s in subjects if s is not None), None),
+                subject_nik=subjects[0],
                 operation=name,
                 subject_plate=plate,
                 calls=calls,
@@ -191,8 +234,7 @@ async def read_records(
             )
         records, subjects = mine, [caller.subject_nik] * len(mine)
     complete = not failed
-    about: list[str | None] = [*sorted({s for s in subjects if s is not None})]
-    for subject in about or [None]:
+    for subject in sorted(set(subjects)):
         await record_read(
             services,
             caller,

@@ -1864,8 +1864,9 @@ export interface components {
         };
         /**
          * Classification
-         * @description UU 27/2022 Pasal 4: general personal data, or specific (health, biometric, criminal
-         *     records, children's data, financial data), which needs stricter handling.
+         * @description UU 27/2022 Pasal 4: general personal data, or specific (its kind in
+         *     `specific_category`), which needs stricter handling: a specific product is no part of a
+         *     citizen's profile unless the client names it in `include`.
          * @enum {string}
          */
         Classification: "general" | "specific";
@@ -2209,19 +2210,25 @@ export interface components {
              * Format: date-time
              */
             changed_at: string;
+            /** @description UU 27/2022 Pasal 4. A `specific` product is part of a citizen's profile only when named in `include`. */
             classification: components["schemas"]["Classification"];
             /** Complaint Topics */
             complaint_topics: string[];
             /** Description */
             description: string;
             key: components["schemas"]["ProductKey"];
-            /** Legal Basis */
+            /**
+             * Legal Basis
+             * @description The laws that let the agency share it.
+             */
             legal_basis: string[];
             /**
              * Name
              * @description The profile part (`include=<name>`) for a NIK-keyed product.
              */
             name: string;
+            /** @description The lawful basis of the processing, UU 27/2022 Pasal 20 ayat (2). */
+            processing_basis: components["schemas"]["ProcessingBasis"];
             /**
              * Schema
              * @description JSON Schema (2020-12) of one record.
@@ -2238,6 +2245,8 @@ export interface components {
             services: components["schemas"]["ServiceDeclaration"][];
             /** Sources */
             sources: components["schemas"]["ProductSourceView"][];
+            /** @description For specific data: its kind, UU 27/2022 Pasal 4 ayat (2). */
+            specific_category?: components["schemas"]["SpecificCategory"] | null;
             /** Title */
             title: string;
             /**
@@ -3257,6 +3266,15 @@ export interface components {
          */
         PermitType: "nib" | "standard_certificate" | "licence";
         /**
+         * ProcessingBasis
+         * @description The lawful basis of the processing, UU 27/2022 Pasal 20 ayat (2): a. the subject's
+         *     explicit consent; b. a contract the subject is party to; c. the controller's legal
+         *     obligation; d. the subject's vital interest; e. a task in the public interest, a public
+         *     service or the controller's authority under law; f. another legitimate interest.
+         * @enum {string}
+         */
+        ProcessingBasis: "consent" | "contract" | "legal_obligation" | "vital_interest" | "public_task" | "legitimate_interest";
+        /**
          * ProductConflictProblem
          * @description RFC 9457 problem: A source's agency code is an agency already on the bus, or the scope is a built-in scope or another product's; `errors` names each field. Nothing was changed.
          */
@@ -3295,7 +3313,10 @@ export interface components {
             /** Fetch */
             fetch: components["schemas"]["DeclaredFetch"] | components["schemas"]["AdapterFetch"];
             key: components["schemas"]["ProductKey"];
-            /** Legal Basis */
+            /**
+             * Legal Basis
+             * @description The laws that let the agency share it.
+             */
             legal_basis: string[];
             /**
              * Name
@@ -3303,6 +3324,8 @@ export interface components {
              * @example health_insurance
              */
             name: string;
+            /** @description The lawful basis the agency processes and shares it on, one of UU 27/2022 Pasal 20 ayat (2); `legal_basis` cites the laws behind it. */
+            processing_basis: components["schemas"]["ProcessingBasis"];
             /**
              * Schema
              * @description JSON Schema (2020-12) of one record, with no external `$ref`: the product's canonical form, published in the OpenAPI document.
@@ -3319,6 +3342,8 @@ export interface components {
             services?: components["schemas"]["ServiceDeclaration"][];
             /** Sources */
             sources: components["schemas"]["SourceDeclaration"][];
+            /** @description For `specific` data, and only for it: which kind of UU 27/2022 Pasal 4 ayat (2) it is. */
+            specific_category?: components["schemas"]["SpecificCategory"] | null;
             /**
              * Subject
              * @description JMESPath giving, from one record, the NIK of the person it is about: needed unless the key is the NIK, so that reads are checked and logged per citizen.
@@ -3353,7 +3378,7 @@ export interface components {
             name?: string | null;
             /**
              * Pattern
-             * @description For an own key: a regular expression every value must match in full (ASCII only).
+             * @description For an own key: a regular expression every value must match in full (ASCII only), in the RE2 syntax: no backreferences or lookaround, so that matching takes time linear in the key.
              */
             pattern?: string | null;
         };
@@ -4070,6 +4095,15 @@ export interface components {
          * @enum {string}
          */
         SourceStatus: "ok" | "not_found" | "refused" | "throttled" | "timeout" | "unavailable" | "error";
+        /**
+         * SpecificCategory
+         * @description The kind of specific personal data, UU 27/2022 Pasal 4 ayat (2): a. health data and
+         *     information; b. biometric; c. genetic; d. criminal records; e. children's data; f. personal
+         *     financial data; g. other data as a regulation provides (`other`, cited in
+         *     `legal_basis`).
+         * @enum {string}
+         */
+        SpecificCategory: "health" | "biometric" | "genetic" | "criminal_records" | "children" | "financial" | "other";
         /** StageDeadlines */
         StageDeadlines: {
             /**
@@ -5585,7 +5619,7 @@ export interface operations {
     get_citizen_v1_citizens__nik__get: {
         parameters: {
             query?: {
-                /** @description Parts to fetch besides identity, repeated (`include=vehicles&include=family`) or comma-separated in one value (`include=vehicles,family`): `family`, `vehicles`, `businesses`, and the name of each registered data product found by NIK (`health_insurance`). Default: every part the client's scopes release; naming one they do not release is refused (403), a name that is no part is refused (422), and so is a data product found by another key. */
+                /** @description Parts to fetch besides identity, repeated (`include=vehicles&include=family`) or comma-separated in one value (`include=vehicles,family`): `family`, `vehicles`, `businesses`, and the name of each registered data product found by NIK (`health_insurance`). Default: every part the client's scopes release, except data products of specific personal data (UU 27/2022 Pasal 4), which come only by name; naming one they do not release is refused (403), a name that is no part is refused (422), and so is a data product found by another key. */
                 include?: ("family" | "vehicles" | "businesses")[] | null;
             };
             header?: {
