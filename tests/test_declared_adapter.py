@@ -1,8 +1,9 @@
 """Declared adapters against real backends on real ports, through the production HTTP client:
-a JSON one (a membership per NIK, an API key header, its code inside HTTP 200) and an XML one
-(certificates per NIK, a bearer token, one or many elements), each written in its own dialect
-so that only the declaration's templates and mappings make sense of it."""
+a JSON one (a membership per NIK, an API key header or basic auth, its code inside HTTP 200)
+and an XML one (certificates per NIK, a bearer token, one or many elements), each written in
+its own dialect so that only the declaration's templates and mappings make sense of it."""
 
+import base64
 import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from defusedxml import ElementTree
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from prometheus_client import REGISTRY
 
 from app.adapters.base import (
     AdapterContext,
@@ -30,15 +32,18 @@ from app.adapters.base import (
     ServiceStandard,
 )
 from app.agencies.endpoint_policy import EndpointPolicy
-from app.bus.registry import AdapterKind
+from app.bus.bus import Bus, ResilienceSettings
+from app.bus.calls import CallResult, Deadline
+from app.bus.registry import AdapterKind, AdapterRegistry, InstanceSpec
 from app.config import AgencyEndpoint
 from app.http_client import AiohttpAgencyClient
 from app.products.catalog import DataProduct
 from app.products.conformance import builder, check_declaration
 from app.products.declaration import ProductDeclaration
 from app.products.declared_adapter import declared_kind, validate_declaration
-from app.products.mapping import MappingCutOff
+from app.products.mapping import MAX_OUTPUT_NODES, MAX_STEPS, MappingCutOff
 from app.products.secrets import SecretResolver
+from app.schemas.sources import SourceStatus
 from tests.socket_agencies import SocketAgencies
 
 API_KEY = "cons-key-7781"
@@ -57,8 +62,27 @@ CERTIFICATES = {
     OWNER_OF_ONE: [("10.01.02.03.1.00001", "120")],
     OWNER_OF_TWO: [("11.02.03.04.1.00077", "96"), ("11.02.03.04.1.00078", "250.5")],
 }
+#: A developer holding a whole housing estate: more certificates than one mapping may give.
+ESTATE_OWNER = "3173010101800001"
+CERTIFICATES[ESTATE_OWNER] = [
+    (f"09.01.01.01.1.{plot:05d}", "72") for plot in range(MAX_OUTPUT_NODES // 3)
+]
 NOBODY = "3471073006980001"
-ENVIRONMENT = {"SATUPINTU_AGENCY_SECRET_BPJS_KEY": API_KEY}
+#: A member whose reply carries a long history, which each error rule below scans once.
+LONG_HISTORY = "3174101704820099"
+HISTORY = [{"kode": "IURAN"}] * 16_000
+#: A condition that scans the history: 5 steps per entry, so 80,000 of one reply's 100,000.
+SCANS_HISTORY = "riwayat[?kode == 'TUNGGAKAN']"
+BASIC_USER = "petugas-gateway"
+#: A colon and a non-ASCII letter: the password is everything after the first colon, in UTF-8.
+BASIC_PASSWORD = "kata:sandi-rahasia-é"
+BASIC_HEADER = "Basic cGV0dWdhcy1nYXRld2F5OmthdGE6c2FuZGktcmFoYXNpYS3DqQ=="
+#: An account the backend knows but does not let read memberships (403).
+AUDITOR = ("auditor", "audit-only")
+ENVIRONMENT = {
+    "SATUPINTU_AGENCY_SECRET_BPJS_KEY": API_KEY,
+    "SATUPINTU_AGENCY_SECRET_BPJS_PASSWORD": BASIC_PASSWORD,
+}
 
 journal: list[dict[str, Any]] = []
 
@@ -79,10 +103,21 @@ def bpjs() -> FastAPI:
     app = FastAPI()
     tickets: dict[str, dict[str, Any]] = {}
 
+    def basic(request: Request) -> tuple[str, str] | None:
+        scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+        if scheme != "Basic":
+            return None
+        user, _, password = base64.b64decode(encoded).decode().partition(":")
+        return user, password
+
     def refused(request: Request) -> JSONResponse | None:
+        account = basic(request)
+        if account == AUDITOR:
+            return JSONResponse({"metaData": {"code": "403"}}, status_code=403)
         if (
             request.headers.get("x-cons-id") != API_KEY
             and request.query_params.get("key") != API_KEY
+            and account != (BASIC_USER, BASIC_PASSWORD)
         ):
             return JSONResponse({"metaData": {"code": "401"}}, status_code=401)
         return None
@@ -105,6 +140,14 @@ def bpjs() -> FastAPI:
         if key == "drifted":
             return JSONResponse(
                 {"metaData": {"code": "200"}, "response": {"peserta": {**MEMBERSHIP, "kelas": "I"}}}
+            )
+        if key == LONG_HISTORY:
+            return JSONResponse(
+                {
+                    "metaData": {"code": "200"},
+                    "response": {"peserta": {**MEMBERSHIP, "nik": LONG_HISTORY}},
+                    "riwayat": HISTORY,
+                }
             )
         if key != MEMBER:
             return JSONResponse({"metaData": {"code": "201", "message": "Tidak terdaftar"}})
@@ -340,6 +383,38 @@ def fresh_journal() -> None:
     journal.clear()
 
 
+def on_bus(declared: DataProduct, http: AiohttpAgencyClient, **resilience: Any) -> Bus:
+    """The product's first source on a bus of its own, as a registration puts it there."""
+    kind = declared_kind(declared, not_installed, SecretResolver(ENVIRONMENT))
+    source = declared.declaration.sources[0]
+    spec = InstanceSpec(
+        code=source.agency.code,
+        kind=kind.code,
+        endpoint=AgencyEndpoint(base_url=source.base_url, timeout_ms=5000),
+    )
+    return Bus(AdapterRegistry({kind.code: kind}, [spec], http), ResilienceSettings(**resilience))
+
+
+async def read(bus: Bus, declared: DataProduct, key: str) -> CallResult[Any]:
+    name = declared.declaration.name
+
+    async def fetch(source: ProductSource) -> Any:
+        return await source.fetch_product(name, key)
+
+    return await bus.call(
+        declared.declaration.capability, ProductSource, name, fetch, Deadline(10_000), client="t"
+    )
+
+
+def calls_counted(agency: str, status: SourceStatus) -> float:
+    return (
+        REGISTRY.get_sample_value(
+            "satupintu_agency_calls_total", {"agency": agency, "status": status.value}
+        )
+        or 0.0
+    )
+
+
 def adapter(
     declared: DataProduct, http: AiohttpAgencyClient, environ: dict[str, str] | None = None
 ) -> Any:
@@ -490,6 +565,105 @@ async def test_a_mapping_that_explodes_on_a_real_reply_is_cut_off(backends, http
     built = adapter(product(declaration), http)
     with pytest.raises(MappingCutOff):
         await built.fetch_product("health_insurance", MEMBER)
+
+
+async def test_one_citizens_oversized_record_fails_only_that_read(
+    backends, http, monkeypatch
+) -> None:
+    """A cut-off depends on what one citizen holds, not on the agency: were it counted, a few
+    reads of one estate owner's certificates would open the circuit for every citizen, and
+    each would be retried at the same cost. (The clock is made generous, so that the size
+    limit stops it however busy the machine.)"""
+    monkeypatch.setattr("app.products.mapping.MAX_SECONDS", 60.0)
+    declared = product(land_certificates(backends.urls["bpn"]))
+    threshold = 3
+    bus = on_bus(declared, http, failure_threshold=threshold, retry_ratio=10.0)
+    assert (await read(bus, declared, OWNER_OF_ONE)).status is SourceStatus.OK  # earns retries
+    errors = calls_counted("bpn_31", SourceStatus.ERROR)
+    for _ in range(threshold + 2):
+        journal.clear()
+        cut = await read(bus, declared, ESTATE_OWNER)
+        assert cut.status is SourceStatus.ERROR
+        assert cut.detail == f"mapping gave over {MAX_OUTPUT_NODES} values"
+        assert len(journal) == 1
+    assert calls_counted("bpn_31", SourceStatus.ERROR) == errors + threshold + 2
+    other = await read(bus, declared, OWNER_OF_TWO)
+    assert other.status is SourceStatus.OK
+    assert [record["number"] for record in other.value or []] == [
+        "11.02.03.04.1.00077",
+        "11.02.03.04.1.00078",
+    ]
+
+
+async def test_a_crashing_backend_still_opens_the_circuit(backends, http) -> None:
+    """The agency failing (HTTP 500) is not what one citizen holds: it counts as before."""
+    declared = product(health_insurance(backends.urls["bpjs"]))
+    bus = on_bus(declared, http, failure_threshold=2, retry_ratio=0.0)
+    for _ in range(2):
+        assert (await read(bus, declared, "crash")).status is SourceStatus.ERROR
+    refused = await read(bus, declared, MEMBER)
+    assert refused.status is SourceStatus.UNAVAILABLE
+    assert "circuit open" in str(refused.detail)
+
+
+async def test_the_rules_of_one_reply_share_one_budget(backends, http, monkeypatch) -> None:
+    """Each rule alone is within a mapping's budget; all of them on one reply are not, so a
+    declaration's 32 rules cannot each spend a budget of their own on the event loop. (The
+    clock is made generous, so that only the steps decide, however busy the machine.)"""
+    monkeypatch.setattr("app.products.mapping.MAX_SECONDS", 60.0)
+    rule = {"when": SCANS_HISTORY, "outcome": "error", "message": "'ada tunggakan'"}
+    one_rule = health_insurance(backends.urls["bpjs"])
+    one_rule["fetch"]["response"]["errors"] = [rule]
+    record = await adapter(product(one_rule), http).fetch_product("health_insurance", LONG_HISTORY)
+    assert record["nik"] == LONG_HISTORY
+
+    three_rules = health_insurance(backends.urls["bpjs"])
+    three_rules["fetch"]["response"]["errors"] = [rule] * 3
+    built = adapter(product(three_rules), http)
+    with pytest.raises(MappingCutOff, match=f"over {MAX_STEPS} steps"):
+        await built.fetch_product("health_insurance", LONG_HISTORY)
+    assert (await built.fetch_product("health_insurance", MEMBER))["nik"] == MEMBER
+
+
+def basic_auth(declaration: dict[str, Any], username: str, password: dict[str, str]) -> None:
+    declaration["sources"][0]["auth"] = {
+        "type": "basic",
+        "username": username,
+        "password": password,
+    }
+
+
+async def test_basic_auth_sends_the_username_and_password(backends, http) -> None:
+    declaration = health_insurance(backends.urls["bpjs"])
+    basic_auth(declaration, BASIC_USER, {"secret_ref": "BPJS_PASSWORD"})
+    built = adapter(product(declaration), http)
+    assert (await built.fetch_product("health_insurance", MEMBER))["nik"] == MEMBER
+    assert journal[-1]["headers"]["authorization"] == BASIC_HEADER
+    assert "x-cons-id" not in journal[-1]["headers"]
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "refusal"),
+    [(BASIC_USER, "wrong", 401), (*AUDITOR, 403)],
+    ids=["wrong password", "account not allowed"],
+)
+async def test_basic_credentials_the_backend_refuses_make_the_source_unavailable(
+    backends, http, username: str, password: str, refusal: int
+) -> None:
+    declaration = health_insurance(backends.urls["bpjs"])
+    basic_auth(declaration, username, {"value": password})
+    declared = product(declaration)
+    result = await read(on_bus(declared, http), declared, MEMBER)
+    assert result.report().model_dump() == {
+        "status": "unavailable",
+        "latency_ms": result.latency_ms,
+        "parts": ["health_insurance"],
+        "detail": "agency refused the gateway's credentials (read)",
+    }
+    assert len(journal) == 1
+    sent = base64.b64decode(journal[-1]["headers"]["authorization"].removeprefix("Basic "))
+    assert sent.decode() == f"{username}:{password}"
+    assert refusal in {401, 403}
 
 
 async def test_complaints_are_filed_and_followed(backends, http) -> None:

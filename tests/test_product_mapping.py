@@ -14,12 +14,21 @@ from jmespath import exceptions as jmespath_exceptions
 from jmespath import functions as jmespath_functions
 from pydantic import SecretStr
 
-from app.adapters.base import AgencyRefusedInput, AgencyReplyError, AgencyUnavailable
+from app.adapters.base import (
+    AgencyContentError,
+    AgencyRefusedInput,
+    AgencyReplyError,
+    AgencyUnavailable,
+)
 from app.products.declaration import BodyFormat, Cardinality, RequestTemplate, Secret
 from app.products.mapping import (
     MAX_OUTPUT_NODES,
+    MAX_SECONDS,
+    MAX_STEPS,
     DeclarationInvalid,
+    MappingBudget,
     MappingCutOff,
+    MappingFailed,
     compile_expression,
     read_body,
 )
@@ -97,6 +106,57 @@ def test_a_mapping_that_explodes_is_cut_off_quickly(text: str) -> None:
 
 def test_a_cut_off_is_a_reply_error_so_the_source_reports_error() -> None:
     assert issubclass(MappingCutOff, AgencyReplyError)
+
+
+def test_a_mapping_failing_on_one_reply_is_that_reply_s_content_not_the_agency() -> None:
+    """So the bus neither retries it nor counts it towards the agency's breaker."""
+    assert issubclass(MappingCutOff, AgencyContentError)
+    with pytest.raises(MappingFailed) as failed:
+        compile_expression("abs(@)", "f").evaluate("satu")
+    assert isinstance(failed.value, AgencyContentError)
+
+
+#: 8,000 elements a filter scans at 5 steps each: 40,000 steps of one reply's 100,000.
+SCANNED = {"items": [{"n": i} for i in range(8_000)]}
+
+
+@pytest.fixture
+def unhurried(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clock too generous to stop anything first, so that a test of steps does not depend
+    on how busy the machine is."""
+    monkeypatch.setattr("app.products.mapping.MAX_SECONDS", 60.0)
+
+
+@pytest.mark.usefixtures("unhurried")
+def test_the_expressions_of_one_reply_share_its_steps() -> None:
+    scan = compile_expression("items[?n == `-1`]", "fetch.response.errors[0].when")
+    for _ in range(3):
+        assert scan.holds(SCANNED) is False  # each on a budget of its own fits
+    shared = MappingBudget()
+    assert scan.holds(SCANNED, shared) is False
+    assert scan.holds(SCANNED, shared) is False
+    with pytest.raises(MappingCutOff, match=f"over {MAX_STEPS} steps"):
+        scan.holds(SCANNED, shared)
+
+
+def test_the_clock_of_one_reply_runs_across_its_expressions() -> None:
+    shared = MappingBudget()
+    time.sleep(MAX_SECONDS * 1.5)
+    with pytest.raises(MappingCutOff, match=f"over {MAX_SECONDS * 1000:.0f} ms"):
+        compile_expression("items[].n", "fetch.response.records").evaluate(SCANNED, shared)
+
+
+@pytest.mark.usefixtures("unhurried")
+def test_what_each_expression_gives_back_is_charged_to_the_reply() -> None:
+    """A plain field loops over nothing, yet handing back a large value costs its walk: many
+    rules each giving back most of a large reply add up."""
+    whole = compile_expression("items", "fetch.response.errors[0].message")
+    reply = {"items": list(range(6_000))}  # 6,001 values
+    shared = MappingBudget()
+    for _ in range(MAX_STEPS // 6_001):
+        whole.evaluate(reply, shared)
+    with pytest.raises(MappingCutOff, match="steps"):
+        whole.evaluate(reply, shared)
 
 
 def test_a_large_but_bounded_answer_passes() -> None:

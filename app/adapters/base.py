@@ -15,10 +15,17 @@ per-source status the caller sees:
 | timeout (transport, deadline)   | `timeout`      | 504                        |
 | `AgencyReplyError`, or anything | `error`        | 502                        |
 |   else (bad body, wrong schema) |                |                            |
+| `AgencyContentError`            | `error`        | 502                        |
 
 `AgencyRefusedInput` is the agency refusing the caller's input (its own 400 for a malformed
 parameter): the agency is healthy, so it is never counted against it (breaker, retry budget,
 availability), and the caller gets a 4xx, not a 502.
+
+`AgencyContentError` is an answer the gateway cannot translate because of what it holds for
+this key (one citizen's record too large for a declared mapping's limits, or not fitting its
+schema): the read fails with `error` like any bad reply, but the agency answered and is
+healthy, so it is neither retried nor counted towards its breaker: no one citizen's data can
+take the agency down for everyone.
 
 Adapters talk to their backend only over HTTP and return canonical models from `app.schemas`.
 """
@@ -73,6 +80,12 @@ class AgencyUnavailable(AgencyError):
 
 class AgencyReplyError(AgencyError):
     """The agency answered, but not with anything the adapter can translate."""
+
+
+class AgencyContentError(AgencyReplyError):
+    """The agency answered, but what it holds for this key cannot be translated (a mapping
+    cut off by its limits, a record that does not fit the schema): a second try would get
+    the same, and the agency is not failing."""
 
 
 class AgencyRejected(AgencyError):

@@ -3,21 +3,21 @@ behind that agency's breaker, bulkhead and retry budget (see `app.bus.resilience
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from app.bus.calls import CallResult, Deadline, call_agency
 from app.bus.registry import AdapterRegistry, Agency, Provider
 from app.bus.resilience import (
-    NEUTRAL,
-    RETRYABLE,
     FairShare,
     Guard,
     RetryBudget,
     breaker_level,
     count_outcome,
+    counted,
     new_breaker,
     retry_pause_s,
+    retryable,
 )
 from app.observability import agency_duration, agency_outcomes, breaker_state
 from app.schemas.sources import SourceStatus
@@ -178,7 +178,7 @@ class Bus:
         try:
             result = await self._guarded(agency, guard, part, lambda: operation(impl), deadline)
             if (
-                result.status in RETRYABLE
+                retryable(result)
                 and deadline.seconds_left(agency.endpoint.timeout_ms) > 0.1
                 and guard.budget.spend()
             ):
@@ -186,14 +186,7 @@ class Bus:
                 retried = await self._guarded(
                     agency, guard, part, lambda: operation(impl), deadline
                 )
-                result = CallResult(
-                    retried.agency,
-                    retried.part,
-                    retried.status,
-                    result.latency_ms + retried.latency_ms,
-                    retried.value,
-                    retried.detail,
-                )
+                result = replace(retried, latency_ms=result.latency_ms + retried.latency_ms)
             return result
         finally:
             share.give_back(client)
@@ -229,8 +222,8 @@ class Bus:
             )
         finally:
             guard.bulkhead.release()
-        count_outcome(breaker, result.status)
-        if result.status not in NEUTRAL:
+        count_outcome(breaker, result)
+        if counted(result):
             guard.budget.earn()
         breaker_state(agency.code).set(breaker_level(breaker))
         agency_duration(agency.code, part).observe(result.latency_ms / 1000)

@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 import httpx
 
 from app.adapters.base import (
+    AgencyContentError,
     AgencyNotFound,
     AgencyRefusedInput,
     AgencyReplyError,
@@ -45,6 +46,9 @@ class CallResult(Generic[T]):
     latency_ms: int
     value: T | None = None
     detail: str | None = None
+    #: False when the call failed because of what the agency holds for this key, not how
+    #: the agency is doing (`AgencyContentError`): not retried, not counted by the breaker.
+    agency_fault: bool = True
 
     def report(self) -> SourceReport:
         return SourceReport(
@@ -61,10 +65,13 @@ async def call_agency(
     started = time.perf_counter()
 
     def done(
-        status: SourceStatus, value: T | None = None, detail: str | None = None
+        status: SourceStatus,
+        value: T | None = None,
+        detail: str | None = None,
+        agency_fault: bool = True,
     ) -> CallResult[T]:
         latency_ms = round((time.perf_counter() - started) * 1000)
-        return CallResult(agency, part, status, latency_ms, value, detail)
+        return CallResult(agency, part, status, latency_ms, value, detail, agency_fault)
 
     try:
         async with asyncio.timeout(timeout_s):
@@ -85,6 +92,8 @@ async def call_agency(
         if is_reset(exc):
             return done(SourceStatus.UNAVAILABLE, detail="the agency reset the connection")
         return done(SourceStatus.UNAVAILABLE, detail=f"cannot reach agency: {type(exc).__name__}")
+    except AgencyContentError as exc:
+        return done(SourceStatus.ERROR, detail=str(exc), agency_fault=False)
     except AgencyReplyError as exc:
         return done(SourceStatus.ERROR, detail=str(exc))
     except Exception as exc:

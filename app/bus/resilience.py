@@ -15,6 +15,10 @@ of it, and a retry budget for safe reads.
 - A caller's error is neutral: an agency refusing the caller's input (`refused`) neither opens
   nor closes the breaker, earns no retry and is never retried, so no caller can open another
   caller's circuit with bad input (nor hold a failing agency's circuit shut with it).
+- An answer the gateway cannot translate because of what the agency holds for that key (one
+  citizen's record past a declared mapping's limits) is neutral too: that read fails with
+  `error`, but the agency answered, so one citizen's data cannot open everyone's circuit,
+  and the same record would fail a second try at the same cost.
 - A read that failed for a reason a second try may fix is retried once, after a short jittered
   pause, only if time remains and the agency's retry budget allows: retries are earned at
   `retry_ratio` per call, so they can never multiply the load on an agency that is failing.
@@ -25,9 +29,11 @@ import random
 from collections import deque
 from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import Any
 
 from circuitbreaker import STATE_HALF_OPEN, STATE_OPEN, CircuitBreaker
 
+from app.bus.calls import CallResult
 from app.schemas.sources import SourceStatus
 
 FAILURES = frozenset({SourceStatus.TIMEOUT, SourceStatus.UNAVAILABLE, SourceStatus.ERROR})
@@ -49,15 +55,26 @@ def new_breaker(name: str, failure_threshold: int, recovery_s: float) -> Circuit
     )
 
 
-def count_outcome(breaker: CircuitBreaker, status: SourceStatus) -> None:
+def counted(result: CallResult[Any]) -> bool:
+    """Whether the call says anything about the agency's health (and so earns a retry)."""
+    return result.agency_fault and result.status not in NEUTRAL
+
+
+def retryable(result: CallResult[Any]) -> bool:
+    return result.agency_fault and result.status in RETRYABLE
+
+
+def count_outcome(breaker: CircuitBreaker, result: CallResult[Any]) -> None:
     """A failure counts towards opening, an answer closes; a neutral outcome does neither."""
-    if status in FAILURES:
+    if not counted(result):
+        return
+    if result.status in FAILURES:
         try:
             with breaker:
-                raise AgencyFailed(status.value)
+                raise AgencyFailed(result.status.value)
         except AgencyFailed:
             pass
-    elif status not in NEUTRAL:
+    else:
         breaker.reset()
 
 

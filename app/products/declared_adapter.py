@@ -8,8 +8,14 @@ a declared agency is routed and protected by the same bus as a hand-written one.
 A declarative fetch applies the response rules in the declaration's order: an error rule that
 matches, then `not_found`, then the status (a 5xx is the agency failing, a 400/422 the agency
 refusing the key, 401/403 refused credentials, anything else outside `ok_status` a reply
-error), then `records`, then the schema. An adapter fetch (`fetch.adapter`) runs the installed
-kind's code and still checks every record against the schema.
+error), then `records`, then the schema. Every expression evaluated on one reply spends one
+`MappingBudget`, started when the body is read. An adapter fetch (`fetch.adapter`) runs the
+installed kind's code and still checks every record against the schema.
+
+A reply whose records cannot be mapped or do not fit the schema (a mapping cut off or failing
+on what this key holds) is an `AgencyContentError`: that read fails, but the agency answered,
+so the bus neither retries it nor counts it towards the agency's breaker. A body that cannot
+be read at all, or a 5xx, is the agency failing and counts as usual.
 
 A product that declares `complaints` is served by a class that is also a `ComplaintDesk`; one
 that does not must not look like a desk, since routing finds desks by `isinstance`.
@@ -28,6 +34,7 @@ from app.adapters.base import (
     REFUSED_INPUT_STATUSES,
     AdapterContext,
     AgencyAdapter,
+    AgencyContentError,
     AgencyError,
     AgencyLevel,
     AgencyNotFound,
@@ -68,6 +75,8 @@ from app.products.mapping import (
     DeclarationInvalid,
     Expression,
     FieldIssue,
+    MappingBudget,
+    MappingFailed,
     compile_expression,
     read_body,
 )
@@ -104,7 +113,7 @@ class _Signal:
         if self.when is None:
             return True
         document = body.readable()
-        return document is not None and self.when.holds(document)
+        return document is not None and self.when.holds(document, body.budget)
 
 
 @dataclass(frozen=True)
@@ -113,18 +122,26 @@ class _ErrorSignal(_Signal):
     message: Expression | None
 
     def error(self, body: "_Body") -> AgencyError:
+        """The outcome the rule declares; a message that cannot be mapped leaves the
+        generic text rather than changing what the agency signalled."""
         said = None
         document = body.readable()
         if self.message is not None and document is not None:
-            said = self.message.evaluate(document)
+            try:
+                said = self.message.evaluate(document, body.budget)
+            except MappingFailed:
+                said = None
         text = f"agency says: {str(said)[:MAX_MESSAGE_CHARS]}" if said else None
         return _ERRORS[self.outcome](text or f"agency signalled `{self.outcome.value}`")
 
 
 class _Body:
-    """A reply body read at most once, and only if a rule needs it."""
+    """A reply body read at most once, and only if a rule needs it; once read, `budget` is
+    what every expression evaluated on it spends together."""
 
-    __slots__ = ("_content", "_document", "_failure", "_force_list", "_format", "_read")
+    __slots__ = ("_content", "_document", "_failure", "_force_list", "_format", "_read", "budget")
+
+    budget: MappingBudget
 
     def __init__(self, reply: AgencyReply, format: BodyFormat, force_list: list[str]) -> None:
         self._content = reply.content
@@ -140,6 +157,7 @@ class _Body:
             self._document = read_body(self._content, self._format, self._force_list)
         except AgencyReplyError as exc:
             self._failure = exc
+        self.budget = MappingBudget()
 
     def readable(self) -> Any:
         """The document, or None when the body cannot be read (a rule then does not match)."""
@@ -408,6 +426,15 @@ def _not_2xx(reply: AgencyReply, what: str) -> AgencyError:
     return AgencyReplyError(f"agency answered HTTP {reply.status_code} ({what})")
 
 
+def _checked(compiled: CompiledProduct, records: Any) -> Any:
+    """The records, if they fit the schema; one that does not is this key's record, not the
+    agency failing."""
+    try:
+        return compiled.records.check(records, compiled.cardinality)
+    except AgencyReplyError as exc:
+        raise AgencyContentError(str(exc)) from exc
+
+
 class _Declared:
     """What every adapter of a declared source is: the contract `AgencyAdapter` asks for,
     taken from the declaration."""
@@ -466,8 +493,8 @@ class DeclaredAdapter(_Declared):
             if status in REFUSED_INPUT_STATUSES:
                 raise AgencyRefusedInput(f"agency refused the key with HTTP {status}")
             raise _not_2xx(reply, "read")
-        records = fetch.records.evaluate(body.document())
-        return self._compiled.records.check(records, cardinality)
+        records = fetch.records.evaluate(body.document(), body.budget)
+        return _checked(self._compiled, records)
 
 
 class CheckedSource(_Declared):
@@ -501,7 +528,7 @@ class CheckedSource(_Declared):
         self._own(product)
         assert isinstance(self._inner, ProductSource)
         records = await self._inner.fetch_product(product, key)
-        return self._compiled.records.check(records, self._compiled.cardinality)
+        return _checked(self._compiled, records)
 
 
 def _moment(value: Any) -> dt.datetime:
@@ -542,7 +569,7 @@ class _Desk:
                 raise AgencyRejected(f"agency refused the complaint (HTTP {reply.status_code})")
             raise _not_2xx(reply, "complaint filing")
         body = _Body(reply, intake.format, intake.force_list)
-        ticket = intake.ticket.evaluate(body.document())
+        ticket = intake.ticket.evaluate(body.document(), body.budget)
         if isinstance(ticket, bool) or not isinstance(ticket, str | int) or ticket == "":
             raise AgencyReplyError("the complaint reply has no ticket where `ticket` looks")
         return str(ticket)
@@ -556,13 +583,14 @@ class _Desk:
         if not 200 <= reply.status_code < 300:
             raise _not_2xx(reply, "complaint progress")
         document = body.document()
-        answered = intake.answered.evaluate(document)
+        budget = body.budget
+        answered = intake.answered.evaluate(document, budget)
         if not isinstance(answered, bool):
             raise AgencyReplyError("`answered` did not give true or false")
-        answer = None if intake.answer is None else intake.answer.evaluate(document)
+        answer = None if intake.answer is None else intake.answer.evaluate(document, budget)
         if answer is not None and not isinstance(answer, str):
             raise AgencyReplyError("`answer` did not give a string")
-        at = None if intake.answered_at is None else intake.answered_at.evaluate(document)
+        at = None if intake.answered_at is None else intake.answered_at.evaluate(document, budget)
         try:
             answered_at = None if at is None else _moment(at)
         except ValueError as exc:

@@ -8,8 +8,11 @@ fourfold per stage inside one loop. An evaluation is therefore charged for the w
 depends on its input (each loop, before it runs, its body's nodes per element; each function
 what it is given and gives back), looks at the clock every `CLOCK_EVERY` steps, and walks its
 result (and any value a function would serialise or compare deeply) with a bounded walk that
-stops at the first node past the limit; past any limit it raises `MappingCutOff`. JMESPath
-itself runs no code: it has a fixed set of functions and none is added here.
+stops at the first node past the limit and is charged the nodes it visited; past any limit it
+raises `MappingCutOff`. The steps and the clock are one `MappingBudget` per reply, shared by
+every expression evaluated on it (each error rule, `not_found`, a message, `records`), so a
+reply costs at most one budget however many rules the declaration has. JMESPath itself runs
+no code: it has a fixed set of functions and none is added here.
 
 The syntax tree JMESPath parses is turned into nested Python closures when the product
 version is loaded, since a reply is mapped on every read and the library's tree interpreter
@@ -34,18 +37,18 @@ import xmltodict
 from jmespath import exceptions as jmespath_errors
 from jmespath import functions as jmespath_functions
 
-from app.adapters.base import AgencyReplyError
+from app.adapters.base import AgencyContentError, AgencyReplyError
 from app.products.declaration import BodyFormat
 
 if TYPE_CHECKING:
     from jmespath.visitor import _TreeNode as Node
 
-#: Steps one evaluation may take: about the nodes it visits inside loops plus the elements and
-#: characters its functions handle.
+#: Steps the mappings of one reply may take together: about the nodes they visit inside loops,
+#: the elements and characters their functions handle, and the values their results hold.
 MAX_STEPS = 100_000
-#: Wall-clock budget of one evaluation, looked at every `CLOCK_EVERY` steps: a realistic
-#: mapping takes a few dozen steps and reads the clock once, when it starts (one without
-#: loops or functions never does).
+#: Wall-clock budget of the mappings of one reply, from when it was read, looked at every
+#: `CLOCK_EVERY` steps: a realistic reply takes a few dozen steps and reads the clock once,
+#: when its budget starts.
 MAX_SECONDS = 0.020
 CLOCK_EVERY = 2048
 #: What one evaluation may give back (and what a function may serialise or compare deeply).
@@ -82,14 +85,20 @@ class FieldIssue(NamedTuple):
     message: str
 
 
-class MappingCutOff(AgencyReplyError):
+class MappingFailed(AgencyContentError):
+    """A mapping failed on this reply (a function given the wrong type, strings ordered
+    against numbers): what this key's record holds, not the agency's health."""
+
+
+class MappingCutOff(MappingFailed):
     """A mapping was stopped at one of its limits: the reply could not be translated."""
 
 
 class _BoundedFunctions(jmespath_functions.Functions):
-    """JMESPath's own functions, with the two that build strings capped and the two that
-    may look deep into their arguments bounded. `to_string` writes what the library's writes
-    (`json.dumps` with its separators), so a mapping gives what `jmespath.search` gives."""
+    """JMESPath's own functions, with the two that build strings capped. `to_string` writes
+    what the library's writes (`json.dumps` with its separators), so a mapping gives what
+    `jmespath.search` gives. What `to_string` serialises and what `contains` compares deeply
+    are walked (and charged) by the call before it reaches the function (`_DEEP`)."""
 
     @jmespath_functions.signature({"types": ["string"]}, {"types": ["array-string"]})
     def _func_join(self, separator: str, array: list[str]) -> str:
@@ -98,19 +107,10 @@ class _BoundedFunctions(jmespath_functions.Functions):
             raise MappingCutOff(f"mapping built a string over {MAX_OUTPUT_CHARS} characters")
         return separator.join(array)
 
-    @jmespath_functions.signature({"types": ["array", "string"]}, {"types": []})
-    def _func_contains(self, subject: list[Any] | str, search: Any) -> bool:
-        """Looking for an array or object compares it with each element, which costs up to
-        the elements' size: they are walked first."""
-        if isinstance(search, _CONTAINERS) and isinstance(subject, list):
-            _bounded_walk(subject)
-        return search in subject
-
     @jmespath_functions.signature({"types": []})
     def _func_to_string(self, value: Any) -> str:
         if isinstance(value, str):
             return value
-        _bounded_walk(value)
         text = json.dumps(value, separators=(",", ":"), default=str)
         if len(text) > MAX_OUTPUT_CHARS:
             raise MappingCutOff(f"mapping built a string over {MAX_OUTPUT_CHARS} characters")
@@ -130,13 +130,14 @@ _ORDERINGS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-def _bounded_walk(value: Any) -> None:
-    """Raise `MappingCutOff` if `value`, counted as a tree (shared parts once per place they
-    appear), has more than `MAX_OUTPUT_NODES` nodes or `MAX_OUTPUT_CHARS` of strings."""
+def _bounded_walk(value: Any) -> int:
+    """How many nodes `value` has, counted as a tree (shared parts once per place they
+    appear); `MappingCutOff` if over `MAX_OUTPUT_NODES`, or over `MAX_OUTPUT_CHARS` of
+    strings."""
     if not isinstance(value, _CONTAINERS):
         if isinstance(value, str) and len(value) > MAX_OUTPUT_CHARS:
             raise MappingCutOff(f"mapping gave over {MAX_OUTPUT_CHARS} characters of text")
-        return
+        return 1
     nodes = 1
     chars = 0
     pending: list[Any] = [value]
@@ -159,14 +160,16 @@ def _bounded_walk(value: Any) -> None:
                 chars += len(child)
         if chars > MAX_OUTPUT_CHARS:
             raise MappingCutOff(f"mapping gave over {MAX_OUTPUT_CHARS} characters of text")
+    return nodes
 
 
-class _Budget:
-    """What one evaluation has spent. Only work whose amount depends on the input is charged:
-    a loop is charged, before it runs, the nodes its body has for each element, and a function
-    the length of what it is given and gives back. Every other node runs once per element of
-    the loop it is in (or once), so it is already paid for by the expression's size, which is
-    bounded when the expression is declared."""
+class MappingBudget:
+    """What the mappings of one reply have spent, together; the clock starts when it is
+    made. Only work whose amount depends on the input is charged: a loop is charged, before
+    it runs, the nodes its body has for each element, a function the length of what it is
+    given and gives back, and a bounded walk the nodes it visited. Every other node runs once
+    per element of the loop it is in (or once), so it is already paid for by the expression's
+    size, which is bounded when the expression is declared."""
 
     __slots__ = ("deadline", "next_check", "steps")
 
@@ -189,9 +192,8 @@ class _Budget:
 
 
 #: A compiled node: its value on the current value, charging the evaluation's budget.
-_Run = Callable[[Any, _Budget], Any]
-#: The nodes that charge the budget; an expression without any (a field compared with a
-#: literal, say) is given no budget, since nothing in it would ever use one.
+_Run = Callable[[Any, MappingBudget], Any]
+#: The nodes that charge the budget for each element of their input.
 _METERED = frozenset(
     {
         "filter_projection",
@@ -202,7 +204,6 @@ _METERED = frozenset(
         "value_projection",
     }
 )
-_UNMETERED = cast(_Budget, None)
 
 
 class _Expression:
@@ -212,7 +213,7 @@ class _Expression:
 
     __slots__ = ("_budget", "expression")
 
-    def __init__(self, expression: _Run, budget: _Budget) -> None:
+    def __init__(self, expression: _Run, budget: MappingBudget) -> None:
         self.expression = expression
         self._budget = budget
 
@@ -236,13 +237,13 @@ def _size(node: "Node") -> int:
 
 
 def _constant(value: Any) -> _Run:
-    def constant(_current: Any, _budget: _Budget) -> Any:
+    def constant(_current: Any, _budget: MappingBudget) -> Any:
         return value
 
     return constant
 
 
-def _current(current: Any, _budget: _Budget) -> Any:
+def _current(current: Any, _budget: MappingBudget) -> Any:
     return current
 
 
@@ -251,7 +252,7 @@ def _path(names: list[str]) -> _Run:
     if len(names) == 1:
         [name] = names
 
-        def field(current: Any, _budget: _Budget) -> Any:
+        def field(current: Any, _budget: MappingBudget) -> Any:
             try:
                 return current.get(name)
             except AttributeError:
@@ -261,7 +262,7 @@ def _path(names: list[str]) -> _Run:
     if len(names) == 2:
         first, second = names
 
-        def two_fields(current: Any, _budget: _Budget) -> Any:
+        def two_fields(current: Any, _budget: MappingBudget) -> Any:
             try:
                 return current.get(first).get(second)
             except AttributeError:
@@ -270,7 +271,7 @@ def _path(names: list[str]) -> _Run:
         return two_fields
     keys = tuple(names)
 
-    def fields(current: Any, _budget: _Budget) -> Any:
+    def fields(current: Any, _budget: MappingBudget) -> Any:
         try:
             for key in keys:
                 current = current.get(key)
@@ -291,13 +292,13 @@ def _sequence(runs: list[_Run]) -> _Run:
     if len(runs) == 2:
         first, second = runs
 
-        def pair(current: Any, budget: _Budget) -> Any:
+        def pair(current: Any, budget: MappingBudget) -> Any:
             return second(first(current, budget), budget)
 
         return pair
     chain = tuple(runs)
 
-    def sequence(current: Any, budget: _Budget) -> Any:
+    def sequence(current: Any, budget: MappingBudget) -> Any:
         for run in chain:
             current = run(current, budget)
         return current
@@ -348,7 +349,7 @@ def _identity(_node: "Node") -> _Run:
 def _index(node: "Node") -> _Run:
     position: int = node["value"]
 
-    def index(current: Any, _budget: _Budget) -> Any:
+    def index(current: Any, _budget: MappingBudget) -> Any:
         if not isinstance(current, list):
             return None
         try:
@@ -365,7 +366,7 @@ def _slice(node: "Node") -> _Run:
         raise _Refused("a slice step cannot be 0")
     part = slice(start, stop, step)
 
-    def sliced(current: Any, budget: _Budget) -> Any:
+    def sliced(current: Any, budget: MappingBudget) -> Any:
         if not isinstance(current, list):
             return None
         taken = current[part]
@@ -378,7 +379,7 @@ def _slice(node: "Node") -> _Run:
 def _flatten(node: "Node") -> _Run:
     inner = _compile(node["children"][0])
 
-    def flatten(current: Any, budget: _Budget) -> Any:
+    def flatten(current: Any, budget: MappingBudget) -> Any:
         base = inner(current, budget)
         if not isinstance(base, list):
             return None
@@ -401,7 +402,7 @@ def _projection(node: "Node") -> _Run:
     weight = 1 + _size(right_node)
     if right_node["type"] in {"identity", "current"}:
 
-        def project_all(current: Any, budget: _Budget) -> Any:
+        def project_all(current: Any, budget: MappingBudget) -> Any:
             base = left(current, budget)
             if not isinstance(base, list):
                 return None
@@ -411,7 +412,7 @@ def _projection(node: "Node") -> _Run:
         return project_all
     right = _compile(right_node)
 
-    def project(current: Any, budget: _Budget) -> Any:
+    def project(current: Any, budget: MappingBudget) -> Any:
         base = left(current, budget)
         if not isinstance(base, list):
             return None
@@ -421,7 +422,7 @@ def _projection(node: "Node") -> _Run:
     return project
 
 
-def _projected(elements: Iterable[Any], right: _Run, budget: "_Budget") -> list[Any]:
+def _projected(elements: Iterable[Any], right: _Run, budget: "MappingBudget") -> list[Any]:
     """JMESPath's projection: `right` of each element, nulls dropped."""
     collected = []
     for element in elements:
@@ -436,7 +437,7 @@ def _value_projection(node: "Node") -> _Run:
     left, right = _compile(left_node), _compile(right_node)
     weight = 1 + _size(right_node)
 
-    def project_values(current: Any, budget: _Budget) -> Any:
+    def project_values(current: Any, budget: MappingBudget) -> Any:
         try:
             base = left(current, budget).values()
         except AttributeError:
@@ -452,7 +453,7 @@ def _filter_projection(node: "Node") -> _Run:
     left, right, condition = (_compile(n) for n in (left_node, right_node, condition_node))
     weight = 1 + _size(right_node) + _size(condition_node)
 
-    def filtered(current: Any, budget: _Budget) -> Any:
+    def filtered(current: Any, budget: MappingBudget) -> Any:
         base = left(current, budget)
         if not isinstance(base, list):
             return None
@@ -473,13 +474,13 @@ def _multi_select_list(node: "Node") -> _Run:
     if all(child["type"] == "literal" for child in node["children"]):
         constants = [child["value"] for child in node["children"]]
 
-        def constant_list(current: Any, _budget: _Budget) -> Any:
+        def constant_list(current: Any, _budget: MappingBudget) -> Any:
             return None if current is None else constants.copy()
 
         return constant_list
     items = tuple(_compile(child) for child in node["children"])
 
-    def select_list(current: Any, budget: _Budget) -> Any:
+    def select_list(current: Any, budget: MappingBudget) -> Any:
         if current is None:
             return None
         return [item(current, budget) for item in items]
@@ -491,13 +492,13 @@ def _multi_select_dict(node: "Node") -> _Run:
     if all(pair["children"][0]["type"] == "literal" for pair in node["children"]):
         constants = {pair["value"]: pair["children"][0]["value"] for pair in node["children"]}
 
-        def constant_dict(current: Any, _budget: _Budget) -> Any:
+        def constant_dict(current: Any, _budget: MappingBudget) -> Any:
             return None if current is None else constants.copy()
 
         return constant_dict
     pairs = tuple((pair["value"], _compile(pair["children"][0])) for pair in node["children"])
 
-    def select_dict(current: Any, budget: _Budget) -> Any:
+    def select_dict(current: Any, budget: MappingBudget) -> Any:
         if current is None:
             return None
         selected = {}
@@ -547,7 +548,7 @@ def _either(operands: list[_Run]) -> _Run:
     if len(firsts) == 1:
         [first] = firsts
 
-        def either_of_two(current: Any, budget: _Budget) -> Any:
+        def either_of_two(current: Any, budget: MappingBudget) -> Any:
             value = first(current, budget)
             if value or value.__class__ in _NUMBERS:
                 return value
@@ -555,7 +556,7 @@ def _either(operands: list[_Run]) -> _Run:
 
         return either_of_two
 
-    def either(current: Any, budget: _Budget) -> Any:
+    def either(current: Any, budget: MappingBudget) -> Any:
         for operand in firsts:
             value = operand(current, budget)
             if value or value.__class__ in _NUMBERS:
@@ -643,7 +644,7 @@ def _table(operands: list["Node"], translations: list[_Translation]) -> _Run:
     subject = _compile(translations[0].subject)
     as_written = _either([_compile(operand) for operand in operands])
 
-    def translate(current: Any, budget: _Budget) -> Any:
+    def translate(current: Any, budget: MappingBudget) -> Any:
         if current is None:
             return as_written(current, budget)
         code = subject(current, budget)
@@ -664,7 +665,7 @@ def _and_expression(node: "Node") -> _Run:
         if operands[-1]["type"] == "literal":
             constant = operands[-1]["value"]
 
-            def then_constant(current: Any, budget: _Budget) -> Any:
+            def then_constant(current: Any, budget: MappingBudget) -> Any:
                 value = first(current, budget)
                 if value or value.__class__ in _NUMBERS:
                     return constant
@@ -672,7 +673,7 @@ def _and_expression(node: "Node") -> _Run:
 
             return then_constant
 
-        def both_of_two(current: Any, budget: _Budget) -> Any:
+        def both_of_two(current: Any, budget: MappingBudget) -> Any:
             value = first(current, budget)
             if value or value.__class__ in _NUMBERS:
                 return last(current, budget)
@@ -680,7 +681,7 @@ def _and_expression(node: "Node") -> _Run:
 
         return both_of_two
 
-    def both(current: Any, budget: _Budget) -> Any:
+    def both(current: Any, budget: MappingBudget) -> Any:
         for operand in firsts:
             value = operand(current, budget)
             if not (value or value.__class__ in _NUMBERS):
@@ -693,7 +694,7 @@ def _and_expression(node: "Node") -> _Run:
 def _not_expression(node: "Node") -> _Run:
     inner = _compile(node["children"][0])
 
-    def negated(current: Any, budget: _Budget) -> Any:
+    def negated(current: Any, budget: MappingBudget) -> Any:
         value = inner(current, budget)
         return not (value or value.__class__ in _NUMBERS)
 
@@ -708,7 +709,7 @@ def _comparator(node: "Node") -> _Run:
         return _equality(operator_name == "eq", left_node, left, right_node, right)
     ordering = _ORDERINGS[operator_name]
 
-    def ordered(current: Any, budget: _Budget) -> Any:
+    def ordered(current: Any, budget: MappingBudget) -> Any:
         first = left(current, budget)
         second = right(current, budget)
         if first.__class__ not in _ORDERED or second.__class__ not in _ORDERED:
@@ -739,13 +740,13 @@ def _equality(equal: bool, left_node: "Node", left: _Run, right_node: "Node", ri
             return lambda current, budget: _equal(other(current, budget), constant)
         return lambda current, budget: not _equal(other(current, budget), constant)
 
-    def deep(current: Any, budget: _Budget) -> Any:
+    def deep(current: Any, budget: MappingBudget) -> Any:
         first = left(current, budget)
         second = right(current, budget)
         if isinstance(first, _CONTAINERS):
-            _bounded_walk(first)
+            budget.charge(_bounded_walk(first))
         if isinstance(second, _CONTAINERS):
-            _bounded_walk(second)
+            budget.charge(_bounded_walk(second))
         return _equal(first, second) is equal
 
     return deep
@@ -754,7 +755,7 @@ def _equality(equal: bool, left_node: "Node", left: _Run, right_node: "Node", ri
 def _expref(node: "Node") -> _Run:
     body = _compile(node["children"][0])
 
-    def expref(_current: Any, budget: _Budget) -> Any:
+    def expref(_current: Any, budget: MappingBudget) -> Any:
         return _Expression(body, budget)
 
     return expref
@@ -787,6 +788,26 @@ def _accepted(types: list[str]) -> tuple[frozenset[type], bool]:
     return frozenset(classes), elements
 
 
+def _serialised(values: list[Any]) -> Any:
+    """What `to_string` serialises, which costs its size."""
+    [value] = values
+    return value if isinstance(value, _CONTAINERS) else None
+
+
+def _searched(values: list[Any]) -> Any:
+    """Looking for an array or object with `contains` compares it with each element, which
+    costs up to the elements' size."""
+    subject, search = values
+    return subject if isinstance(search, _CONTAINERS) and isinstance(subject, list) else None
+
+
+#: The functions that look deep into an argument, and which argument, walked before the call.
+_DEEP: dict[str, Callable[[list[Any]], Any]] = {
+    "to_string": _serialised,
+    "contains": _searched,
+}
+
+
 def _function_expression(node: "Node") -> _Run:
     """A call of one of JMESPath's functions, charged the length of what it is given (times
     the nodes of an `&expression` it applies to each element) and of what it gives back.
@@ -812,14 +833,19 @@ def _function_expression(node: "Node") -> _Run:
             full_check = full_check or elements
     weight = 1 + sum(_size(child) for child in children if child["type"] == "expref")
     function = spec["function"].__get__(_FUNCTIONS)
+    deep = _DEEP.get(name)
 
-    def apply(values: list[Any], budget: _Budget) -> Any:
+    def apply(values: list[Any], budget: MappingBudget) -> Any:
         steps = 0
         for value in values:
             if isinstance(value, _SIZED):
                 steps += len(value)
         if steps:
             budget.charge(steps * weight)
+        if deep is not None:
+            looked_into = deep(values)
+            if looked_into is not None:
+                budget.charge(_bounded_walk(looked_into))
         checked = full_check
         for position, classes in checks:
             if values[position].__class__ not in classes:
@@ -898,36 +924,38 @@ class Expression:
     """A mapping compiled once per product version into Python closures, one per node, so
     an evaluation on every reply does no lookup of what each node is."""
 
-    __slots__ = ("_metered", "_run", "text")
+    __slots__ = ("_run", "text")
 
     def __init__(self, text: str, tree: "Node") -> None:
         """`_Refused` for a node that could never be evaluated."""
         self.text = text
         self._run = _compile(tree)
-        self._metered = any(node["type"] in _METERED for node in _nodes(tree))
 
-    def evaluate(self, document: Any) -> Any:
-        """The expression's value on `document`, as `jmespath.search` gives it;
-        `MappingCutOff` past any limit, `AgencyReplyError` if it fails on this document
+    def evaluate(self, document: Any, budget: MappingBudget | None = None) -> Any:
+        """The expression's value on `document`, as `jmespath.search` gives it, spending
+        `budget` (the reply's, shared with its other expressions; a budget of its own if
+        None); `MappingCutOff` past any limit, `MappingFailed` if it fails on this document
         (a function given the wrong type, strings ordered against numbers)."""
+        if budget is None:
+            budget = MappingBudget()
         try:
-            result = self._run(document, _Budget() if self._metered else _UNMETERED)
+            result = self._run(document, budget)
         except (jmespath_errors.JMESPathError, TypeError, ValueError, ArithmeticError) as exc:
-            raise AgencyReplyError(f"mapping `{self.text}` failed on the reply: {exc}") from exc
+            raise MappingFailed(f"mapping `{self.text}` failed on the reply: {exc}") from exc
         except RecursionError as exc:
             raise MappingCutOff("mapping nested too deeply") from exc
         if isinstance(result, _SIZED):
-            _bounded_walk(result)
+            budget.charge(_bounded_walk(result))
         return result
 
-    def holds(self, document: Any) -> bool:
+    def holds(self, document: Any, budget: MappingBudget | None = None) -> bool:
         """Whether the expression is true on `document`, by JMESPath's truth (an empty
-        string, array or object, false and null are false; 0 is true). Only the truth is
-        kept, so the value is not walked for its size."""
+        string, array or object, false and null are false; 0 is true), spending `budget` as
+        `evaluate` does. Only the truth is kept, so the value is not walked for its size."""
         try:
-            value = self._run(document, _Budget() if self._metered else _UNMETERED)
+            value = self._run(document, MappingBudget() if budget is None else budget)
         except (jmespath_errors.JMESPathError, TypeError, ValueError, ArithmeticError) as exc:
-            raise AgencyReplyError(f"mapping `{self.text}` failed on the reply: {exc}") from exc
+            raise MappingFailed(f"mapping `{self.text}` failed on the reply: {exc}") from exc
         except RecursionError as exc:
             raise MappingCutOff("mapping nested too deeply") from exc
         return bool(value) or value.__class__ in _NUMBERS
@@ -976,7 +1004,7 @@ def read_body(content: bytes, format: BodyFormat, force_list: list[str]) -> Any:
     """A reply body as JSON values: XML elements become objects (attributes `@name`, text
     `#text`), and the elements named in `force_list` are always lists."""
     if len(content) > MAX_BODY_BYTES:
-        raise AgencyReplyError(f"reply body over {MAX_BODY_BYTES} bytes")
+        raise AgencyContentError(f"reply body over {MAX_BODY_BYTES} bytes")
     if format is BodyFormat.JSON:
         try:
             return orjson.loads(content)
