@@ -309,6 +309,12 @@ def second_person(browser: Browser, stack: Stack) -> Iterator[Page]:
         context.close()
 
 
+def on_mandates_page(page: Page, nik: str) -> None:
+    """Signs `nik` in, straight to their Kuasa page."""
+    sign_in_citizen(page, nik, return_to="/kuasa")
+    h1(page, "Kuasa")
+
+
 def grant_mandate(page: Page, holder_nik: str, purpose: str) -> None:
     """On the Kuasa page: grants `holder_nik` a mandate with the form's default scopes and end
     date, and waits for the page to say it was given."""
@@ -327,8 +333,7 @@ def test_a_mandate_is_granted_seen_by_its_holder_and_withdrawn(
     grantor = DEMO["every_risk_business"]
     holder = DEMO["tangerang_plate"]
 
-    sign_in_citizen(page, grantor.nik, return_to="/kuasa")
-    h1(page, "Kuasa")
+    on_mandates_page(page, grantor.nik)
     granted = page.get_by_role("region", name="Kuasa yang Anda berikan")
     expect(granted.get_by_text("Tidak ada.")).to_be_visible()
     form = page.get_by_role("region", name="Berikan kuasa baru")
@@ -347,8 +352,7 @@ def test_a_mandate_is_granted_seen_by_its_holder_and_withdrawn(
     expect(given.get_by_text("Mengurus perizinan usaha saya")).to_be_visible()
 
     with second_person(browser, web_stack) as other:
-        sign_in_citizen(other, holder.nik, return_to="/kuasa")
-        h1(other, "Kuasa")
+        on_mandates_page(other, holder.nik)
         received = other.get_by_role("region", name="Kuasa yang Anda terima")
         from_grantor = received.get_by_role("listitem").filter(
             has=other.get_by_role("heading", level=3, name=f"Dari NIK {grantor.nik}")
@@ -381,12 +385,11 @@ def test_a_mandate_holder_acts_for_the_grantor(
     grantor = DEMO["pre_split_sorong"]
     holder = DEMO["tangerang_plate"]
 
-    sign_in_citizen(page, grantor.nik, return_to="/kuasa")
-    h1(page, "Kuasa")
+    on_mandates_page(page, grantor.nik)
     grant_mandate(page, holder.nik, "Mengurus permohonan saya")
 
     with second_person(browser, web_stack) as other:
-        sign_in_citizen(other, holder.nik, return_to="/kuasa")
+        on_mandates_page(other, holder.nik)
         received = other.get_by_role("region", name="Kuasa yang Anda terima")
         received.get_by_role("button", name=f"Bertindak untuk {grantor.nik}").click()
         sign_in_at_provider(other, holder.nik)
