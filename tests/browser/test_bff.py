@@ -211,6 +211,12 @@ def test_a_parent_acts_for_their_child_with_a_fresh_pin_and_goes_back(browser: B
     session = browser.session()
     assert session["nik"] == PARENT.nik
     assert session["acting_for"] == {"nik": CHILD_NIK, "name": "GALUR WACANA"}
+    # The name shown came from one read the child's access log records; it asked only the
+    # civil registry, not the child's vehicles, businesses or insurance.
+    log = browser.send("GET", f"/api/v1/citizens/{CHILD_NIK}/access-log")
+    assert log.status_code == 200, log.text
+    name_read = log.json()["items"][0]
+    assert {part.split(".")[0] for part in name_read["released"]} <= {"identity", "family"}
     child = browser.send("GET", f"/api/v1/citizens/{CHILD_NIK}")
     assert child.status_code == 200
     stopped = browser.send("POST", "/auth/act-for/stop", headers=CSRF)

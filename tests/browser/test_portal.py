@@ -373,12 +373,6 @@ def test_a_mandate_is_granted_seen_by_its_holder_and_withdrawn(
         expect(act).to_have_count(0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the web app's server asks the token exchange for no scope, so for all of the portal "
-    "client's, which no mandate covers (health_insurance:read and land_certificates:read cannot "
-    "be granted at all): the gateway refuses every act-for under a mandate (invalid_grant)",
-)
 def test_a_mandate_holder_acts_for_the_grantor(
     page: Page, browser: Browser, web_stack: Stack
 ) -> None:

@@ -208,8 +208,10 @@ export function createApp(deps: Dependencies): App {
         return;
       }
       try {
-        const grant = await gateway.exchange(signedIn.idToken, started.actFor);
-        const name = (await gateway.citizenName(grant, started.actFor)) ?? started.actFor;
+        const own = existing.own;
+        const scopes = own === null ? [] : await gateway.mandateScopes(own, started.actFor);
+        const grant = await gateway.exchange(signedIn.idToken, started.actFor, scopes);
+        const name = (await gateway.citizenName(grant, started.actFor, scopes)) ?? started.actFor;
         existing.actingFor = { nik: started.actFor, name, grant };
       } catch (error) {
         if (!(error instanceof TokenRefused)) throw error;

@@ -74,14 +74,40 @@ export class Gateway {
     return { accessToken, expiresAt: this.now() + expiresIn * 1000 };
   }
 
-  /** A token for the citizen who signed in, or for `requestedSubject` they may act for. */
-  exchange(idToken: string, requestedSubject: string | null): Promise<Grant> {
+  /**
+   * A token for the citizen who signed in, or for `requestedSubject` they may act for. Without
+   * `scopes` it asks for every scope the portal has, which a parent or head of family may; a
+   * mandate holder gets no more than the mandate covers, so must name exactly that.
+   */
+  exchange(
+    idToken: string,
+    requestedSubject: string | null,
+    scopes: readonly string[] = [],
+  ): Promise<Grant> {
     return this.#token(this.portal, {
       grant_type: TOKEN_EXCHANGE,
       subject_token_type: ID_TOKEN_TYPE,
       subject_token: idToken,
       ...(requestedSubject === null ? {} : { requested_subject: requestedSubject }),
+      ...(scopes.length === 0 ? {} : { scope: scopes.join(" ") }),
     });
+  }
+
+  /**
+   * The scopes of the mandate in force that `grantorNik` gave the holder of `grant`, or none
+   * when there is no such mandate (acting as a parent or head of family needs none).
+   */
+  async mandateScopes(grant: Grant, grantorNik: string): Promise<string[]> {
+    try {
+      const answer = await fetch(`${this.baseUrl}/v1/mandates`, {
+        headers: { Authorization: `Bearer ${grant.accessToken}`, Accept: "application/json" },
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      if (!answer.ok) return [];
+      return scopesReceivedFrom(await answer.json(), grantorNik);
+    } catch {
+      return [];
+    }
   }
 
   /** The counter's token, reused until a minute before it expires; one renewal at a time. */
@@ -101,10 +127,17 @@ export class Gateway {
     return this.#counterPending;
   }
 
-  /** The citizen's name as the civil registry has it, read with a token that reaches them. */
-  async citizenName(grant: Grant, nik: string): Promise<string | null> {
+  /**
+   * The citizen's name as the civil registry has it, read with a token that reaches them. The
+   * read shows in the citizen's access log, and a name needs no vehicles, businesses or
+   * insurance: a parent's token asks only the civil registry's parts; a mandate's token
+   * (`scopes`) releases no more than the mandate covers, which may not include the family card.
+   */
+  async citizenName(grant: Grant, nik: string, scopes: readonly string[]): Promise<string | null> {
     try {
-      const answer = await fetch(`${this.baseUrl}/v1/citizens/${encodeURIComponent(nik)}`, {
+      const only = scopes.length === 0 ? "?include=family" : "";
+      const url = `${this.baseUrl}/v1/citizens/${encodeURIComponent(nik)}${only}`;
+      const answer = await fetch(url, {
         headers: { Authorization: `Bearer ${grant.accessToken}`, Accept: "application/json" },
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
@@ -116,4 +149,18 @@ export class Gateway {
       return null;
     }
   }
+}
+
+/** The scopes of the active mandate from `grantorNik` in a `GET /v1/mandates` answer. */
+export function scopesReceivedFrom(list: unknown, grantorNik: string): string[] {
+  const received = (list as { received?: unknown } | null)?.received;
+  if (!Array.isArray(received)) return [];
+  for (const mandate of received as Array<Record<string, unknown>>) {
+    if (mandate.grantor_nik !== grantorNik || mandate.status !== "active") continue;
+    const scopes = mandate.scopes;
+    if (Array.isArray(scopes) && scopes.every((scope) => typeof scope === "string")) {
+      return scopes as string[];
+    }
+  }
+  return [];
 }
