@@ -135,6 +135,33 @@ async def test_an_agency_registered_through_the_agency_api_elsewhere_keeps_its_c
         assert behind.state.services.products.get("health_insurance") is None
 
 
+async def test_an_agency_api_that_has_not_followed_a_product_cannot_take_its_code(
+    database_url, agency_http
+):
+    async with (
+        _gateway(database_url, agency_http, refresh_s=NEVER_S) as (behind, behind_admin),
+        _gateway(database_url, agency_http) as (_, admin),
+    ):
+        assert (await _put(admin, declaration())).status_code == 201
+        assert behind.state.services.bus.registry.agency("bpjs_kesehatan") is None
+
+        response = await behind_admin.post(
+            "/v1/agencies",
+            json={
+                "code": "bpjs_kesehatan",
+                "kind": "vehicle_tax",
+                "name": "A vehicle-tax office",
+                "base_url": BACKEND,
+                "enabled": False,
+            },
+        )
+
+        assert response.status_code == 409, response.text
+        assert response.json()["type"].endswith("/agency-exists")
+        assert "health_insurance" in response.json()["detail"]
+        assert behind.state.services.bus.registry.agency("bpjs_kesehatan") is None
+
+
 async def test_of_two_products_registered_at_once_with_one_agency_code_exactly_one_wins(
     database_url, agency_http, monkeypatch
 ):

@@ -26,7 +26,7 @@ from app.agencies.secrets import SecretBox
 from app.bus.calls import call_agency
 from app.bus.registry import AdapterRegistry, Agency, InstanceSpec
 from app.config import AgencyEndpoint
-from app.db.models import AgencySettingChange, AgencySettingRecord
+from app.db.models import AgencySettingChange, AgencySettingRecord, DataProductClaim
 from app.periodic import Every
 from app.problems import ProblemError, ProblemKind
 from app.schemas.agencies import (
@@ -272,6 +272,8 @@ async def _store(
     password = endpoint.password.get_secret_value() if endpoint.password else None
     configured = admin.configured.get(spec.code)
     async with admin.sessions.begin() as session:
+        if registered:
+            await _refuse_a_products_code(session, spec.code)
         record = await session.get(AgencySettingRecord, spec.code) or _new_record(spec.code, spec)
         record.base_url = endpoint.base_url
         record.timeout_ms = endpoint.timeout_ms
@@ -296,6 +298,21 @@ async def _store(
             AgencySettingChange(
                 code=spec.code, changed_at=at, changed_by=caller.client_id, changes=shown
             )
+        )
+
+
+async def _refuse_a_products_code(session: AsyncSession, code: str) -> None:
+    """A data product registered by another process that has not reached this one's registry
+    yet holds its agency codes in the database."""
+    product = await session.scalar(
+        select(DataProductClaim.product).where(
+            DataProductClaim.kind == "agency", DataProductClaim.value == code
+        )
+    )
+    if product is not None:
+        raise ProblemError(
+            ProblemKind.AGENCY_EXISTS,
+            f"agency {code!r} is on the bus already, a source of data product {product!r}",
         )
 
 
