@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 import re2  # type: ignore[import-untyped]
 from pydantic import (
     AfterValidator,
+    ConfigDict,
     Field,
     SecretStr,
     StringConstraints,
@@ -391,6 +392,20 @@ class ServiceDeclaration(StrictModel):
 
 
 class ProductDeclaration(StrictModel):
+    # The one rule across fields the document can state, so a generated client or a fuzzer
+    # knows it too: `specific_category` is given for specific data and only for it.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "if": {"properties": {"classification": {"const": "specific"}}},
+            "then": {
+                "required": ["specific_category"],
+                "properties": {"specific_category": {"not": {"type": "null"}}},
+            },
+            "else": {"properties": {"specific_category": {"type": "null"}}},
+        },
+    )
+
     name: ProductName
     title: SingleLineText = Field(max_length=200, examples=["Health insurance (JKN-KIS)"])
     description: Annotated[str, StringConstraints(max_length=4000)] = ""
