@@ -10,7 +10,8 @@ never receives another's record and is answered as if there were none.
 A record's subject is taken as part of its source's answer: a record whose `subject` fails on
 it, is cut off, or gives no NIK cannot be checked against the caller nor logged against a
 citizen, so that source's answer is a bad reply (`error`), like a record that does not fit the
-schema, and the read is answered and logged with the other sources' records, or as a 502.
+schema (not retried, not counted against the agency), and the read is answered and logged
+with the other sources' records, or as a 502.
 """
 
 import datetime as dt
@@ -19,7 +20,7 @@ import time
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from app.adapters.base import AgencyReplyError, ProductSource
+from app.adapters.base import AgencyContentError, AgencyReplyError, ProductSource
 from app.agencies.jurisdiction import plate_regions
 from app.bus.calls import CallResult, Deadline
 from app.bus.registry import NotServed
@@ -92,19 +93,20 @@ def _is_nik(value: Any) -> bool:
 
 
 def subject_of(product: DataProduct, record: Any, where: str) -> str:
-    """The NIK the declared `subject` gives for a record; `AgencyReplyError` when it fails on
-    the record, is cut off, or gives anything but a NIK."""
+    """The NIK the declared `subject` gives for a record; `AgencyContentError` when it fails
+    on the record, is cut off, or gives anything but a NIK: what this key's record holds, so
+    the agency is neither asked again nor counted as failing."""
     expression = product.declaration.subject
     assert expression is not None  # needed unless keyed by NIK (ProductDeclaration)
     try:
         subject = _subject_expression(expression).evaluate(record)
     except AgencyReplyError as exc:
         # The mapping's own message may quote the record (another citizen's NIK, for a
-        # portal); a cut-off names only the limit. Same class, so the bus treats it alike.
+        # portal); a cut-off names only the limit.
         reason = str(exc) if isinstance(exc, MappingCutOff) else "it failed on the record"
-        raise type(exc)(f"{where}: `subject` gives no NIK: {reason}") from exc
+        raise AgencyContentError(f"{where}: `subject` gives no NIK: {reason}") from exc
     if not _is_nik(subject):
-        raise AgencyReplyError(
+        raise AgencyContentError(
             f"{where}: `subject` gives no 16-digit NIK, so the record cannot be checked "
             "against the caller"
         )
@@ -112,8 +114,8 @@ def subject_of(product: DataProduct, record: Any, where: str) -> str:
 
 
 def _about(product: DataProduct, key: str, value: Any) -> _Found:
-    """A source's answer with the subject of each record, or `AgencyReplyError` for the
-    whole answer if any record's subject cannot be told."""
+    """A source's answer with the subject of each record; `AgencyReplyError` for the whole
+    answer if any record's subject cannot be told."""
     if product.declaration.cardinality is Cardinality.ONE:
         records = [] if value is None else [value]
     elif isinstance(value, list):
