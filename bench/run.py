@@ -665,7 +665,7 @@ def main(
     ] = 2000,
     product_calls: Annotated[
         int, typer.Option(help="Timed calls per adapter and mode (section 7).")
-    ] = 2000,
+    ] = 5000,
     write_docs: Annotated[bool, typer.Option(help="Rewrite docs/performance.md.")] = True,
     only_audit: Annotated[
         bool, typer.Option(help="Measure only the audit checkpoints (section 5); print it.")
