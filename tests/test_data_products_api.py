@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.auth.scopes import Scope
 from app.db.models import DataProductVersion
@@ -474,3 +475,42 @@ async def test_a_watcher_round_that_read_before_a_removal_does_not_bring_it_back
     assert store.registry.agency("bpjs_kesehatan") is None
     again = await admin.put("/v1/data-products/health_insurance", json=declaration())
     assert again.status_code == 201, again.text
+
+
+async def test_a_version_stored_before_the_processing_basis_existed_still_loads_and_changes(
+    database_url, agency_http, admin
+):
+    """Versions stored before declarations stated their UU 27/2022 ground and category: a
+    restarted gateway serves them, an administrator reads them, and sending a declaration that
+    states its own stores it as the next version, not a 500."""
+    await _register(admin)
+    engine = create_async_engine(database_url)
+    async with engine.begin() as conn:
+        row = (await conn.execute(select(DataProductVersion.__table__))).mappings().one()
+        older = {
+            k: v
+            for k, v in row["declaration"].items()
+            if k not in {"processing_basis", "specific_category"}
+        }
+        await conn.execute(
+            update(DataProductVersion.__table__)
+            .where(DataProductVersion.id == row["id"])
+            .values(declaration=older)
+        )
+    await engine.dispose()
+
+    restarted = _app(database_url, agency_http)
+    async with restarted.router.lifespan_context(restarted):
+        product = restarted.state.services.products.get("health_insurance")
+        assert product is not None
+        assert product.declaration.processing_basis == "public_task"
+        assert product.declaration.specific_category == "other"
+        headers = await credentials(restarted, [Scope.AGENCIES_ADMIN], purpose=None, name="a")
+        async with client_of(restarted, headers) as again:
+            shown = await again.get("/v1/data-products/health_insurance")
+            assert shown.status_code == 200, shown.text
+            stated = await again.put("/v1/data-products/health_insurance", json=declaration())
+            assert stated.status_code == 200, stated.text
+            assert stated.json()["product"]["version"] == 2
+            current = (await again.get("/v1/data-products/health_insurance")).json()
+            assert current["declaration"]["specific_category"] == "health"

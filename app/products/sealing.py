@@ -113,8 +113,24 @@ def seal(declaration: ProductDeclaration, box: SecretBox, previous: Stored | Non
     return stored
 
 
+BASIS_BEFORE_IT_WAS_STATED = {"processing_basis": "public_task"}
+"""Versions stored before declarations stated their UU 27/2022 Pasal 20(2) ground are read
+on the ground every source on the bus stands on: a public body's task or service under its own
+law (huruf e). The stored history stays as the agency sent it; its next version states its own."""
+CATEGORY_BEFORE_IT_WAS_STATED = {"specific_category": "other"}
+"""Specific data stored before its Pasal 4(2) kind was stated reads as `other` (huruf g), the
+one category that claims no particular kind."""
+
+
+def _as_stated_today(stored: Stored) -> Stored:
+    defaults = dict(BASIS_BEFORE_IT_WAS_STATED)
+    if stored.get("classification") == "specific":
+        defaults |= CATEGORY_BEFORE_IT_WAS_STATED
+    return {**defaults, **stored}
+
+
 def _with_secrets(stored: Stored, show: Any) -> Stored:
-    copy: Stored = {**stored, "sources": []}
+    copy: Stored = {**_as_stated_today(stored), "sources": []}
     for source in stored["sources"]:
         auth = dict(source["auth"])
         for name, secret in _secrets(source["auth"]):
