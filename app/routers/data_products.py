@@ -94,7 +94,9 @@ _CHANGE_DESCRIPTION = (
     "(422 `conformance-failed` with `failures`). The new version then takes traffic in this "
     "process at once and in every other within `SATUPINTU_AGENCY_REFRESH_INTERVAL_MS`, and is "
     "recorded with the calling client's id. An inline secret is stored encrypted and never "
-    "returned; one left out keeps the previous version's for the same source. The body is "
+    "returned; one left out keeps the previous version's for the same source while its "
+    "`base_url` keeps its origin (scheme, host and port), and is refused (422 naming the "
+    "secret's field) when the source moves to another. The body is "
     "bounded like every other (`SATUPINTU_MAX_BODY_BYTES`, 64 KiB by default: about 150 "
     "sources); a federation of more offices needs the operator to raise it."
 )
