@@ -18,6 +18,7 @@ from app.auth.scopes import Scope
 from app.db.migrate import apply_migrations, revert_migrations
 from app.db.models import DataProductClaim, DataProductRecord, DataProductVersion
 from app.main import create_app
+from app.products import conformance
 from app.products import store as product_store
 from tests.conftest import AGENCY_HOSTS, SIMULATOR_FACTORIES, client_of, credentials
 from tests.conftest import gateway_settings as base_settings
@@ -168,7 +169,7 @@ async def test_of_two_products_registered_at_once_with_one_agency_code_exactly_o
     """Both pass every check before either is stored: each gateway runs its conformance
     suite, then waits for the other's to finish too."""
     met = asyncio.Barrier(2)
-    checked = product_store.check_declaration
+    checked = conformance.check_declaration
 
     async def check_then_meet(*args: Any) -> Any:
         results = await checked(*args)
@@ -201,12 +202,12 @@ async def test_of_two_products_registered_at_once_with_one_agency_code_exactly_o
         assert active == [won]
         for gateway in (first, second):
             registry = gateway.state.services.bus.registry
-            await _eventually(
-                lambda registry=registry: (
-                    (agency := registry.agency("bpjs_kesehatan")) is not None
-                    and agency.spec.product == won
-                )
-            )
+
+            def holds(registry: Any = registry) -> bool:
+                agency = registry.agency("bpjs_kesehatan")
+                return agency is not None and agency.spec.product == won
+
+            await _eventually(holds)
 
 
 async def test_a_new_version_lets_go_of_what_it_no_longer_declares(database_url, agency_http):
@@ -265,9 +266,9 @@ async def test_upgrading_claims_what_products_taking_traffic_hold_the_older_firs
         stored = {**first["declaration"], "name": "health_claims", "scope": "health_claims:read"}
         copied = {column: value for column, value in first.items() if column != "id"}
         copied.update(name="health_claims", declaration=stored, created_at=later)
-        await conn.execute(insert(DataProductVersion.__table__), [copied])
+        await conn.execute(insert(DataProductVersion), [copied])
         await conn.execute(
-            insert(DataProductRecord.__table__),
+            insert(DataProductRecord),
             [{"name": "health_claims", "active_version": 1, "updated_at": later}],
         )
     await apply_migrations(database_url)

@@ -493,7 +493,7 @@ async def test_a_version_stored_before_the_processing_basis_existed_still_loads_
             if k not in {"processing_basis", "specific_category"}
         }
         await conn.execute(
-            update(DataProductVersion.__table__)
+            update(DataProductVersion)
             .where(DataProductVersion.id == row["id"])
             .values(declaration=older)
         )
