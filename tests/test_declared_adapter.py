@@ -5,6 +5,7 @@ its own dialect so that only the declaration's templates and mappings make sense
 
 import base64
 import datetime as dt
+import traceback
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import unquote
@@ -44,6 +45,7 @@ from app.products.declared_adapter import declared_kind, validate_declaration
 from app.products.mapping import MAX_OUTPUT_NODES, MAX_STEPS, MappingCutOff
 from app.products.secrets import SecretResolver
 from app.schemas.sources import SourceStatus
+from app.services.product_reads import subject_of
 from tests.socket_agencies import SocketAgencies
 
 API_KEY = "cons-key-7781"
@@ -73,6 +75,22 @@ LONG_HISTORY = "3174101704820099"
 HISTORY = [{"kode": "IURAN"}] * 16_000
 #: A condition that scans the history: 5 steps per entry, so 80,000 of one reply's 100,000.
 SCANS_HISTORY = "riwayat[?kode == 'TUNGGAKAN']"
+
+
+def in_digits_of(zero: str, nik: str) -> str:
+    """`nik` written in the digits of the script whose zero is `zero`."""
+    return "".join(chr(ord(zero) + int(digit)) for digit in nik)
+
+
+#: Members whose agency writes their NIK in another script's digits: 16 digits to
+#: `str.isdigit` and to a regular expression's digit class, yet no NIK.
+OTHER_SCRIPTS = {
+    "3174101704820002": in_digits_of("\u0660", "3174101704820002"),  # Arabic-Indic
+    "3174101704820003": in_digits_of("\uff10", "3174101704820003"),  # fullwidth
+}
+#: A complaint whose answer holds what must never be quoted back in an error.
+MARKER = "RAHASIA-MARKER"
+MARKED_TICKET = "LPR-7777"
 BASIC_USER = "petugas-gateway"
 #: A colon and a non-ASCII letter: the password is everything after the first colon, in UTF-8.
 BASIC_PASSWORD = "kata:sandi-rahasia-é"
@@ -149,6 +167,9 @@ def bpjs() -> FastAPI:
                     "riwayat": HISTORY,
                 }
             )
+        if key in OTHER_SCRIPTS:
+            written = {**MEMBERSHIP, "nik": OTHER_SCRIPTS[key]}
+            return JSONResponse({"metaData": {"code": "200"}, "response": {"peserta": written}})
         if key != MEMBER:
             return JSONResponse({"metaData": {"code": "201", "message": "Tidak terdaftar"}})
         return JSONResponse({"metaData": {"code": "200"}, "response": {"peserta": MEMBERSHIP}})
@@ -164,6 +185,8 @@ def bpjs() -> FastAPI:
 
     @app.get("/pengaduan/{ticket}")
     async def progress(ticket: str) -> JSONResponse:
+        if ticket == MARKED_TICKET:
+            return JSONResponse({"data": {"dijawab": True, "jawaban": MARKER, "waktu": MARKER}})
         if ticket not in tickets:
             return JSONResponse({"error": "TIKET_TIDAK_ADA"}, status_code=404)
         return JSONResponse(
@@ -584,7 +607,9 @@ async def test_one_citizens_oversized_record_fails_only_that_read(
         journal.clear()
         cut = await read(bus, declared, ESTATE_OWNER)
         assert cut.status is SourceStatus.ERROR
-        assert cut.detail == f"mapping gave over {MAX_OUTPUT_NODES} values"
+        assert (
+            cut.detail == f"`fetch.response.records`: mapping gave over {MAX_OUTPUT_NODES} values"
+        )
         assert len(journal) == 1
     assert calls_counted("bpn_31", SourceStatus.ERROR) == errors + threshold + 2
     other = await read(bus, declared, OWNER_OF_TWO)
@@ -838,3 +863,49 @@ async def test_records_of_a_product_not_keyed_by_nik_must_name_their_citizen(
     assert found.passed is passes
     if not passes:
         assert found.detail == "record 0: `subject` does not give a 16-digit NIK"
+
+
+@pytest.mark.parametrize("member", OTHER_SCRIPTS, ids=["arabic-indic digits", "fullwidth digits"])
+async def test_a_subject_in_another_scripts_digits_fails_conformance_as_reads_refuse_it(
+    backends, http, member
+) -> None:
+    """Conformance and reads take a subject as a NIK by the same check: a declaration whose
+    records name their citizens in digits no read accepts is refused before it is stored, not
+    admitted to answer every read with an error."""
+    declaration = health_insurance(
+        backends.urls["bpjs"],
+        key={"kind": "own", "name": "member_key", "pattern": "^[0-9]{16}$"},
+        subject="nik",
+    )
+    declaration["sources"][0]["fixtures"]["found"] = member
+    declared = product(declaration)
+    kind = declared_kind(declared, not_installed, SecretResolver(ENVIRONMENT))
+    results = {r.name: r for r in await check_declaration(declared, builder(kind, http))}
+    found = results["bpjs_kesehatan: found key gives records"]
+    assert not found.passed
+    assert found.detail == "record 0: `subject` does not give a 16-digit NIK"
+    record = await adapter(declared, http).fetch_product("health_insurance", member)
+    with pytest.raises(AgencyReplyError, match="`subject` gives no 16-digit NIK"):
+        subject_of(declared, record, "record 0")
+
+
+async def test_a_complaint_reply_a_mapping_fails_on_names_the_field_not_the_value(
+    backends, http
+) -> None:
+    """What the courier records for a complaint, and any traceback of it, names the intake's
+    field and never what the agency answered."""
+    joined = health_insurance(backends.urls["bpjs"])
+    joined["complaints"]["answer"] = "join(' ', data.jawaban)"
+    with pytest.raises(AgencyReplyError) as answer:
+        await adapter(product(joined), http).complaint_progress(MARKED_TICKET)
+    desk = adapter(product(health_insurance(backends.urls["bpjs"])), http)
+    with pytest.raises(AgencyReplyError) as answered_at:
+        await desk.complaint_progress(MARKED_TICKET)
+
+    assert str(answer.value) == (
+        "`complaints.answer` failed on the reply: "
+        "invalid type for function join: expected array-string, got string"
+    )
+    assert str(answered_at.value) == "`complaints.answered_at` did not give an ISO 8601 time"
+    for failure in (answer.value, answered_at.value):
+        assert MARKER not in "".join(traceback.format_exception(failure))

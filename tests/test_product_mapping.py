@@ -1,6 +1,7 @@
 """The declared-adapter engine's pure parts: bounded JMESPath, bodies, templates, record
 schemas and secrets, as an agency administrator's declaration meets them."""
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -315,6 +316,64 @@ def test_a_mismatch_does_not_quote_the_personal_data() -> None:
     with pytest.raises(AgencyReplyError) as mismatch:
         RecordCheck(SCHEMA).check({"card_number": "3174101704820001", "class": 1}, Cardinality.ONE)
     assert "3174101704820001" not in str(mismatch.value)
+
+
+def test_a_mismatch_names_no_key_the_record_chose() -> None:
+    """A record may key a map by a value (its holder's NIK, a name): the path shows the
+    schema's names and positions, and `*` for a key the schema does not name."""
+    check = RecordCheck(
+        {
+            "type": "object",
+            "properties": {
+                "holders": {"type": "object", "additionalProperties": {"type": "string"}},
+                "plots": {"type": "array", "items": {"$ref": "#/$defs/plot"}},
+            },
+            "$defs": {"plot": {"type": "object", "properties": {"area": {"type": "number"}}}},
+            "additionalProperties": False,
+        }
+    )
+    failures = []
+    for record in (
+        {"holders": {"3174101704820001": 1}},
+        {"plots": [{"area": 1}, {"area": "3174101704820001"}]},
+        {"3174101704820001": "owner", "3273064811790001": "heir"},
+    ):
+        with pytest.raises(AgencyReplyError) as mismatch:
+            check.check(record, Cardinality.ONE)
+        failures.append(str(mismatch.value).removeprefix("the record does not fit the "))
+    assert failures == [
+        "product's schema: holders.*: is not of type string",
+        "product's schema: plots[1].area: is not of type number",
+        "product's schema: (the record): has 2 properties the schema does not allow",
+    ]
+
+
+def test_a_mapping_failure_names_its_field_and_never_the_value_even_in_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """JMESPath's own message quotes the value it failed on; what is raised says the field and
+    the kind of failure, and is not chained to that message, so an error logged with its
+    traceback does not print it either."""
+    reply = {"nama": "RAHASIA-MARKER", "umur": 41}
+    failures = {}
+    for field, text in {
+        "fetch.response.records": "{name: join(' ', nama)}",
+        "fetch.response.errors[0].when": "nama > umur",
+        "complaints.ticket": "max_by([nama, umur], &@)",
+    }.items():
+        with pytest.raises(MappingFailed) as failed:
+            compile_expression(text, field).evaluate(reply)
+        logging.getLogger("satupintu.test").error("read failed", exc_info=failed.value)
+        failures[field] = str(failed.value)
+    assert failures == {
+        "fetch.response.records": "`fetch.response.records` failed on the reply: "
+        "invalid type for function join: expected array-string, got string",
+        "fetch.response.errors[0].when": "`fetch.response.errors[0].when` failed on the reply: "
+        "cannot order string and number",
+        "complaints.ticket": "`complaints.ticket` failed on the reply: "
+        "values it cannot compare or combine (TypeError)",
+    }
+    assert "RAHASIA-MARKER" not in caplog.text
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ A mapping that does not match what the backend sends fails here, so it is refuse
 is stored, not discovered on a citizen's read.
 """
 
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,8 +19,7 @@ from app.http_client import AgencyHttp
 from app.products.catalog import DataProduct
 from app.products.declaration import Cardinality, SourceDeclaration
 from app.products.mapping import Expression, compile_expression
-
-_NIK = re.compile(r"\d{16}")
+from app.products.records import is_subject_nik
 
 
 def _require(condition: bool, message: str) -> None:
@@ -55,9 +53,8 @@ def _found(
         if subject is None:
             return
         for index, record in enumerate(records):
-            nik = subject.evaluate(record)
             _require(
-                isinstance(nik, str) and _NIK.fullmatch(nik) is not None,
+                is_subject_nik(subject.evaluate(record)),
                 f"record {index}: `subject` does not give a 16-digit NIK",
             )
 

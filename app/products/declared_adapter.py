@@ -15,7 +15,9 @@ installed kind's code and still checks every record against the schema.
 A reply whose records cannot be mapped or do not fit the schema (a mapping cut off or failing
 on what this key holds) is an `AgencyContentError`: that read fails, but the agency answered,
 so the bus neither retries it nor counts it towards the agency's breaker. A body that cannot
-be read at all, or a 5xx, is the agency failing and counts as usual.
+be read at all, or a 5xx, is the agency failing and counts as usual. What such a failure says
+(a client's `detail`, the logs) names the declaration's field and what went wrong, never a
+value of the reply, which may be another citizen's record.
 
 A product that declares `complaints` is served by a class that is also a `ComplaintDesk`; one
 that does not must not look like a desk, since routing finds desks by `isinstance`.
@@ -571,7 +573,7 @@ class _Desk:
         body = _Body(reply, intake.format, intake.force_list)
         ticket = intake.ticket.evaluate(body.document(), body.budget)
         if isinstance(ticket, bool) or not isinstance(ticket, str | int) or ticket == "":
-            raise AgencyReplyError("the complaint reply has no ticket where `ticket` looks")
+            raise AgencyReplyError("`complaints.ticket` did not give a ticket")
         return str(ticket)
 
     async def complaint_progress(self, ticket: str) -> ComplaintProgress:
@@ -586,15 +588,18 @@ class _Desk:
         budget = body.budget
         answered = intake.answered.evaluate(document, budget)
         if not isinstance(answered, bool):
-            raise AgencyReplyError("`answered` did not give true or false")
+            raise AgencyReplyError("`complaints.answered` did not give true or false")
         answer = None if intake.answer is None else intake.answer.evaluate(document, budget)
         if answer is not None and not isinstance(answer, str):
-            raise AgencyReplyError("`answer` did not give a string")
+            raise AgencyReplyError("`complaints.answer` did not give a string")
         at = None if intake.answered_at is None else intake.answered_at.evaluate(document, budget)
         try:
             answered_at = None if at is None else _moment(at)
-        except ValueError as exc:
-            raise AgencyReplyError("`answered_at` did not give an ISO 8601 time") from exc
+        except ValueError:
+            # Not chained: the parser's message quotes what the agency sent.
+            raise AgencyReplyError(
+                "`complaints.answered_at` did not give an ISO 8601 time"
+            ) from None
         return ComplaintProgress(ticket, answered, answer, answered_at)
 
 

@@ -12,7 +12,9 @@ stops at the first node past the limit and is charged the nodes it visited; past
 raises `MappingCutOff`. The steps and the clock are one `MappingBudget` per reply, shared by
 every expression evaluated on it (each error rule, `not_found`, a message, `records`), so a
 reply costs at most one budget however many rules the declaration has. JMESPath itself runs
-no code: it has a fixed set of functions and none is added here.
+no code: it has a fixed set of functions and none is added here. A failure or cut-off names the
+expression's field in the declaration and the kind of failure, never a value of the reply:
+its message reaches API clients as a source's `detail`, and the logs.
 
 The syntax tree JMESPath parses is turned into nested Python closures when the product
 version is loaded, since a reply is mapped on every read and the library's tree interpreter
@@ -87,7 +89,10 @@ class FieldIssue(NamedTuple):
 
 class MappingFailed(AgencyContentError):
     """A mapping failed on this reply (a function given the wrong type, strings ordered
-    against numbers): what this key's record holds, not the agency's health."""
+    against numbers): what this key's record holds, not the agency's health. Its message
+    names the declaration's field and the kind of failure, never a value of the reply: it
+    reaches API clients as a source's `detail` and the logs, where a record (another
+    citizen's, for a product not keyed by NIK) must not."""
 
 
 class MappingCutOff(MappingFailed):
@@ -219,6 +224,47 @@ class _Expression:
 
     def visit(self, expression: _Run, value: Any) -> Any:
         return expression(value, self._budget)
+
+
+class _Unordered(jmespath_errors.JMESPathError):
+    """`<`, `<=`, `>` or `>=` between a string and a number; says only their types."""
+
+    def __init__(self, first: str, second: str) -> None:
+        super().__init__(f"cannot order {first} and {second}")
+
+
+def _type_name(value: Any) -> str:
+    """The JMESPath type of a value of the reply (`string`, `number`, ...)."""
+    return _jmespath_type(type(value).__name__)
+
+
+def _jmespath_type(name: str) -> str:
+    """A type as JMESPath names it, from its Python name or its JMESPath one (the library's
+    errors give either); `unknown` for anything else, so no other text gets through."""
+    if name in jmespath_functions.REVERSE_TYPES_MAP:
+        return name
+    return jmespath_functions.TYPES_MAP.get(name, "unknown")
+
+
+def _failure(exc: Exception) -> str:
+    """What kind of failure `exc` is, in words that hold no value of the reply. JMESPath's
+    own type error quotes the value it was given (`invalid type for value: <the value>`), and
+    Python's messages are not ours to vouch for, so neither is passed on: a type error is
+    told by the function and the types, an ordering by the types, anything else by its
+    class."""
+    if isinstance(exc, jmespath_errors.JMESPathTypeError):
+        expected = " or ".join(str(kind) for kind in exc.expected_types)
+        got = _jmespath_type(str(exc.actual_type))
+        return f"invalid type for function {exc.function_name}: expected {expected}, got {got}"
+    if isinstance(exc, _Unordered):
+        return str(exc)
+    if isinstance(exc, TypeError):
+        kind = "values it cannot compare or combine"
+    elif isinstance(exc, ArithmeticError):
+        kind = "a number out of range"
+    else:
+        kind = "a value it cannot take"
+    return f"{kind} ({type(exc).__name__})"
 
 
 class _Refused(Exception):
@@ -717,9 +763,7 @@ def _comparator(node: "Node") -> _Run:
         try:
             return ordering(first, second)
         except TypeError as exc:
-            raise jmespath_errors.JMESPathError(
-                f"cannot order {type(first).__name__} and {type(second).__name__}"
-            ) from exc
+            raise _Unordered(_type_name(first), _type_name(second)) from exc
 
     return ordered
 
@@ -922,46 +966,68 @@ def _depth(node: "Node") -> int:
 
 class Expression:
     """A mapping compiled once per product version into Python closures, one per node, so
-    an evaluation on every reply does no lookup of what each node is."""
+    an evaluation on every reply does no lookup of what each node is. `field` is where the
+    declaration holds it (`fetch.response.records`): a failure names it, not the reply."""
 
-    __slots__ = ("_run", "text")
+    __slots__ = ("_run", "field", "text")
 
-    def __init__(self, text: str, tree: "Node") -> None:
+    def __init__(self, text: str, tree: "Node", field: str) -> None:
         """`_Refused` for a node that could never be evaluated."""
         self.text = text
+        self.field = field
         self._run = _compile(tree)
 
     def evaluate(self, document: Any, budget: MappingBudget | None = None) -> Any:
         """The expression's value on `document`, as `jmespath.search` gives it, spending
         `budget` (the reply's, shared with its other expressions; a budget of its own if
         None); `MappingCutOff` past any limit, `MappingFailed` if it fails on this document
-        (a function given the wrong type, strings ordered against numbers)."""
+        (a function given the wrong type, strings ordered against numbers), each naming the
+        field and what went wrong but no value of the document."""
         if budget is None:
             budget = MappingBudget()
         try:
             result = self._run(document, budget)
-        except (jmespath_errors.JMESPathError, TypeError, ValueError, ArithmeticError) as exc:
-            raise MappingFailed(f"mapping `{self.text}` failed on the reply: {exc}") from exc
-        except RecursionError as exc:
-            raise MappingCutOff("mapping nested too deeply") from exc
-        if isinstance(result, _SIZED):
-            budget.charge(_bounded_walk(result))
+            if isinstance(result, _SIZED):
+                budget.charge(_bounded_walk(result))
+        except _FAILURES as exc:
+            raise self._failed(exc) from None
         return result
 
     def holds(self, document: Any, budget: MappingBudget | None = None) -> bool:
         """Whether the expression is true on `document`, by JMESPath's truth (an empty
-        string, array or object, false and null are false; 0 is true), spending `budget` as
-        `evaluate` does. Only the truth is kept, so the value is not walked for its size."""
+        string, array or object, false and null are false; 0 is true), spending `budget` and
+        failing as `evaluate` does. Only the truth is kept, so the value is not walked for
+        its size."""
         try:
             value = self._run(document, MappingBudget() if budget is None else budget)
-        except (jmespath_errors.JMESPathError, TypeError, ValueError, ArithmeticError) as exc:
-            raise MappingFailed(f"mapping `{self.text}` failed on the reply: {exc}") from exc
-        except RecursionError as exc:
-            raise MappingCutOff("mapping nested too deeply") from exc
+        except _FAILURES as exc:
+            raise self._failed(exc) from None
         return bool(value) or value.__class__ in _NUMBERS
+
+    def _failed(self, exc: Exception) -> MappingFailed:
+        """The field's cut-off or failure for `exc`, raised while evaluating. It is raised
+        `from None`: the original's message may quote the reply, and a logged traceback
+        would print it."""
+        if isinstance(exc, MappingCutOff):
+            return MappingCutOff(f"`{self.field}`: {exc}")
+        if isinstance(exc, RecursionError):
+            return MappingCutOff(f"`{self.field}`: mapping nested too deeply")
+        return MappingFailed(f"`{self.field}` failed on the reply: {_failure(exc)}")
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
+
+
+#: What an evaluation can fail with: its own cut-offs, and JMESPath's and Python's errors
+#: on values of the wrong kind.
+_FAILURES = (
+    MappingCutOff,
+    RecursionError,
+    jmespath_errors.JMESPathError,
+    TypeError,
+    ValueError,
+    ArithmeticError,
+)
 
 
 def compile_expression(text: str, field: str) -> Expression:
@@ -980,7 +1046,7 @@ def compile_expression(text: str, field: str) -> Expression:
             field, f"the expression is nested more than {MAX_EXPRESSION_DEPTH} levels deep"
         )
     try:
-        return Expression(text, tree)
+        return Expression(text, tree, field)
     except _Refused as exc:
         raise DeclarationInvalid(field, str(exc)) from exc
 

@@ -23,6 +23,15 @@ DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 _REFERENCES = ("$ref", "$dynamicRef")
 
 
+def is_subject_nik(value: Any) -> bool:
+    """Whether a record's `subject` gave a NIK: 16 ASCII digits, as a read compares it with
+    the caller's and logs it. `str.isdigit` and a regular expression's digit class also take
+    other scripts' digits (Arabic-Indic, fullwidth), in which no NIK is written. Conformance
+    and reads use this one check, so a declaration conformance admits is not one whose every
+    record a read refuses."""
+    return isinstance(value, str) and len(value) == 16 and value.isascii() and value.isdigit()
+
+
 def _refuse_retrieval(uri: str) -> Any:
     raise ValueError(f"the record schema may not refer to {uri}")
 
@@ -50,16 +59,54 @@ def _path(location: list[str | int]) -> str:
     return text.lstrip(".") or "(the record)"
 
 
+def _record_path(record: Any, location: list[str | int], named: frozenset[str]) -> str:
+    """Where in `record`, by array positions and the property names the schema declares
+    (`named`): a key the record chose (under `additionalProperties` or `patternProperties`,
+    say a NIK) is `*`. The record is walked to tell a position from a key, since the
+    validator gives a key of digits as a number too."""
+    text = ""
+    node = record
+    for step in location:
+        if isinstance(node, list) and isinstance(step, int):
+            text += f"[{step}]"
+            node = node[step]
+            continue
+        key = str(step)
+        text += f".{key}" if key in named else ".*"
+        node = node.get(key) if isinstance(node, dict) else None
+    return text.lstrip(".") or "(the record)"
+
+
+def _property_names(schema: Any) -> frozenset[str]:
+    """Every property name the schema declares (under `properties`, anywhere in it)."""
+    names: set[str] = set()
+    pending = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            properties = node.get("properties")
+            if isinstance(properties, dict):
+                names.update(key for key in properties if isinstance(key, str))
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return frozenset(names)
+
+
 def _mismatch(error: jsonschema_rs.ValidationError) -> str:
     """What is wrong, in the schema's terms only: the validator's own message quotes the
-    value, and a record is personal data that must not reach a client's `detail` or a log."""
+    value (and the names of properties the schema does not declare, which a record may use
+    for values), and a record is personal data that must not reach a client's `detail` or a
+    log."""
     kind = error.kind
     if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
         return f"required property `{kind.property}` is missing"
     if isinstance(kind, jsonschema_rs.ValidationErrorKind.Type):
         return f"is not of type {' or '.join(str(t) for t in kind.types)}"
     if isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
-        return f"has properties the schema does not allow: {', '.join(kind.unexpected)}"
+        count = len(kind.unexpected)
+        what = "a property" if count == 1 else f"{count} properties"
+        return f"has {what} the schema does not allow"
     if isinstance(kind, jsonschema_rs.ValidationErrorKind.Format):
         return f"is not a {kind.format}"
     return f"fails `{kind.name}`"
@@ -103,12 +150,14 @@ def check_record_schema(schema: dict[str, Any], field: str = "schema") -> None:
 
 class RecordCheck:
     """A product version's compiled schema; `check` returns what it was given, or raises
-    `AgencyReplyError` naming the first record and field that do not fit."""
+    `AgencyReplyError` naming the first record and field that do not fit, by the schema's
+    names only."""
 
-    __slots__ = ("_validator",)
+    __slots__ = ("_named", "_validator")
 
     def __init__(self, schema: dict[str, Any]) -> None:
         self._validator = _validator(schema)
+        self._named = _property_names(schema)
 
     def _one(self, record: Any, where: str) -> None:
         try:
@@ -119,10 +168,18 @@ class RecordCheck:
             # The validator cannot take the value at all: nested past its recursion limit
             # (a few hundred levels of an agency's JSON), or, from an adapter's code, a
             # value JSON has no form for. Either way the agency's answer cannot be released.
-            raise AgencyReplyError(f"{where} cannot be checked against the schema: {exc}") from exc
+            # Its message is told apart, not quoted: it is not ours to keep free of values.
+            reason = (
+                "it is nested too deeply"
+                if "recursion" in str(exc).lower()
+                else "it holds a value JSON has no form for"
+            )
+            raise AgencyReplyError(
+                f"{where} cannot be checked against the schema: {reason}"
+            ) from None
         raise AgencyReplyError(
             f"{where} does not fit the product's schema: "
-            f"{_path(list(error.instance_path))}: {_mismatch(error)}"
+            f"{_record_path(record, list(error.instance_path), self._named)}: {_mismatch(error)}"
         )
 
     def check(self, value: Any, cardinality: Cardinality) -> Any:

@@ -27,7 +27,8 @@ from app.bus.registry import NotServed
 from app.problems import ProblemError, ProblemKind
 from app.products.catalog import DataProduct
 from app.products.declaration import Cardinality, KeyKind, ProductKey, own_key_pattern
-from app.products.mapping import Expression, MappingCutOff, compile_expression
+from app.products.mapping import Expression, compile_expression
+from app.products.records import is_subject_nik
 from app.schemas.business import NIB_SCHEMA
 from app.schemas.identifiers import check_nik, normalise_plate
 from app.schemas.problem import FieldError
@@ -88,10 +89,6 @@ class _Found(NamedTuple):
     subjects: list[str]
 
 
-def _is_nik(value: Any) -> bool:
-    return isinstance(value, str) and len(value) == 16 and value.isascii() and value.isdigit()
-
-
 def subject_of(product: DataProduct, record: Any, where: str) -> str:
     """The NIK the declared `subject` gives for a record; `AgencyContentError` when it fails
     on the record, is cut off, or gives anything but a NIK: what this key's record holds, so
@@ -101,11 +98,9 @@ def subject_of(product: DataProduct, record: Any, where: str) -> str:
     try:
         subject = _subject_expression(expression).evaluate(record)
     except AgencyReplyError as exc:
-        # The mapping's own message may quote the record (another citizen's NIK, for a
-        # portal); a cut-off names only the limit.
-        reason = str(exc) if isinstance(exc, MappingCutOff) else "it failed on the record"
-        raise AgencyContentError(f"{where}: `subject` gives no NIK: {reason}") from exc
-    if not _is_nik(subject):
+        # A mapping's failure names the field and the kind of failure, never the record.
+        raise AgencyContentError(f"{where}: {exc}") from exc
+    if not is_subject_nik(subject):
         raise AgencyContentError(
             f"{where}: `subject` gives no 16-digit NIK, so the record cannot be checked "
             "against the caller"
