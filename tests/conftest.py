@@ -444,6 +444,14 @@ async def gateway(gateway_app) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+@pytest.fixture
+async def admin(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An agency administrator's client of the test module's own `app`."""
+    headers = await credentials(app, [Scope.AGENCIES_ADMIN], purpose=None, name="bpjs admin")
+    async with client_of(app, headers) as client:
+        yield client
+
+
 @pytest.fixture(scope="session")
 def personas() -> dict[str, Persona]:
     return demo_personas()

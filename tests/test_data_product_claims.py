@@ -110,6 +110,17 @@ async def test_a_gateway_that_has_not_followed_a_registration_cannot_give_its_cl
         assert behind.state.services.bus.registry.agency("bpjs_kesehatan") is None
 
 
+OFFICE_WITH_BPJS_CODE = {
+    "code": "bpjs_kesehatan",
+    "kind": "vehicle_tax",
+    "name": "A vehicle-tax office",
+    "base_url": BACKEND,
+    "enabled": False,
+}
+"""An instance registered through the agency API under the code BPJS Kesehatan's product
+declares."""
+
+
 async def test_an_agency_registered_through_the_agency_api_elsewhere_keeps_its_code(
     database_url, agency_http
 ):
@@ -117,16 +128,7 @@ async def test_an_agency_registered_through_the_agency_api_elsewhere_keeps_its_c
         _gateway(database_url, agency_http, refresh_s=NEVER_S) as (behind, behind_admin),
         _gateway(database_url, agency_http) as (_, admin),
     ):
-        registered = await admin.post(
-            "/v1/agencies",
-            json={
-                "code": "bpjs_kesehatan",
-                "kind": "vehicle_tax",
-                "name": "A vehicle-tax office",
-                "base_url": BACKEND,
-                "enabled": False,
-            },
-        )
+        registered = await admin.post("/v1/agencies", json=OFFICE_WITH_BPJS_CODE)
         assert registered.status_code == 201, registered.text
         assert behind.state.services.bus.registry.agency("bpjs_kesehatan") is None
 
@@ -146,16 +148,7 @@ async def test_an_agency_api_that_has_not_followed_a_product_cannot_take_its_cod
         assert (await _put(admin, declaration())).status_code == 201
         assert behind.state.services.bus.registry.agency("bpjs_kesehatan") is None
 
-        response = await behind_admin.post(
-            "/v1/agencies",
-            json={
-                "code": "bpjs_kesehatan",
-                "kind": "vehicle_tax",
-                "name": "A vehicle-tax office",
-                "base_url": BACKEND,
-                "enabled": False,
-            },
-        )
+        response = await behind_admin.post("/v1/agencies", json=OFFICE_WITH_BPJS_CODE)
 
         assert response.status_code == 409, response.text
         assert response.json()["type"].endswith("/agency-exists")

@@ -12,9 +12,8 @@ from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from app.auth.scopes import Scope
 from app.main import create_app
-from tests.conftest import client_of, credentials, gateway_settings
+from tests.conftest import gateway_settings
 from tests.product_backends import API_KEY, BACKEND, declaration, membership_backend
 
 STANDBY = "http://bpjs-standby.test"
@@ -74,13 +73,6 @@ async def app(database_url, reached) -> AsyncIterator[FastAPI]:
         )
         async with gateway.router.lifespan_context(gateway):
             yield gateway
-
-
-@pytest.fixture
-async def admin(app) -> AsyncIterator[httpx.AsyncClient]:
-    headers = await credentials(app, [Scope.AGENCIES_ADMIN], purpose=None, name="bpjs admin")
-    async with client_of(app, headers) as client:
-        yield client
 
 
 def _moved(base_url: str, key: dict[str, Any] | None = None) -> dict[str, Any]:

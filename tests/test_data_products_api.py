@@ -65,13 +65,6 @@ async def app(database_url, agency_http) -> AsyncIterator[FastAPI]:
         yield gateway
 
 
-@pytest.fixture
-async def admin(app) -> AsyncIterator[httpx.AsyncClient]:
-    headers = await credentials(app, [Scope.AGENCIES_ADMIN], purpose=None, name="bpjs admin")
-    async with client_of(app, headers) as client:
-        yield client
-
-
 async def _register(admin: httpx.AsyncClient, body: dict[str, Any] | None = None) -> Any:
     response = await admin.put("/v1/data-products/health_insurance", json=body or declaration())
     assert response.status_code == 201, response.text

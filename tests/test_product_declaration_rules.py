@@ -27,13 +27,6 @@ async def app(database_url) -> AsyncIterator[FastAPI]:
             yield gateway
 
 
-@pytest.fixture
-async def admin(app) -> AsyncIterator[httpx.AsyncClient]:
-    headers = await credentials(app, [Scope.AGENCIES_ADMIN], purpose=None, name="bpjs admin")
-    async with client_of(app, headers) as client:
-        yield client
-
-
 def _without_basis(body: dict[str, Any]) -> None:
     del body["processing_basis"]
 
