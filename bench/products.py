@@ -24,6 +24,7 @@ The same calls are then replayed from recorded replies, so the mapping and valid
 
 import asyncio
 import datetime as dt
+import gc
 import importlib
 import json
 import os
@@ -174,6 +175,7 @@ async def _cpu_ms(adapter: ProductSource, niks: list[str], calls: int, concurren
         for number in pending:
             await adapter.fetch_product(PRODUCT, niks[number % len(niks)])
 
+    gc.collect()
     started = time.process_time()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return (time.process_time() - started) * 1000 / calls
@@ -185,9 +187,12 @@ async def _alternating(
     for adapter in adapters.values():
         await _cpu_ms(adapter, niks, max(calls // 10, len(niks)), concurrency)
     spent: dict[str, list[float]] = {label: [] for label in adapters}
-    for _ in range(ROUNDS):
-        for label, adapter in adapters.items():
-            spent[label].append(await _cpu_ms(adapter, niks, calls // ROUNDS, concurrency))
+    order = list(adapters)
+    for round_number in range(ROUNDS):
+        # Every other round runs the sides in reverse, so that whatever a side leaves behind
+        # for the next (garbage, a colder cache) is not always paid by the same side.
+        for label in order if round_number % 2 == 0 else order[::-1]:
+            spent[label].append(await _cpu_ms(adapters[label], niks, calls // ROUNDS, concurrency))
     return [
         Measured(label, mode, calls, statistics.fmean(cpu), tuple(cpu))
         for label, cpu in spent.items()
