@@ -21,6 +21,7 @@ The web app (`web/`: the citizen portal and the MPP counter console) is one more
 node server that holds the portal's and the counter's secrets (backend for frontend). Only
 `make run` and the browser tests start it; the other tests' stacks do without."""
 
+import itertools
 import json
 import os
 import secrets as random_secrets
@@ -148,11 +149,40 @@ def installation_secrets(path: Path = SECRETS_FILE) -> dict[str, str]:
     return made
 
 
+PORT_BLOCK = 1000
+FIRST_PORT = 20000
+"""Ports handed out start here, below Linux's ephemeral range (32768 and up by default)."""
+PORT_BLOCKS = 12
+
+
+def _port_block() -> range:
+    """This process's own ports: one block per pytest-xdist worker, so two workers starting
+    stacks at once never pick the same port."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    index = int(worker) % PORT_BLOCKS if worker.isdigit() else 0
+    start = FIRST_PORT + index * PORT_BLOCK
+    return range(start, start + PORT_BLOCK)
+
+
+_BLOCK = _port_block()
+_next_in_block = itertools.count(random_secrets.randbelow(PORT_BLOCK))
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A port free now, for a server about to be started on it. A port the kernel picked
+    (bind to 0) lies in the ephemeral range, where an outgoing connection of this or another
+    process may take it before the server binds it; CI saw "address already in use". These
+    come from this process's own block below that range, in turn, skipping any in use."""
+    for _ in range(PORT_BLOCK):
+        port = _BLOCK[next(_next_in_block) % PORT_BLOCK]
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((HOST, port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {_BLOCK.start}-{_BLOCK.stop - 1}")
 
 
 @dataclass
