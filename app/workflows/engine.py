@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -35,6 +36,7 @@ from app.workflows.steps import Done, Outcome, Reject, StepInput, StepSpec, Wait
 log = logging.getLogger(__name__)
 
 P = TypeVar("P")
+R = TypeVar("R")
 
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_S = 60.0
@@ -191,18 +193,27 @@ class Engine:
             return None
         return request
 
-    async def _start_next_step(self, request_id: str) -> _Claimed | None:
+    async def _change_held(
+        self, request_id: str, change: Callable[[ServiceRequestRecord, bool], R], missed: R
+    ) -> R:
+        """`change` on the request while this worker holds its lease, told whether it lost a
+        version race first; `missed` when the lease is gone or the request kept changing."""
         try:
             async for attempt in retry_version_races(self._race_patience_s):
                 with attempt:
                     async with self._sessions.begin() as session:
                         request = await self._load(session, request_id)
                         if request is None:
-                            return None
-                        return self._mark_next_running(request)
+                            return missed
+                        return change(request, attempt.retry_state.attempt_number > 1)
         except RetryError:
             log.warning("request %s kept changing; left until its lease expires", request_id)
-        return None
+        return missed
+
+    async def _start_next_step(self, request_id: str) -> _Claimed | None:
+        return await self._change_held(
+            request_id, lambda request, _: self._mark_next_running(request), None
+        )
 
     def _mark_next_running(self, request: ServiceRequestRecord) -> _Claimed | None:
         definition = SERVICES[ServiceCode(request.service)]
@@ -326,19 +337,12 @@ class Engine:
         self, request_id: str, claimed: _Claimed, outcome: Outcome | Exception
     ) -> bool:
         """Persist what the agency said. Returns whether to go on with the next step."""
-        try:
-            async for attempt in retry_version_races(self._race_patience_s):
-                with attempt:
-                    async with self._sessions.begin() as session:
-                        request = await self._load(session, request_id)
-                        if request is None:
-                            return False
-                        step = next(s for s in request.steps if s.position == claimed.step_position)
-                        changed_meanwhile = attempt.retry_state.attempt_number > 1
-                        return self._apply(request, step, outcome, changed_meanwhile)
-        except RetryError:
-            log.warning("request %s kept changing; its outcome waits for a retry", request_id)
-        return False
+
+        def record(request: ServiceRequestRecord, changed_meanwhile: bool) -> bool:
+            step = next(s for s in request.steps if s.position == claimed.step_position)
+            return self._apply(request, step, outcome, changed_meanwhile)
+
+        return await self._change_held(request_id, record, False)
 
     def _apply(
         self,
